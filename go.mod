@@ -1,0 +1,3 @@
+module github.com/flamock/flamock
+
+go 1.26

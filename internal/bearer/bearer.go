@@ -1,0 +1,72 @@
+// Package bearer holds what the token endpoint and the API mocks agree on
+// about an access token: who the caller is and why a token was refused.
+//
+// mockoauth produces these values and mockfla consumes them; neither imports
+// the other. Both re-export them under their own names with type aliases,
+// so users never import this package.
+package bearer
+
+import (
+	"errors"
+	"strings"
+)
+
+// Qualities under which a client registers its REST channel in Chaman
+// (seed manual §4.4.1 step 4 and §6.1).
+const (
+	QualityEmployer         = "employer"         // "Employeur ONSS"
+	QualityProvider         = "provider"         // social secretariat or service provider (mandatary)
+	QualityTrainingProvider = "trainingProvider" // "Prestataire de formation"
+)
+
+// Caller is the identity behind a verified access token.
+type Caller struct {
+	ClientID         string   `json:"clientId"`
+	Quality          string   `json:"quality"`          // one of the Quality constants
+	EnterpriseNumber string   `json:"enterpriseNumber"` // 10 digits
+	Scopes           []string `json:"scopes"`           // granted scopes
+}
+
+// HasScope reports whether c was granted scope.
+func (c Caller) HasScope(scope string) bool {
+	for _, s := range c.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Reasons a token is refused. An API maps them to Belgif problems:
+// ErrMissing to noAccessToken, ErrInvalid and ErrRevoked to
+// invalidAccessToken, ErrExpired to expiredAccessToken and
+// ErrInsufficientScope to missingScope.
+var (
+	ErrMissing           = errors.New("no access token")
+	ErrInvalid           = errors.New("invalid access token")
+	ErrExpired           = errors.New("the access token expired")
+	ErrRevoked           = errors.New("the access token was revoked")
+	ErrInsufficientScope = errors.New("insufficient scope")
+)
+
+// ScopeError says which scopes an operation required and which the token
+// carried. errors.Is(err, ErrInsufficientScope) holds for it.
+type ScopeError struct {
+	Required []string // the scopes of which at least one was needed
+	Granted  []string // the scopes the token carries
+}
+
+func (e *ScopeError) Error() string {
+	return "insufficient scope: requires " + strings.Join(e.Required, " or ") +
+		"; token has " + quoteList(e.Granted)
+}
+
+// Is makes errors.Is(err, ErrInsufficientScope) true.
+func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientScope }
+
+func quoteList(s []string) string {
+	if len(s) == 0 {
+		return "no scope"
+	}
+	return strings.Join(s, " ")
+}
