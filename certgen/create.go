@@ -128,7 +128,7 @@ type Request struct {
 	// then ignored.
 	Signer crypto.Signer
 
-	Rand io.Reader       // default crypto/rand
+	Rand io.Reader        // default crypto/rand
 	Now  func() time.Time // default time.Now
 }
 
