@@ -179,7 +179,7 @@ func Create(r Request) (*Bundle, error) {
 	if r.Days < 0 {
 		errs = append(errs, fmt.Errorf("certgen: days is %d; want a positive number", r.Days))
 	}
-	if !r.NotAfter.After(r.NotBefore) {
+	if r.Days >= 0 && !r.NotAfter.After(r.NotBefore) {
 		errs = append(errs, fmt.Errorf("certgen: not after (%s) must be later than not before (%s)",
 			r.NotAfter.UTC().Format(time.RFC3339), r.NotBefore.UTC().Format(time.RFC3339)))
 	}
