@@ -1,0 +1,59 @@
+// Package swagger holds flamock's OpenAPI documents of the CareerPro Federal
+// Learning Account (FLA) REST API and embeds them in the binary.
+//
+// The official FLA Swagger file is not public: both documents are
+// reconstructions from public sources, written in the style of the Belgif
+// REST guide (see the info.description of each). A user who has the official
+// file loads it instead (flamock serve --spec FILE[@BASEPATH]).
+//
+// The seed manual (§6.2) gives two production URLs, one for employers, social
+// secretariats and service providers and one for training providers only, so
+// there are two documents, each with its default base path.
+package swagger
+
+import _ "embed"
+
+// Default base paths, the paths of the documents' server URLs.
+const (
+	EmployerBasePath         = "/REST/careerpro-fla/v1"
+	TrainingProviderBasePath = "/REST/careerpro-fla-training-provider/v1"
+)
+
+// OAuth scopes of the FLA by quality (seed manual §6.1). The seed leaves the
+// training-provider scope blank; TrainingProviderScope is flamock's default.
+const (
+	EmployerScope         = "scope:sigedis:gestion:careerpro-federal-learning-account:employer"
+	ProviderScope         = "scope:sigedis:gestion:careerpro-federal-learning-account:provider"
+	TrainingProviderScope = "scope:sigedis:gestion:careerpro-federal-learning-account:trainingprovider"
+)
+
+var (
+	//go:embed fla.yaml
+	employer []byte
+	//go:embed fla-training-provider.yaml
+	trainingProvider []byte
+)
+
+// Document is one embedded OpenAPI document.
+type Document struct {
+	Name     string // file name, e.g. "fla.yaml"
+	BasePath string // default base path, no trailing slash
+	Data     []byte // the YAML text; a copy the caller may keep or change
+}
+
+// FLA returns the employer-family document (employers, social secretariats
+// and service providers), mounted by default at EmployerBasePath.
+func FLA() Document {
+	return Document{Name: "fla.yaml", BasePath: EmployerBasePath, Data: clone(employer)}
+}
+
+// FLATrainingProvider returns the training-provider document, mounted by
+// default at TrainingProviderBasePath.
+func FLATrainingProvider() Document {
+	return Document{Name: "fla-training-provider.yaml", BasePath: TrainingProviderBasePath, Data: clone(trainingProvider)}
+}
+
+// Documents returns both FLA documents, employer family first.
+func Documents() []Document { return []Document{FLA(), FLATrainingProvider()} }
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
