@@ -104,7 +104,7 @@ func TestCreate_RefusesNonCompliant(t *testing.T) {
 		{"sha1", Request{Digest: SHA1}, []string{RuleDigest},
 			"certgen: not accepted by the portal: CERT-DIGEST: signature digest is SHA-1 (SHA1-RSA); allowed SHA-256, SHA-384, SHA-512"},
 		{"no digital signature", Request{KeyUsage: x509.KeyUsageKeyEncipherment}, []string{RuleKeyUsage},
-			"certgen: not accepted by the portal: CERT-KU-DS: key usage is Key Encipherment; allowed must include Digital Signature"},
+			"certgen: not accepted by the portal: CERT-KU-DS: key usage is Key Encipherment; allowed any set that includes Digital Signature"},
 		{"expired", Request{NotBefore: fixedNow.Add(-48 * time.Hour), NotAfter: fixedNow.Add(-24 * time.Hour)}, []string{RuleExpired},
 			"certgen: not accepted by the portal: CERT-VALID-NAF: certificate not expired is not after 2026-11-23T12:00:00Z; allowed now (2026-11-24T12:00:00Z) <= not after"},
 		{"not yet valid", Request{NotBefore: fixedNow.Add(24 * time.Hour), Days: 30}, []string{RuleNotYetValid},
@@ -196,7 +196,7 @@ func TestPolicy_Evaluate(t *testing.T) {
 		"pass CERT-KEY-ALG: key pair is RSA or EC (found EC; allowed RSA, EC)",
 		"pass CERT-KEY-EC: EC curve (found P-384; allowed P-384, P-521)",
 		"pass CERT-DIGEST: signature digest (found SHA-384 (ECDSA-SHA384); allowed SHA-256, SHA-384, SHA-512)",
-		"pass CERT-KU-DS: key usage (found Digital Signature; allowed must include Digital Signature)",
+		"pass CERT-KU-DS: key usage (found Digital Signature; allowed any set that includes Digital Signature)",
 		"pass CERT-VALID-NBF: certificate already valid (found not before 2026-11-24T11:59:00Z; allowed not before <= now (2026-11-24T12:00:00Z))",
 		"pass CERT-VALID-NAF: certificate not expired (found not after 2027-11-24T11:59:00Z; allowed now (2026-11-24T12:00:00Z) <= not after)",
 	}

@@ -93,7 +93,7 @@ func (p Policy) Evaluate(cert *x509.Certificate, now time.Time) []Result {
 	add(RuleDigest, "signature digest", sourcePortalPolicy, slices.Contains(p.Digests, digest),
 		fmt.Sprintf("%s (%v)", digest, cert.SignatureAlgorithm), strings.Join(p.Digests, ", "))
 	add(RuleKeyUsage, "key usage", sourcePortalPolicy, cert.KeyUsage&p.KeyUsage == p.KeyUsage,
-		DescribeKeyUsage(cert.KeyUsage), "must include "+DescribeKeyUsage(p.KeyUsage))
+		DescribeKeyUsage(cert.KeyUsage), "any set that includes "+DescribeKeyUsage(p.KeyUsage))
 	if !p.IgnoreValidity {
 		add(RuleNotYetValid, "certificate already valid", sourceValidityRules, !now.Before(cert.NotBefore),
 			"not before "+cert.NotBefore.UTC().Format(time.RFC3339), "not before <= now ("+now.UTC().Format(time.RFC3339)+")")

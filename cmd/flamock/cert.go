@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/beid"
+)
+
+const certUsage = `Usage: flamock cert <create | check | show> [flags]
+
+  create   make a self-signed certificate the portal accepts, in every format
+  check    check a certificate file against the portal's rules (exit 1 if it breaks one)
+  show     print what a certificate file holds
+
+Run 'flamock cert <subcommand> -h' for its flags.
+`
+
+func runCert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, certUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "create":
+		return runCertCreate(args[1:], stdout, stderr)
+	case "check":
+		return runCertCheck(args[1:], stdout, stderr)
+	case "show":
+		return runCertShow(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, certUsage)
+		return nil
+	}
+	fmt.Fprint(stderr, certUsage)
+	return usageErrorf("unknown subcommand %q", args[0])
+}
+
+const defaultP12Password = "changeit"
+
+func runCertCreate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock cert create",
+		"flamock cert create --cn NAME --out PREFIX [flags]",
+		`Make a self-signed client certificate that follows the portal's rules (seed manual §4.4.1)
+and write PREFIX.cer (DER: the file to register on the portal), PREFIX.pem (PEM
+certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKCS#12).`)
+	keyName := fs.String("key", "rsa2048", "key type: rsa2048, rsa3072, rsa4096, p384 or p521")
+	digestName := fs.String("digest", "sha256", "signature digest: sha256, sha384 or sha512")
+	cn := fs.String("cn", "", "subject common name (required)")
+	org := fs.String("org", "", "subject organization")
+	ent := fs.String("enterprise-number", "", "enterprise number (KBO/BCE) written as the subject serialNumber; check digits are verified")
+	days := fs.Int("days", 365, "validity in days")
+	notBefore := fs.String("not-before", "", "start of validity, YYYY-MM-DD or RFC 3339 (default: one minute ago)")
+	out := fs.String("out", "", "prefix of the files to write (required), e.g. ./acme")
+	password := fs.String("password", defaultP12Password, "password of the PKCS#12 file")
+	legacy := fs.Bool("legacy", false, "PKCS#12 in the legacy encoding (3DES, SHA-1 MAC) for old Java, .NET or Windows")
+	keyUsage := fs.String("key-usage", "digitalSignature", "key usage bits, comma-separated (digitalSignature, keyEncipherment, ...)")
+	nonCompliant := fs.Bool("non-compliant-for-negative-tests", false, "make the certificate even if the portal would refuse it (rsa1024, p256, sha1, no digitalSignature, expired): for negative tests only")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("unexpected argument %q", pos[0])
+	}
+	var problems []string
+	if *cn == "" {
+		problems = append(problems, "--cn is required")
+	}
+	if *out == "" {
+		problems = append(problems, "--out is required")
+	}
+	kt, err := certgen.ParseKeyType(*keyName)
+	if err != nil {
+		problems = append(problems, "--key: "+strings.TrimPrefix(err.Error(), "certgen: "))
+	}
+	dg, err := certgen.ParseDigest(*digestName)
+	if err != nil {
+		problems = append(problems, "--digest: "+strings.TrimPrefix(err.Error(), "certgen: "))
+	}
+	ku, err := parseKeyUsage(*keyUsage)
+	if err != nil {
+		problems = append(problems, "--key-usage: "+err.Error())
+	}
+	var nb time.Time
+	if *notBefore != "" {
+		if nb, err = parseDate(*notBefore); err != nil {
+			problems = append(problems, "--not-before: "+err.Error())
+		}
+	}
+	if *days <= 0 {
+		problems = append(problems, fmt.Sprintf("--days is %d; want a positive number", *days))
+	}
+	enterprise := *ent
+	if enterprise != "" {
+		if enterprise, err = beid.NormalizeEnterpriseNumber(enterprise); err != nil {
+			problems = append(problems, "--enterprise-number: "+err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return usageErrorf("%s", strings.Join(problems, "\n  "))
+	}
+	enc := certgen.Modern
+	if *legacy {
+		enc = certgen.Legacy
+	}
+	b, err := certgen.Create(certgen.Request{
+		Key: kt, Digest: dg, CommonName: *cn, Organization: *org, EnterpriseNumber: enterprise,
+		NotBefore: nb, Days: *days, KeyUsage: ku, AllowNonCompliant: *nonCompliant,
+	})
+	if err != nil {
+		if !*nonCompliant && strings.Contains(err.Error(), "not accepted by the portal") {
+			return fmt.Errorf("%w\n(to make such a certificate for a negative test on purpose, add --non-compliant-for-negative-tests)", err)
+		}
+		return err
+	}
+	files, err := b.WriteFiles(*out, *password, enc)
+	if err != nil {
+		return err
+	}
+	violations := certgen.DefaultPolicy().Check(b.Cert, time.Now())
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			Files       certgen.Files       `json:"files"`
+			PKCS12      string              `json:"pkcs12Encoding"`
+			Certificate certInfo            `json:"certificate"`
+			Violations  []certgen.Violation `json:"violations"`
+		}{files, enc.String(), describeCert(b.Cert, certgen.FormatDER, true), nonNil(violations)})
+	}
+	pwNote := fmt.Sprintf("password %q", *password)
+	if *password == defaultP12Password && !flagSet(fs, "password") {
+		pwNote += " (the default; set another with --password)"
+	}
+	fmt.Fprintf(stdout, "wrote %s  DER certificate: the file to register on the portal\n", files.CER)
+	fmt.Fprintf(stdout, "wrote %s  PEM certificate\n", files.PEM)
+	fmt.Fprintf(stdout, "wrote %s  PEM PKCS#8 private key (mode 0600)\n", files.Key)
+	fmt.Fprintf(stdout, "wrote %s  PKCS#12, %s, %s (mode 0600)\n", files.P12, enc, pwNote)
+	fmt.Fprintln(stdout)
+	printCert(stdout, describeCert(b.Cert, "", true))
+	if len(violations) > 0 {
+		fmt.Fprintln(stderr, "WARNING: this certificate breaks the portal's rules, as asked with --non-compliant-for-negative-tests:")
+		for _, v := range violations {
+			fmt.Fprintf(stderr, "  %s: %s is %s; allowed %s\n", v.Rule, v.Title, v.Found, v.Allowed)
+		}
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nRegister %s on the portal (Chaman: manage your technical channels) and sign client\nassertions with %s or %s.\n", files.CER, files.Key, files.P12)
+	return nil
+}
+
+func runCertCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock cert check", "flamock cert check FILE [--password PW] [--json]",
+		`Check a certificate (.cer, .crt, .pem, or .p12/.pfx) against the portal's rules: key RSA
+2048/3072/4096 or EC P-384/P-521, digest SHA-256/384/512, key usage Digital Signature, and
+valid now. Prints one line per rule. Exit status 0 when compliant, 1 when not.`)
+	password := fs.String("password", "", "password of a PKCS#12 file")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("want exactly one FILE; got %d arguments", len(pos))
+	}
+	l, err := certgen.LoadFile(pos[0], *password)
+	if err != nil {
+		return err
+	}
+	leaf := l.Leaf()
+	if leaf == nil {
+		return fmt.Errorf("%s: the file holds a private key but no certificate", pos[0])
+	}
+	results := certgen.DefaultPolicy().Evaluate(leaf, time.Now())
+	compliant := true
+	for _, r := range results {
+		compliant = compliant && r.Pass
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, struct {
+			File      string           `json:"file"`
+			Format    string           `json:"format"`
+			Subject   string           `json:"subject"`
+			Compliant bool             `json:"compliant"`
+			Results   []certgen.Result `json:"results"`
+		}{pos[0], l.Format, leaf.Subject.String(), compliant, results}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s (%s): %s\n", pos[0], l.Format, leaf.Subject)
+		for _, r := range results {
+			fmt.Fprintln(stdout, r)
+		}
+		if compliant {
+			fmt.Fprintln(stdout, "compliant: the portal's rules are all met")
+		} else {
+			fmt.Fprintln(stdout, "NOT COMPLIANT: the portal would refuse this certificate")
+		}
+	}
+	if !compliant {
+		return errFailed
+	}
+	return nil
+}
+
+func runCertShow(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock cert show", "flamock cert show FILE [--password PW] [--json]",
+		"Print the subject, issuer, key, digest, key usage, validity and thumbprints of a certificate file.")
+	password := fs.String("password", "", "password of a PKCS#12 file")
+	asJSON := fs.Bool("json", false, "print as JSON")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("want exactly one FILE; got %d arguments", len(pos))
+	}
+	l, err := certgen.LoadFile(pos[0], *password)
+	if err != nil {
+		return err
+	}
+	leaf := l.Leaf()
+	if leaf == nil {
+		return fmt.Errorf("%s: the file holds a private key (%s) but no certificate", pos[0], certgen.DescribeKey(l.Key.Public()))
+	}
+	info := describeCert(leaf, l.Format, l.Key != nil)
+	if l.Repaired {
+		info.Note = "the PEM text had lost its line breaks and was repaired to be read"
+	}
+	if *asJSON {
+		return writeJSON(stdout, info)
+	}
+	printCert(stdout, info)
+	return nil
+}
+
+// certInfo is what `cert show` prints.
+type certInfo struct {
+	Format      string              `json:"format"`
+	Subject     string              `json:"subject"`
+	Issuer      string              `json:"issuer"`
+	SelfSigned  bool                `json:"selfSigned"`
+	Serial      string              `json:"serialNumber"`
+	Key         string              `json:"key"`
+	Signature   string              `json:"signature"`
+	Digest      string              `json:"digest"`
+	KeyUsage    string              `json:"keyUsage"`
+	ExtKeyUsage string              `json:"extKeyUsage"`
+	NotBefore   time.Time           `json:"notBefore"`
+	NotAfter    time.Time           `json:"notAfter"`
+	HasKey      bool                `json:"hasPrivateKey"`
+	Thumbprints certgen.Thumbprints `json:"thumbprints"`
+	Note        string              `json:"note,omitempty"`
+}
+
+func describeCert(c *x509.Certificate, format string, hasKey bool) certInfo {
+	return certInfo{
+		Format:      format,
+		Subject:     c.Subject.String(),
+		Issuer:      c.Issuer.String(),
+		SelfSigned:  c.Subject.String() == c.Issuer.String() && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
+		Serial:      fmt.Sprintf("%x", c.SerialNumber),
+		Key:         certgen.DescribeKey(c.PublicKey),
+		Signature:   c.SignatureAlgorithm.String(),
+		Digest:      certgen.SignatureDigest(c.SignatureAlgorithm),
+		KeyUsage:    certgen.DescribeKeyUsage(c.KeyUsage),
+		ExtKeyUsage: describeExtKeyUsage(c.ExtKeyUsage),
+		NotBefore:   c.NotBefore.UTC(),
+		NotAfter:    c.NotAfter.UTC(),
+		HasKey:      hasKey,
+		Thumbprints: certgen.ThumbprintsOf(c),
+	}
+}
+
+func printCert(w io.Writer, i certInfo) {
+	if i.Format != "" {
+		fmt.Fprintf(w, "format:        %s\n", i.Format)
+	}
+	fmt.Fprintf(w, "subject:       %s\n", i.Subject)
+	fmt.Fprintf(w, "issuer:        %s", i.Issuer)
+	if i.SelfSigned {
+		fmt.Fprint(w, " (self-signed)")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "serial:        %s\n", i.Serial)
+	fmt.Fprintf(w, "key:           %s\n", i.Key)
+	fmt.Fprintf(w, "signature:     %s (digest %s)\n", i.Signature, i.Digest)
+	fmt.Fprintf(w, "key usage:     %s\n", i.KeyUsage)
+	fmt.Fprintf(w, "ext key usage: %s\n", i.ExtKeyUsage)
+	fmt.Fprintf(w, "valid:         %s to %s\n", i.NotBefore.Format(time.RFC3339), i.NotAfter.Format(time.RFC3339))
+	if i.Format != "" {
+		fmt.Fprintf(w, "private key:   %s\n", map[bool]string{true: "in the file", false: "not in the file"}[i.HasKey])
+	}
+	fmt.Fprintf(w, "SHA-1:         %s\n", i.Thumbprints.SHA1)
+	fmt.Fprintf(w, "SHA-256:       %s\n", i.Thumbprints.SHA256)
+	fmt.Fprintf(w, "x5t:           %s\n", i.Thumbprints.X5T)
+	fmt.Fprintf(w, "x5t#S256:      %s\n", i.Thumbprints.X5TSHA256)
+	if i.Note != "" {
+		fmt.Fprintf(w, "note:          %s\n", i.Note)
+	}
+}
+
+var extKeyUsageNames = map[x509.ExtKeyUsage]string{
+	x509.ExtKeyUsageAny: "any", x509.ExtKeyUsageServerAuth: "server auth", x509.ExtKeyUsageClientAuth: "client auth",
+	x509.ExtKeyUsageCodeSigning: "code signing", x509.ExtKeyUsageEmailProtection: "email protection",
+	x509.ExtKeyUsageTimeStamping: "time stamping", x509.ExtKeyUsageOCSPSigning: "OCSP signing",
+}
+
+func describeExtKeyUsage(eku []x509.ExtKeyUsage) string {
+	if len(eku) == 0 {
+		return "none"
+	}
+	names := make([]string, len(eku))
+	for i, u := range eku {
+		if n, ok := extKeyUsageNames[u]; ok {
+			names[i] = n
+		} else {
+			names[i] = fmt.Sprintf("other (%d)", u)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+var keyUsageFlags = map[string]x509.KeyUsage{
+	"digitalsignature": x509.KeyUsageDigitalSignature, "nonrepudiation": x509.KeyUsageContentCommitment,
+	"contentcommitment": x509.KeyUsageContentCommitment, "keyencipherment": x509.KeyUsageKeyEncipherment,
+	"dataencipherment": x509.KeyUsageDataEncipherment, "keyagreement": x509.KeyUsageKeyAgreement,
+	"keycertsign": x509.KeyUsageCertSign, "crlsign": x509.KeyUsageCRLSign,
+}
+
+func parseKeyUsage(s string) (x509.KeyUsage, error) {
+	var ku x509.KeyUsage
+	for _, part := range strings.Split(s, ",") {
+		p := strings.ToLower(strings.TrimSpace(part))
+		bit, ok := keyUsageFlags[p]
+		if !ok {
+			return 0, fmt.Errorf("unknown key usage %q; want digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment, keyAgreement, keyCertSign or cRLSign", part)
+		}
+		ku |= bit
+	}
+	return ku, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor RFC 3339", s)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

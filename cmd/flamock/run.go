@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// command is one subcommand. Run returns nil on success, an error wrapping
+// errUsage for a usage error (exit 2), errFailed when it already printed
+// why it failed (exit 1), or any other error (printed, exit 1).
+type command struct {
+	name  string
+	short string
+	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var (
+	errUsage  = errors.New("usage error")
+	errFailed = errors.New("failed") // the command printed its own verdict
+)
+
+func usageErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the mock token endpoint and FLA API (a complete demo with no arguments)", runServe},
+		{"cert", "create, check or show a client certificate (create | check | show)", runCert},
+		{"version", "print the version", runVersion},
+		{"help", "print this help, or the help of a command", runHelp},
+	}
+}
+
+const mainUsage = `flamock: a conformance and test harness for the Belgian Social Security REST channel
+(OAuth v5 token endpoint, CareerPro Federal Learning Account API).
+
+Usage:
+  flamock <command> [flags] [arguments]
+
+Commands:
+%s
+Run 'flamock <command> -h' for the flags of a command.
+Exit status: 0 success, 1 failure (or a non-compliant certificate), 2 usage error.
+`
+
+func writeMainUsage(w io.Writer) {
+	var b strings.Builder
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprintf(w, mainUsage, b.String())
+}
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		writeMainUsage(stderr)
+		return 2
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		writeMainUsage(stdout)
+		return 0
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			if msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": "); msg != errUsage.Error() {
+				fmt.Fprintf(stderr, "flamock %s: %s\n", c.name, msg)
+			}
+			return 2
+		case errors.Is(err, errFailed):
+			return 1
+		default:
+			fmt.Fprintf(stderr, "flamock %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "flamock: unknown command %q\n\n", name)
+	writeMainUsage(stderr)
+	return 2
+}
+
+// newFlagSet returns a flag set that prints its usage to stdout when -h is
+// asked for and to stderr on a usage error, and never exits by itself.
+func newFlagSet(name, synopsis, description string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: %s\n\n%s\n", synopsis, description)
+		if hasFlags(fs) {
+			fmt.Fprintln(w, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// (`flamock cert check FILE --json`). -h prints the usage to stdout.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, flag.ErrHelp
+			}
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+			fs.Usage()
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock version", "flamock version", "Print the version of flamock and of Go it was built with.")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("takes no arguments")
+	}
+	fmt.Fprintf(stdout, "flamock %s %s %s/%s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+// version is the module version for `go install`ed binaries, else the VCS
+// revision the binary was built from, else "(devel)".
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		return "(devel " + rev + dirty + ")"
+	}
+	return "(devel)"
+}
+
+func runHelp(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		writeMainUsage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] && c.name != "help" {
+			// Each command prints its own usage for -h.
+			return c.run(context.Background(), append(args[1:], "-h"), stdout, stderr)
+		}
+	}
+	return usageErrorf("unknown command %q", args[0])
+}
