@@ -50,6 +50,7 @@ func TestHelpGolden(t *testing.T) {
 		{"cert-create-help", []string{"help", "cert", "create"}},
 		{"cert-check-help", []string{"cert", "check", "--help"}},
 		{"cert-show-help", []string{"cert", "show", "-h"}},
+		{"token-help", []string{"token", "-h"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := flamock(t, tc.args...)
@@ -83,6 +84,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cert", "show", "a", "b"}, "flamock cert: want exactly one FILE; got 2 arguments"},
 		{[]string{"version", "extra"}, "flamock version: takes no arguments"},
 		{[]string{"help", "nope"}, `flamock help: unknown command "nope"`},
+		{[]string{"token"}, "flamock token: --client-id and --key are required"},
+		{[]string{"token", "--lifetime", "soon"}, `flamock token: invalid value "soon" for flag -lifetime`},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

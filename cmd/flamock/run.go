@@ -32,6 +32,7 @@ func usageErrorf(format string, args ...any) error {
 func commands() []command {
 	return []command{
 		{"serve", "run the mock token endpoint and FLA API (a complete demo with no arguments)", runServe},
+		{"token", "get an access token as a real client would (for curl and Postman)", runToken},
 		{"cert", "create, check or show a client certificate (create | check | show)", runCert},
 		{"version", "print the version", runVersion},
 		{"help", "print this help, or the help of a command", runHelp},
