@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -221,20 +220,14 @@ func Create(r Request) (*Bundle, error) {
 			return nil, fmt.Errorf("certgen: generate %s key: %w", r.Key, err)
 		}
 	}
-	serial, err := rand.Int(r.Rand, new(big.Int).Lsh(big.NewInt(1), 127))
+	serial, err := randomSerial(r.Rand)
 	if err != nil {
-		return nil, fmt.Errorf("certgen: serial number: %w", err)
+		return nil, err
 	}
-	serial.Add(serial, big.NewInt(1)) // never zero
 	subject := pkix.Name{CommonName: r.CommonName, Country: []string{r.Country}, SerialNumber: r.EnterpriseNumber}
 	if r.Organization != "" {
 		subject.Organization = []string{r.Organization}
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(key.Public())
-	if err != nil {
-		return nil, fmt.Errorf("certgen: encode public key: %w", err)
-	}
-	skid := sha256.Sum256(pubDER)
 	tpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               subject,
@@ -243,7 +236,7 @@ func Create(r Request) (*Bundle, error) {
 		KeyUsage:              r.KeyUsage,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
-		SubjectKeyId:          skid[:20],
+		SubjectKeyId:          keyID(key.Public()),
 		SignatureAlgorithm:    signatureAlgorithm(key.Public(), r.Digest),
 	}
 	der, err := x509.CreateCertificate(r.Rand, tpl, tpl, key.Public(), key)
