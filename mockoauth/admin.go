@@ -1,0 +1,213 @@
+package mockoauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+)
+
+// AdminPrefix is where AdminHandler expects to be mounted.
+const AdminPrefix = "/__admin/oauth/"
+
+// AdminHandler returns the admin API, to be mounted at AdminPrefix. It
+// exposes the knobs of Server over HTTP for tests in other languages and
+// CI. Bodies are JSON; errors are RFC 6749-style JSON. Routes:
+//
+//	POST   /__admin/oauth/faults          {"count":1,"status":503,"error":"temporarily_unavailable","description":"...","malformed":false,"delay":"2s","retryAfter":"5s"} -> FailNext
+//	DELETE /__admin/oauth/faults          ClearFaults
+//	POST   /__admin/oauth/tokens          {"clientId":"...","scopes":["..."]} -> {"access_token":"..."} (IssueToken)
+//	POST   /__admin/oauth/tokens/expire   {"token":"..."} one token, {} all -> {"count":n}
+//	POST   /__admin/oauth/tokens/revoke   {"token":"..."} one token, {} all -> {"count":n}
+//	GET    /__admin/oauth/clock           -> {"offset":"0s","now":"..."}
+//	PUT    /__admin/oauth/clock           {"offset":"-90s"} (SetClockOffset)
+//	GET    /__admin/oauth/clients         -> registered clients with certificate thumbprints
+//	POST   /__admin/oauth/clients         {"clientId","quality","enterpriseNumber","scopes","disabled","certificates":["PEM or base64 DER", ...]} (AddClient)
+//	DELETE /__admin/oauth/clients/{id}    RemoveClient
+//	GET    /__admin/oauth/stats           -> Stats
+//
+// It has no authentication: serve it on loopback or a test network only.
+func (s *Server) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	p := strings.TrimSuffix(AdminPrefix, "/")
+	mux.HandleFunc("POST "+p+"/faults", s.adminFail)
+	mux.HandleFunc("DELETE "+p+"/faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, map[string]any{"cleared": true})
+	})
+	mux.HandleFunc("POST "+p+"/tokens", s.adminIssue)
+	mux.HandleFunc("POST "+p+"/tokens/expire", s.adminTokens(s.ExpireTokens, s.ExpireToken))
+	mux.HandleFunc("POST "+p+"/tokens/revoke", s.adminTokens(s.RevokeTokens, s.RevokeToken))
+	mux.HandleFunc("GET "+p+"/clock", s.adminClock)
+	mux.HandleFunc("PUT "+p+"/clock", s.adminClock)
+	mux.HandleFunc("GET "+p+"/clients", s.adminClients)
+	mux.HandleFunc("POST "+p+"/clients", s.adminAddClient)
+	mux.HandleFunc("DELETE "+p+"/clients/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if !s.RemoveClient(r.PathValue("id")) {
+			adminError(w, http.StatusNotFound, "client %q is not registered", r.PathValue("id"))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"removed": r.PathValue("id")})
+	})
+	mux.HandleFunc("GET "+p+"/stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
+	return mux
+}
+
+// duration is a time.Duration written as "1.5s" in JSON.
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return fmt.Errorf("want a duration such as \"1.5s\": %w", err)
+	}
+	v, err := time.ParseDuration(str)
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && err != io.EOF {
+		adminError(w, http.StatusBadRequest, "request body: %v", err)
+		return false
+	}
+	return true
+}
+
+func (s *Server) adminFail(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Count       int      `json:"count"`
+		Status      int      `json:"status"`
+		Error       string   `json:"error"`
+		Description string   `json:"description"`
+		Malformed   bool     `json:"malformed"`
+		Delay       duration `json:"delay"`
+		RetryAfter  duration `json:"retryAfter"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if in.Count == 0 {
+		in.Count = 1
+	}
+	if in.Count < 0 || (in.Status != 0 && (in.Status < 100 || in.Status > 599)) {
+		adminError(w, http.StatusBadRequest, "count %d / status %d out of range", in.Count, in.Status)
+		return
+	}
+	s.FailNext(in.Count, Fault{Status: in.Status, Error: in.Error, Description: in.Description, Malformed: in.Malformed,
+		Delay: time.Duration(in.Delay), RetryAfter: time.Duration(in.RetryAfter)})
+	writeJSON(w, http.StatusOK, map[string]any{"queued": in.Count})
+}
+
+func (s *Server) adminIssue(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ClientID string   `json:"clientId"`
+		Scopes   []string `json:"scopes"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	tok, err := s.IssueToken(in.ClientID, in.Scopes...)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(s.cfg.TokenTTL / time.Second)})
+}
+
+func (s *Server) adminTokens(all func() int, one func(string) bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Token string `json:"token"`
+		}
+		if !decodeBody(w, r, &in) {
+			return
+		}
+		if in.Token == "" {
+			writeJSON(w, http.StatusOK, map[string]any{"count": all()})
+			return
+		}
+		if !one(in.Token) {
+			adminError(w, http.StatusNotFound, "token %s is not known", Fingerprint(in.Token))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"count": 1})
+	}
+}
+
+func (s *Server) adminClock(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var in struct {
+			Offset duration `json:"offset"`
+		}
+		if !decodeBody(w, r, &in) {
+			return
+		}
+		s.SetClockOffset(time.Duration(in.Offset))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"offset": s.ClockOffset().String(), "now": s.now().UTC().Format(time.RFC3339Nano)})
+}
+
+type adminClient struct {
+	ClientID         string   `json:"clientId"`
+	Quality          string   `json:"quality"`
+	EnterpriseNumber string   `json:"enterpriseNumber,omitempty"`
+	Scopes           []string `json:"scopes,omitempty"`
+	Disabled         bool     `json:"disabled,omitempty"`
+	Certificates     []string `json:"certificates"` // in: PEM or base64 DER; out: x5t thumbprints
+}
+
+func (s *Server) adminClients(w http.ResponseWriter, r *http.Request) {
+	var out []adminClient
+	for _, c := range s.Clients() {
+		ac := adminClient{ClientID: c.ID, Quality: c.Quality, EnterpriseNumber: c.EnterpriseNumber, Scopes: c.Scopes, Disabled: c.Disabled}
+		for _, cert := range c.Certificates {
+			ac.Certificates = append(ac.Certificates, certgen.ThumbprintsOf(cert).X5T)
+		}
+		out = append(out, ac)
+	}
+	slices.SortFunc(out, func(a, b adminClient) int { return strings.Compare(a.ClientID, b.ClientID) })
+	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
+}
+
+func (s *Server) adminAddClient(w http.ResponseWriter, r *http.Request) {
+	var in adminClient
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	c := Client{ID: in.ClientID, Quality: in.Quality, EnterpriseNumber: in.EnterpriseNumber, Scopes: in.Scopes, Disabled: in.Disabled}
+	for i, text := range in.Certificates {
+		l, err := certgen.Load([]byte(text), "")
+		if err != nil || len(l.Certs) == 0 {
+			adminError(w, http.StatusBadRequest, "certificates[%d]: not a certificate: %v", i, err)
+			return
+		}
+		c.Certificates = append(c.Certificates, l.Leaf())
+	}
+	if err := s.AddClient(c); err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"added": c.ID})
+}
+
+func adminError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeError(w, status, ErrInvalidRequest.Describe(format, args...), nil)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

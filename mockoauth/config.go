@@ -1,0 +1,404 @@
+package mockoauth
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/beid"
+	"github.com/flamock/flamock/internal/journal"
+)
+
+// Protocol constants.
+const (
+	// DefaultTokenPath is the path of the Social Security OAuth v5 token
+	// endpoint (domain.md §1.1).
+	DefaultTokenPath = "/REST/oauth/v5/token"
+	// ProductionAudience is the audience the production token endpoint
+	// expects: its own URL (seed §6.1 example).
+	ProductionAudience = "https://services.socialsecurity.be/REST/oauth/v5/token"
+	// GrantTypeClientCredentials is the only grant the endpoint serves (RFC 6749 §4.4.2).
+	GrantTypeClientCredentials = "client_credentials"
+	// ClientAssertionType is the client assertion type of private_key_jwt (RFC 7523 §2.2).
+	ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+)
+
+// Scopes of the FLA profile by quality (seed §6.1; the training-provider
+// scope is not in the seed and is reconstructed).
+const (
+	ScopeEmployer         = "scope:sigedis:gestion:careerpro-federal-learning-account:employer"
+	ScopeProvider         = "scope:sigedis:gestion:careerpro-federal-learning-account:provider"
+	ScopeTrainingProvider = "scope:sigedis:gestion:careerpro-federal-learning-account:trainingprovider"
+)
+
+// Defaults of the zero Config.
+const (
+	DefaultTokenTTL              = 600 * time.Second
+	DefaultMaxAssertionLifetime  = 10 * time.Minute
+	DefaultClockSkew             = 60 * time.Second
+	DefaultMaxFormBytes          = 64 << 10
+	DefaultMaxAssertionBytes     = 16 << 10
+	DefaultMaxReplayEntries      = 1 << 20
+	DefaultMaxTokens             = 1 << 20
+	DefaultExpiredTokenRetention = 10 * time.Minute
+)
+
+// DefaultAlgorithms are the JWS algorithms accepted by default: every RSA
+// and EC algorithm a certificate allowed by the portal's policy can sign
+// with (RSA 2048-4096: RS*, PS*; P-384: ES384; P-521: ES512).
+func DefaultAlgorithms() []string {
+	return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES384", "ES512"}
+}
+
+// supportedAlgorithms are those Config.Algorithms may name. Symmetric (HS*),
+// "none" and EdDSA are never accepted: the portal registers RSA and EC
+// certificates only.
+var supportedAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+
+// DefaultQualityScopes returns the scopes a client of each quality may ask
+// for and gets when it sends no scope.
+func DefaultQualityScopes() map[string][]string {
+	return map[string][]string{
+		QualityEmployer:         {ScopeEmployer},
+		QualityProvider:         {ScopeProvider},
+		QualityTrainingProvider: {ScopeTrainingProvider},
+	}
+}
+
+// Config describes a token endpoint. The zero value is a working endpoint
+// with no clients; every field documents its zero value. New copies it.
+type Config struct {
+	// Clients are registered at start, as AddClient would.
+	Clients []Client
+
+	// TokenPath is where the endpoint answers. Default DefaultTokenPath.
+	TokenPath string
+
+	// Audience is the exact value the assertion's aud must hold. Empty means
+	// the endpoint's own URL as the request reached it: "https" when the
+	// connection is TLS (else "http"), the Host header, and TokenPath.
+	// TestServer sets it to its TokenURL. Set ProductionAudience to accept
+	// assertions made for production.
+	Audience string
+
+	// Algorithms is the JWS "alg" allow list. Nil means DefaultAlgorithms.
+	// Only RS*, PS* and ES256/384/512 may be named.
+	Algorithms []string
+
+	// QualityScopes gives, per quality, the scopes a client may ask for;
+	// the first ones listed (all of them) are also its default scopes.
+	// Nil means DefaultQualityScopes; a quality missing from a non-nil map
+	// gets its default. Client.Scopes overrides it per client.
+	QualityScopes map[string][]string
+
+	// TokenTTL is the lifetime of an access token (expires_in). Zero means
+	// DefaultTokenTTL (600 s).
+	TokenTTL time.Duration
+
+	// MaxAssertionLifetime bounds exp − iat (exp − now when iat is absent).
+	// Zero means DefaultMaxAssertionLifetime (10 min, seed §6.1).
+	MaxAssertionLifetime time.Duration
+
+	// ClockSkew is the leeway for exp, iat and nbf. Zero means
+	// DefaultClockSkew (60 s); a negative value means no leeway.
+	ClockSkew time.Duration
+
+	// MaxFormBytes bounds the request body. Zero means DefaultMaxFormBytes (64 KiB).
+	MaxFormBytes int
+	// MaxAssertionBytes bounds client_assertion. Zero means DefaultMaxAssertionBytes (16 KiB).
+	MaxAssertionBytes int
+
+	// MaxReplayEntries bounds the replay cache (one entry per accepted jti
+	// until its assertion expires). At the bound, after evicting expired
+	// entries, new assertions are refused with 503 temporarily_unavailable
+	// and Retry-After. Zero means DefaultMaxReplayEntries (1 Mi entries,
+	// about 80 MB).
+	MaxReplayEntries int
+
+	// MaxTokens bounds the issued tokens remembered. At the bound the token
+	// closest to being forgotten is forgotten early (VerifyAccessToken then
+	// answers ErrInvalid for it). Zero means DefaultMaxTokens (1 Mi).
+	MaxTokens int
+
+	// ExpiredTokenRetention is how long an expired token is still
+	// recognised (VerifyAccessToken answers ErrExpired, not ErrInvalid).
+	// Zero means DefaultExpiredTokenRetention (10 min); negative means none.
+	ExpiredTokenRetention time.Duration
+
+	// InvalidClientStatus is the HTTP status of invalid_client: 400 (the
+	// zero value; what the real server is inferred to send, domain.md §1.5)
+	// or 401, which adds a WWW-Authenticate header (RFC 6749 §5.2).
+	InvalidClientStatus int
+
+	// Policy is the certificate policy AddClient enforces (its validity
+	// rules are checked per request instead, so an expired certificate can
+	// be registered for negative tests). Nil means certgen.DefaultPolicy().
+	Policy *certgen.Policy
+
+	// Journal receives one event per token request. Nil means none.
+	Journal *journal.Journal
+
+	// Now is the clock. Nil means time.Now. SetClockOffset shifts it.
+	Now func() time.Time
+	// Rand is the source of access tokens. Nil means crypto/rand.
+	Rand io.Reader
+	// Logger receives diagnostics (write errors). Nil means discard.
+	Logger *slog.Logger
+}
+
+// Client is a registered OAuth client, as the portal's Chaman registration
+// makes one.
+type Client struct {
+	// ID is the client id, e.g. "self_service_chaman_123456_abcdefghij".
+	ID string `json:"clientId"`
+	// Quality is one of QualityEmployer, QualityProvider,
+	// QualityTrainingProvider (or any quality QualityScopes names).
+	Quality string `json:"quality"`
+	// EnterpriseNumber is the client's enterprise number (KBO/BCE); 9 or 10
+	// digits, dots allowed; stored as 10 digits. Optional.
+	EnterpriseNumber string `json:"enterpriseNumber,omitempty"`
+	// Certificates are the registered certificates; any of them may sign
+	// (two at once during a rotation). At least one is required.
+	Certificates []*x509.Certificate `json:"-"`
+	// Scopes the client may ask for and gets by default. Nil means the
+	// scopes of its quality.
+	Scopes []string `json:"scopes,omitempty"`
+	// Disabled makes every token request of the client fail with
+	// unauthorized_client (a REST channel that is not active).
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// withDefaults returns cfg with its zero values replaced.
+func (cfg Config) withDefaults() Config {
+	if cfg.TokenPath == "" {
+		cfg.TokenPath = DefaultTokenPath
+	}
+	if cfg.Algorithms == nil {
+		cfg.Algorithms = DefaultAlgorithms()
+	}
+	qs := DefaultQualityScopes()
+	for q, s := range cfg.QualityScopes {
+		qs[q] = s
+	}
+	cfg.QualityScopes = qs
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxAssertionLifetime == 0 {
+		cfg.MaxAssertionLifetime = DefaultMaxAssertionLifetime
+	}
+	switch {
+	case cfg.ClockSkew == 0:
+		cfg.ClockSkew = DefaultClockSkew
+	case cfg.ClockSkew < 0:
+		cfg.ClockSkew = 0
+	}
+	if cfg.MaxFormBytes == 0 {
+		cfg.MaxFormBytes = DefaultMaxFormBytes
+	}
+	if cfg.MaxAssertionBytes == 0 {
+		cfg.MaxAssertionBytes = DefaultMaxAssertionBytes
+	}
+	if cfg.MaxReplayEntries == 0 {
+		cfg.MaxReplayEntries = DefaultMaxReplayEntries
+	}
+	if cfg.MaxTokens == 0 {
+		cfg.MaxTokens = DefaultMaxTokens
+	}
+	switch {
+	case cfg.ExpiredTokenRetention == 0:
+		cfg.ExpiredTokenRetention = DefaultExpiredTokenRetention
+	case cfg.ExpiredTokenRetention < 0:
+		cfg.ExpiredTokenRetention = 0
+	}
+	if cfg.InvalidClientStatus == 0 {
+		cfg.InvalidClientStatus = http.StatusBadRequest
+	}
+	if cfg.Policy == nil {
+		p := certgen.DefaultPolicy()
+		cfg.Policy = &p
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg
+}
+
+// validate reports every problem of a defaulted config.
+func (cfg Config) validate() error {
+	var errs []error
+	if !strings.HasPrefix(cfg.TokenPath, "/") || strings.HasPrefix(cfg.TokenPath, "/__admin/") {
+		errs = append(errs, fmt.Errorf("token path %q must start with / and not with /__admin/", cfg.TokenPath))
+	}
+	if cfg.Audience != "" {
+		if u, err := url.Parse(cfg.Audience); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("audience %q is not an absolute URL", cfg.Audience))
+		}
+	}
+	if len(cfg.Algorithms) == 0 {
+		errs = append(errs, errors.New("algorithms: the allow list is empty"))
+	}
+	for _, a := range cfg.Algorithms {
+		if !slices.Contains(supportedAlgorithms, a) {
+			errs = append(errs, fmt.Errorf("algorithm %q cannot be allowed; want some of %s", a, strings.Join(supportedAlgorithms, ", ")))
+		}
+	}
+	for q, scopes := range cfg.QualityScopes {
+		for _, s := range scopes {
+			if !validScopeToken(s) {
+				errs = append(errs, fmt.Errorf("quality %q: scope %q is not an RFC 6749 §3.3 scope-token", q, s))
+			}
+		}
+	}
+	for name, d := range map[string]time.Duration{"token TTL": cfg.TokenTTL, "max assertion lifetime": cfg.MaxAssertionLifetime} {
+		if d < time.Second {
+			errs = append(errs, fmt.Errorf("%s is %v; want at least 1s", name, d))
+		}
+	}
+	for name, n := range map[string]int{"max form bytes": cfg.MaxFormBytes, "max assertion bytes": cfg.MaxAssertionBytes,
+		"max replay entries": cfg.MaxReplayEntries, "max tokens": cfg.MaxTokens} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s is %d; want a positive number (0 for the default)", name, n))
+		}
+	}
+	if cfg.InvalidClientStatus != http.StatusBadRequest && cfg.InvalidClientStatus != http.StatusUnauthorized {
+		errs = append(errs, fmt.Errorf("invalid_client status %d; want 400 or 401", cfg.InvalidClientStatus))
+	}
+	return errors.Join(errs...)
+}
+
+// validScopeToken reports whether s is an RFC 6749 §3.3 scope-token:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// regCert is a registered certificate with what verification needs.
+type regCert struct {
+	cert *x509.Certificate
+	pub  any    // *rsa.PublicKey or *ecdsa.PublicKey
+	kind string // "RSA" or the curve ("P-384")
+	desc string // "RSA 2048 bits" / "EC P-384"
+	x5t  string
+}
+
+// client is a registered client, immutable once built.
+type client struct {
+	Client
+	certs      []regCert
+	allowed    map[string]bool
+	defaults   []string
+	defaultStr string
+}
+
+// buildClient checks c (certificates under policy, scopes) and prepares it.
+func (cfg *Config) buildClient(c Client) (*client, error) {
+	var errs []error
+	if c.ID == "" || strings.ContainsFunc(c.ID, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		errs = append(errs, fmt.Errorf("client id %q must be non-empty, without spaces or control characters", c.ID))
+	}
+	scopes := c.Scopes
+	if scopes == nil {
+		var ok bool
+		if scopes, ok = cfg.QualityScopes[c.Quality]; !ok {
+			qs := make([]string, 0, len(cfg.QualityScopes))
+			for q := range cfg.QualityScopes {
+				qs = append(qs, q)
+			}
+			slices.Sort(qs)
+			errs = append(errs, fmt.Errorf("client %q: unknown quality %q; want one of %s (or set Client.Scopes)", c.ID, c.Quality, strings.Join(qs, ", ")))
+		}
+	}
+	for _, s := range scopes {
+		if !validScopeToken(s) {
+			errs = append(errs, fmt.Errorf("client %q: scope %q is not an RFC 6749 §3.3 scope-token", c.ID, s))
+		}
+	}
+	if c.EnterpriseNumber != "" {
+		n, err := beid.NormalizeEnterpriseNumber(c.EnterpriseNumber)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("client %q: %w", c.ID, err))
+		}
+		c.EnterpriseNumber = n
+	}
+	if len(c.Certificates) == 0 {
+		errs = append(errs, fmt.Errorf("client %q: no certificate; the portal registers at least one", c.ID))
+	}
+	cl := &client{Client: c, allowed: map[string]bool{}}
+	for _, cert := range c.Certificates {
+		rc, err := cfg.registerCert(cert)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("client %q: %w", c.ID, err))
+			continue
+		}
+		cl.certs = append(cl.certs, rc)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cl.Certificates = slices.Clone(c.Certificates)
+	cl.Scopes = slices.Clone(scopes)
+	for _, s := range scopes {
+		cl.allowed[s] = true
+	}
+	cl.defaults = cl.Scopes
+	cl.defaultStr = strings.Join(cl.defaults, " ")
+	return cl, nil
+}
+
+// registerCert refuses a certificate that breaks the policy, naming the rule.
+func (cfg *Config) registerCert(cert *x509.Certificate) (regCert, error) {
+	if cert == nil {
+		return regCert{}, errors.New("nil certificate")
+	}
+	p := *cfg.Policy
+	p.IgnoreValidity = true // checked per request, so expired certificates can be registered for negative tests
+	if v := p.Check(cert, cfg.Now()); len(v) > 0 {
+		return regCert{}, fmt.Errorf("certificate %q refused as the portal would: %w", cert.Subject.CommonName, &certgen.PolicyError{Violations: v})
+	}
+	rc := regCert{cert: cert, pub: cert.PublicKey, desc: certgen.DescribeKey(cert.PublicKey), x5t: certgen.ThumbprintsOf(cert).X5T}
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		rc.kind = "RSA"
+	case *ecdsa.PublicKey:
+		rc.kind = k.Curve.Params().Name
+	default:
+		return regCert{}, fmt.Errorf("certificate %q: unsupported key %T", cert.Subject.CommonName, cert.PublicKey)
+	}
+	return rc, nil
+}
+
+// keyKindFor names the key an algorithm needs: "RSA" or a curve name.
+func keyKindFor(alg string) string {
+	switch alg {
+	case "ES256":
+		return "P-256"
+	case "ES384":
+		return "P-384"
+	case "ES512":
+		return "P-521"
+	}
+	return "RSA"
+}

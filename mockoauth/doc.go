@@ -1,0 +1,101 @@
+// Package mockoauth is a strict stand-in for the Social Security OAuth v5
+// token endpoint (POST /REST/oauth/v5/token): the client credentials grant
+// with client authentication by a JWT signed with the key of a registered
+// certificate (private_key_jwt).
+//
+// # Endpoints
+//
+//	POST {TokenPath}     token endpoint: RFC 6749 §4.4 (client credentials),
+//	                     RFC 7521 §4.2 and RFC 7523 §2.2 (JWT client
+//	                     assertion), RFC 7515/7518/7519 (JWS, JWT).
+//	/__admin/oauth/...   test knobs over HTTP (AdminHandler); not part of
+//	                     the real service.
+//
+// A Server is an http.Handler built from a Config; NewTestServer runs one on
+// 127.0.0.1 in the httptest style. VerifyAccessToken tells an API mock who
+// is behind an access token.
+//
+// # Order of checks
+//
+// A token request is checked in this order; the first failure answers an
+// RFC 6749 §5.2 JSON error (Cache-Control: no-store) whose
+// error_description names what was expected and what came:
+//
+//  1. POST (else 405 invalid_request); Content-Type
+//     application/x-www-form-urlencoded, optionally charset=UTF-8; body at
+//     most MaxFormBytes (else 413 invalid_request); a well-formed form with
+//     no parameter twice; no OAuth parameter in the URL query.
+//  2. grant_type=client_credentials (missing: invalid_request; other:
+//     unsupported_grant_type).
+//  3. No client_secret and no Authorization header (Basic or other):
+//     invalid_request, the portal does not support client secrets.
+//  4. client_assertion_type is the RFC 7523 URN; client_assertion present,
+//     at most MaxAssertionBytes, a compact JWS (3 segments, strict
+//     base64url without padding, JSON objects): invalid_request.
+//  5. Header alg in Config.Algorithms (never none, never HS*), no crit:
+//     invalid_client. jku, x5u, jwk, x5c, kid and x5t are never used to
+//     find, fetch or trust a key.
+//  6. The client, by the client_id form field if sent, else sub, else iss:
+//     invalid_client when unknown.
+//  7. A registered certificate whose key type alg needs (RS*/PS*: RSA;
+//     ES384: P-384; ES512: P-521), and the signature verifying with one of
+//     them (a client may have several during a rotation): invalid_client.
+//  8. iss = sub = client id (and = client_id, if sent).
+//  9. aud is exactly the audience (Config.Audience, default the URL the
+//     request reached), as a string or a one-element array. Near misses
+//     (trailing slash, http/https, the legacy v3 audience) are named.
+//  10. exp present, a NumericDate, not past (with ClockSkew); exp − iat at
+//     most MaxAssertionLifetime (exp − now, plus skew, when iat is absent);
+//     iat and nbf not in the future beyond ClockSkew.
+//  11. jti present and not used before by the same client while an
+//     assertion carrying it could be valid.
+//  12. scope, if sent: scope-tokens separated by single spaces, each
+//     allowed for the client (invalid_scope); absent: the client's default
+//     scopes.
+//  13. The certificate that signed is valid now (rules CERT-VALID-NBF and
+//     CERT-VALID-NAF of certgen); the client is not disabled
+//     (unauthorized_client).
+//
+// invalid_client is sent with status 400 (Config.InvalidClientStatus may
+// make it 401, with WWW-Authenticate).
+//
+// # Tokens
+//
+// Access tokens are opaque: 32 bytes from Config.Rand, base64url. The
+// response has access_token, scope, token_type Bearer and expires_in, in that
+// order. The journal names a token by Fingerprint, never by itself.
+//
+// # Bounds
+//
+//   - Request body: MaxFormBytes (64 KiB); client_assertion:
+//     MaxAssertionBytes (16 KiB).
+//   - Replay cache: one fixed-size entry (SHA-256 of client id and jti) per
+//     accepted assertion, kept until its exp plus ClockSkew, at most
+//     MaxReplayEntries (1 Mi, about 80 MB). At the bound, after evicting
+//     what has expired, new assertions are refused with 503
+//     temporarily_unavailable and Retry-After (fail closed: a replay is never
+//     let through to make room).
+//   - Issued tokens: kept until expiry plus ExpiredTokenRetention (so that
+//     VerifyAccessToken can say ErrExpired, not ErrInvalid), at most
+//     MaxTokens (1 Mi); at the bound the token due to be forgotten first is
+//     forgotten early.
+//
+// Eviction is driven by a min-heap per memory, so it costs O(log n) per
+// entry and never scans.
+//
+// # Test knobs
+//
+// All safe for concurrent use: FailNext/ClearFaults (a status and error, a
+// malformed body, a Retry-After, a delay), ExpireToken(s), RevokeToken(s),
+// SetClockOffset, AddClient/RemoveClient, AddCertificate/RemoveCertificate,
+// IssueToken. The clock (Config.Now) and randomness (Config.Rand) are
+// injectable. Every token request, including those answered by a planted
+// fault, writes one journal event with the decoded JWS header and claims
+// (never the signature, a client secret or a token).
+//
+// # Out of scope
+//
+// Other grants, authorization and introspection endpoints, client secrets,
+// JWKS URLs (keys come from registered certificates only), encrypted
+// assertions (JWE).
+package mockoauth

@@ -1,0 +1,319 @@
+package mockoauth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Server is the token endpoint: an http.Handler answering POST on
+// Config.TokenPath, and the verifier of the access tokens it issued. All
+// its methods are safe for concurrent use.
+type Server struct {
+	cfg    Config
+	parser *jwt.Parser
+	algs   map[string]bool
+
+	mu      sync.RWMutex
+	clients map[string]*client
+
+	offset atomic.Int64 // clock offset, ns
+
+	faultMu   sync.Mutex
+	faults    []queuedFault
+	nFaults   atomic.Int64 // uses left in faults, read without the lock
+	randMu    sync.Mutex   // guards cfg.Rand when it is not crypto/rand
+	replay    *replayCache
+	tokens    *tokenStore
+	grantsMu  sync.Mutex
+	grants    map[string]*grant // client id + "\x00" + scope string -> shared grant
+	audiences sync.Map          // host+tls -> derived audience string
+}
+
+// Fault is an answer planted for the next token requests. A Fault with only
+// Delay set delays a normal answer; otherwise the request is answered with
+// the fault, without being checked (its jti is not consumed).
+type Fault struct {
+	// Status is the HTTP status. Zero means 400 when Error is set and 500
+	// otherwise.
+	Status int `json:"status,omitempty"`
+	// Error is the RFC 6749 error code of the JSON body, e.g.
+	// "invalid_client" or "server_error". Empty with Malformed unset
+	// means "server_error".
+	Error string `json:"error,omitempty"`
+	// Description is the error_description.
+	Description string `json:"description,omitempty"`
+	// Malformed answers a body that is not valid JSON (cut in the middle),
+	// with a JSON content type.
+	Malformed bool `json:"malformed,omitempty"`
+	// Delay is waited before answering (or before the normal checks); it
+	// ends early if the client goes away.
+	Delay time.Duration `json:"delay,omitempty"`
+	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
+	RetryAfter time.Duration `json:"retryAfter,omitempty"`
+}
+
+func (f Fault) delayOnly() bool { return f.Status == 0 && f.Error == "" && !f.Malformed }
+
+type queuedFault struct {
+	left  int
+	fault Fault
+}
+
+// New builds a Server from cfg. It reports every problem of cfg (and of its
+// clients) at once.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("mockoauth: config: %w", err)
+	}
+	s := &Server{
+		cfg: cfg,
+		// The parser decodes (strict base64url, no padding) and supplies
+		// the signing methods; the allow list, the key and the claims are
+		// checked by token itself, in a fixed order, with precise
+		// descriptions (the parser's own messages are generic).
+		parser:  jwt.NewParser(jwt.WithStrictDecoding()),
+		algs:    map[string]bool{},
+		clients: map[string]*client{},
+		replay:  newReplayCache(cfg.MaxReplayEntries),
+		tokens:  newTokenStore(cfg.MaxTokens),
+		grants:  map[string]*grant{},
+	}
+	for _, a := range cfg.Algorithms {
+		s.algs[a] = true
+	}
+	var errs []error
+	for _, c := range cfg.Clients {
+		if err := s.AddClient(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("mockoauth: config: %w", errors.Join(errs...))
+	}
+	return s, nil
+}
+
+// Config returns the server's configuration with defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// TokenPath returns the path the token endpoint answers on.
+func (s *Server) TokenPath() string { return s.cfg.TokenPath }
+
+// now is the server's clock: Config.Now plus the clock offset.
+func (s *Server) now() time.Time {
+	return s.cfg.Now().Add(time.Duration(s.offset.Load()))
+}
+
+// SetClockOffset shifts the server's clock by d (positive: the server is
+// ahead of its clients), to simulate clock skew.
+func (s *Server) SetClockOffset(d time.Duration) { s.offset.Store(int64(d)) }
+
+// ClockOffset returns the offset set by SetClockOffset.
+func (s *Server) ClockOffset() time.Duration { return time.Duration(s.offset.Load()) }
+
+// AddClient registers c. It refuses a certificate that breaks the policy,
+// naming the rule (e.g. CERT-KEY-EC for a P-256 key), and a client id that
+// is already registered.
+func (s *Server) AddClient(c Client) error {
+	cl, err := s.cfg.buildClient(c)
+	if err != nil {
+		return fmt.Errorf("mockoauth: add client: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[c.ID]; ok {
+		return fmt.Errorf("mockoauth: add client: client %q is already registered", c.ID)
+	}
+	s.clients[c.ID] = cl
+	return nil
+}
+
+// RemoveClient unregisters a client; its tokens stay valid until they
+// expire. It reports whether the client was registered.
+func (s *Server) RemoveClient(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.clients[id]
+	delete(s.clients, id)
+	return ok
+}
+
+// AddCertificate registers one more certificate for a client (a rotation:
+// both certificates then verify assertions).
+func (s *Server) AddCertificate(id string, cert *x509.Certificate) error {
+	return s.changeClient(id, func(c *Client) { c.Certificates = append(slices.Clone(c.Certificates), cert) })
+}
+
+// RemoveCertificate unregisters one certificate of a client (the end of a
+// rotation). A client keeps at least one certificate.
+func (s *Server) RemoveCertificate(id string, cert *x509.Certificate) error {
+	return s.changeClient(id, func(c *Client) {
+		c.Certificates = slices.DeleteFunc(slices.Clone(c.Certificates), func(x *x509.Certificate) bool { return x.Equal(cert) })
+	})
+}
+
+func (s *Server) changeClient(id string, f func(*Client)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.clients[id]
+	if !ok {
+		return fmt.Errorf("mockoauth: client %q is not registered", id)
+	}
+	c := old.Client
+	f(&c)
+	cl, err := s.cfg.buildClient(c)
+	if err != nil {
+		return fmt.Errorf("mockoauth: change client: %w", err)
+	}
+	s.clients[id] = cl
+	return nil
+}
+
+// Clients returns the registered clients, in no particular order.
+func (s *Server) Clients() []Client {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		cc := c.Client
+		cc.Certificates = slices.Clone(cc.Certificates)
+		cc.Scopes = slices.Clone(cc.Scopes)
+		out = append(out, cc)
+	}
+	return out
+}
+
+func (s *Server) client(id string) *client {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.clients[id]
+}
+
+// FailNext answers the next n token requests with f (see Fault). Calls
+// queue up: faults are used in the order they were planted.
+func (s *Server) FailNext(n int, f Fault) {
+	if n <= 0 {
+		return
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.faults = append(s.faults, queuedFault{n, f})
+	s.nFaults.Add(int64(n))
+}
+
+// ClearFaults forgets the planted faults.
+func (s *Server) ClearFaults() {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	s.faults = nil
+	s.nFaults.Store(0)
+}
+
+func (s *Server) nextFault() (Fault, bool) {
+	if s.nFaults.Load() == 0 {
+		return Fault{}, false
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0].fault
+	s.faults[0].left--
+	s.nFaults.Add(-1)
+	if s.faults[0].left == 0 {
+		s.faults = s.faults[1:]
+	}
+	return f, true
+}
+
+// ExpireTokens makes every issued token expired now; it returns how many.
+func (s *Server) ExpireTokens() int { return s.expire("") }
+
+// ExpireToken makes one issued token expired now; it reports whether the
+// token was known.
+func (s *Server) ExpireToken(token string) bool { return token != "" && s.expire(token) == 1 }
+
+func (s *Server) expire(tok string) int {
+	now := s.now().UnixNano()
+	forget := now + int64(s.cfg.ExpiredTokenRetention)
+	return s.tokens.update(tok, func(e *tokenEntry) {
+		if e.expires > now {
+			e.expires = now
+			e.forget = min(e.forget, forget)
+		}
+	})
+}
+
+// RevokeToken revokes one issued token; it reports whether it was known.
+func (s *Server) RevokeToken(token string) bool {
+	return token != "" && s.tokens.update(token, func(e *tokenEntry) { e.revoked = true }) == 1
+}
+
+// RevokeTokens revokes every issued token; it returns how many.
+func (s *Server) RevokeTokens() int {
+	return s.tokens.update("", func(e *tokenEntry) { e.revoked = true })
+}
+
+// Stats are the sizes of the server's bounded memories.
+type Stats struct {
+	Tokens        int `json:"tokens"`        // access tokens remembered
+	ReplayEntries int `json:"replayEntries"` // jti values remembered
+}
+
+// Stats returns the sizes of the token store and the replay cache.
+func (s *Server) Stats() Stats {
+	return Stats{Tokens: s.tokens.len(), ReplayEntries: s.replay.len()}
+}
+
+// newToken returns an opaque access token: 32 random bytes, base64url.
+func (s *Server) newToken() (string, error) {
+	var b [32]byte
+	var err error
+	if s.cfg.Rand == nil {
+		_, err = rand.Read(b[:])
+	} else {
+		s.randMu.Lock()
+		_, err = io.ReadFull(s.cfg.Rand, b[:])
+		s.randMu.Unlock()
+	}
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// Fingerprint is how the journal names an access token: the first 16 hex
+// digits of its SHA-256. The token itself is never journaled.
+func Fingerprint(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:8])
+}
+
+// grantFor returns the shared grant of a client for a scope set.
+func (s *Server) grantFor(c *client, scopes []string, scopeStr string) *grant {
+	key := c.ID + "\x00" + scopeStr
+	s.grantsMu.Lock()
+	defer s.grantsMu.Unlock()
+	if g, ok := s.grants[key]; ok && g.caller.Quality == c.Quality && g.caller.EnterpriseNumber == c.EnterpriseNumber {
+		return g
+	}
+	g := &grant{caller: Caller{ClientID: c.ID, Quality: c.Quality, EnterpriseNumber: c.EnterpriseNumber, Scopes: slices.Clone(scopes)}, scopeStr: scopeStr}
+	if len(s.grants) < 10000 { // bounded: scope sets are few in practice
+		s.grants[key] = g
+	}
+	return g
+}
