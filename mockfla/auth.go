@@ -1,0 +1,264 @@
+package mockfla
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/flamock/flamock/internal/bearer"
+	"github.com/flamock/flamock/internal/beid"
+)
+
+// authenticate checks the bearer token and the scopes of the operation's
+// security requirements (401 noAccessToken, invalidAccessToken,
+// expiredAccessToken; 403 missingScope).
+func (s *Server) authenticate(c *call) *response {
+	sec := c.op.security
+	if len(sec.requirements) == 0 {
+		c.layer("auth", true, "no security requirement")
+		return nil
+	}
+	r := c.r
+	token, hasBearer := bearerToken(r.Header.Get("Authorization"))
+	if hasBearer {
+		c.ev.Fingerprint = fingerprint(token)
+	}
+	needsBearer := false
+	for _, req := range sec.requirements {
+		for _, u := range req {
+			needsBearer = needsBearer || u.kind == "bearer"
+		}
+	}
+	if needsBearer && !hasBearer {
+		if sec.optional {
+			c.layer("auth", true, "anonymous (optional security)")
+			return nil
+		}
+		if !s.otherSchemesPass(c, sec) {
+			return s.unauthorized(c, bearer.ErrMissing, "")
+		}
+		c.layer("auth", true, "non-bearer scheme")
+		return nil
+	}
+	if !needsBearer {
+		if s.otherSchemesPass(c, sec) || sec.optional {
+			c.layer("auth", true, "credentials present")
+			return nil
+		}
+		return s.unauthorized(c, bearer.ErrMissing, "")
+	}
+	if s.cfg.Verifier == nil {
+		return s.unauthorized(c, bearer.ErrInvalid, "no token verifier is configured")
+	}
+	ctx := r.Context()
+	var scopeErr *bearer.ScopeError
+	if sec.simple {
+		caller, err := s.cfg.Verifier.VerifyAccessToken(ctx, token, sec.union)
+		switch {
+		case err == nil:
+			return s.authenticated(c, caller)
+		case errors.Is(err, bearer.ErrInsufficientScope):
+			if !errors.As(err, &scopeErr) {
+				scopeErr = &bearer.ScopeError{Required: sec.union}
+			}
+		default:
+			return s.unauthorized(c, err, "")
+		}
+	} else {
+		// Requirements with several schemes or several scopes: verify the
+		// token once and check the scopes here (OpenAPI: all scopes of one
+		// requirement, any one requirement).
+		caller, err := s.cfg.Verifier.VerifyAccessToken(ctx, token, nil)
+		if err != nil {
+			return s.unauthorized(c, err, "")
+		}
+		for _, req := range sec.requirements {
+			if s.requirementHolds(c, req, caller) {
+				return s.authenticated(c, caller)
+			}
+		}
+		c.caller = caller
+		scopeErr = &bearer.ScopeError{Granted: caller.Scopes}
+	}
+	required := sec.union
+	c.layer("auth", true, "token valid")
+	c.layer("scope", false, scopeErr.Error())
+	p := problemFor(http.StatusForbidden, "Forbidden to access the resource because the access token is missing a required scope")
+	p.Type, p.Title, p.Href = TypeMissingScope, "Missing Scope", belgifHref(TypeMissingScope)
+	p.RequiredScopes = required
+	return problemResponse(p).setHeader("WWW-Authenticate",
+		`Bearer realm="`+s.cfg.Realm+`", error="insufficient_scope", scope="`+strings.Join(required, " ")+`"`)
+}
+
+func (s *Server) authenticated(c *call, caller Caller) *response {
+	c.caller = caller
+	c.ev.ClientID = caller.ClientID
+	c.layer("auth", true, "client "+caller.ClientID+" ("+caller.Quality+")")
+	c.layer("scope", true, "")
+	return nil
+}
+
+// requirementHolds checks one requirement against a verified caller.
+func (s *Server) requirementHolds(c *call, req requirement, caller Caller) bool {
+	for _, u := range req {
+		switch u.kind {
+		case "bearer":
+			for _, sc := range u.scopes {
+				if !caller.HasScope(sc) {
+					return false
+				}
+			}
+		default:
+			if !credentialPresent(c.r, u) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// otherSchemesPass reports whether a requirement made only of non-bearer
+// schemes (API key, basic) is met; their values are only checked for presence.
+func (s *Server) otherSchemesPass(c *call, sec security) bool {
+	for _, req := range sec.requirements {
+		ok := true
+		for _, u := range req {
+			if u.kind == "bearer" || !credentialPresent(c.r, u) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func credentialPresent(r *http.Request, u schemeUse) bool {
+	switch u.kind {
+	case "basic":
+		_, _, ok := r.BasicAuth()
+		return ok
+	case "apiKey":
+		switch u.in {
+		case "header":
+			return r.Header.Get(u.key) != ""
+		case "query":
+			return r.URL.Query().Get(u.key) != ""
+		case "cookie":
+			_, err := r.Cookie(u.key)
+			return err == nil
+		}
+	}
+	return false
+}
+
+// unauthorized maps a verifier error to the Belgif 401 problems.
+func (s *Server) unauthorized(c *call, err error, why string) *response {
+	realm := `Bearer realm="` + s.cfg.Realm + `"`
+	var p Problem
+	var hdr string
+	switch {
+	case errors.Is(err, bearer.ErrMissing):
+		p = problemFor(http.StatusUnauthorized, "No Bearer access token found in Authorization HTTP header")
+		hdr = realm
+	case errors.Is(err, bearer.ErrExpired):
+		p = problemFor(http.StatusUnauthorized, "The Bearer access token found in the Authorization HTTP header has expired")
+		p.Type, p.Title = TypeExpiredAccessToken, "Expired Access Token"
+		hdr = realm + `, error="invalid_token", error_description="The access token expired"`
+	default: // ErrInvalid, ErrRevoked, or anything the verifier could not classify
+		detail := "The Bearer access token found in the Authorization HTTP header is invalid"
+		if why != "" {
+			detail += ": " + why
+		} else if errors.Is(err, bearer.ErrRevoked) {
+			detail += ": it was revoked"
+		}
+		p = problemFor(http.StatusUnauthorized, detail)
+		p.Type, p.Title = TypeInvalidAccessToken, "Invalid Access Token"
+		hdr = realm + `, error="invalid_token", error_description="The access token is invalid"`
+	}
+	p.Href = belgifHref(p.Type)
+	detail := err.Error()
+	if why != "" {
+		detail = why
+	}
+	c.layer("auth", false, detail)
+	return problemResponse(p).setHeader("WWW-Authenticate", hdr)
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer x" header
+// (RFC 6750 §2.1; the scheme is case-insensitive).
+func bearerToken(h string) (string, bool) {
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	t := strings.TrimSpace(h[7:])
+	return t, t != ""
+}
+
+// tenant applies the tenant rules of the FLA profile (403 missingPermission):
+// an employer only for its own enterprise number, a provider only for an
+// employer that gave it an active mandate, a training provider only for its
+// own number.
+func (s *Server) tenant(c *call) *response {
+	rule := c.op.rule
+	if rule == nil || rule.tenant == "" {
+		return nil
+	}
+	raw := c.params[rule.tenantParam]
+	target, err := beid.NormalizeEnterpriseNumber(raw)
+	if err != nil {
+		target = raw // the identifier layer reports it if the caller may go on
+		if len(target) == 9 {
+			target = "0" + target
+		}
+	}
+	own, _ := beid.NormalizeEnterpriseNumber(c.caller.EnterpriseNumber)
+	q := c.caller.Quality
+	fail := func(name, detail string) *response {
+		c.layer("tenant", false, name+": "+detail)
+		return missingPermission(name, detail)
+	}
+	switch rule.tenant {
+	case tenantEmployer:
+		switch q {
+		case QualityEmployer:
+			if own == "" || own != target {
+				return fail("employerOwnNumber", "an employer may only send data for its own enterprise number "+show(own)+", not for "+target)
+			}
+		case QualityProvider:
+			if own == "" || !s.mandated(own, target) {
+				return fail("providerMandate", "client "+c.caller.ClientID+" (provider "+show(own)+") has no active FLA mandate from employer "+target+" (seed §2.2)")
+			}
+		default:
+			return fail("employerQuality", "quality "+show(q)+" may not use the employer API; use the training-provider API")
+		}
+	case tenantTrainingProvider:
+		if q != QualityTrainingProvider {
+			return fail("trainingProviderQuality", "quality "+show(q)+" may not use the training-provider API")
+		}
+		if own == "" || own != target {
+			return fail("trainingProviderOwnNumber", "a training provider sends in its own name, with its own enterprise number "+show(own)+", not "+target+" (seed §2.5)")
+		}
+	}
+	c.layer("tenant", true, rule.tenant)
+	return nil
+}
+
+func show(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func (s *Server) mandated(provider, employer string) bool {
+	now := s.cfg.Now()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.ContainsFunc(s.mandates, func(m Mandate) bool {
+		return m.provider == provider && m.employer == employer && m.activeAt(now)
+	})
+}

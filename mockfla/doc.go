@@ -1,0 +1,117 @@
+// Package mockfla is a spec-driven, stateful mock of a Belgian Social
+// Security REST API, with the CareerPro Federal Learning Account (FLA) as its
+// first profile.
+//
+// A Server loads OpenAPI documents (3.0 and 3.1; Swagger 2.0 is converted),
+// mounts each at its base path, and answers every request with either a body
+// that is valid for the spec or a Belgif application/problem+json problem.
+// With the zero Config it serves flamock's reconstruction of the two FLA
+// documents (package swagger):
+//
+//	/REST/careerpro-fla/v1/...                     employer family (employer and provider scopes)
+//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainings        PUT GET DELETE
+//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainingRights   PUT GET
+//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainingCredit   GET (computed)
+//	  /employers/{employerId}/calendarYears/{calendarYear}/optOut                             PUT GET DELETE
+//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/optOut            PUT GET DELETE
+//	/REST/careerpro-fla-training-provider/v1/...   training providers (trainingprovider scope)
+//	  /trainingProviders/{providerId}/trainings/{trainingReference}                           PUT GET DELETE
+//	  /trainingProviders/{providerId}/calendarYears/{calendarYear}/trainings                  GET (paginated)
+//
+// # Order of checks
+//
+// Each request goes through these layers; the first that refuses answers,
+// and the journal records the verdict of each layer that ran:
+//
+//  1. fault: a queued fault or a Prefer header (see below) answers or delays.
+//  2. route: no document or path: 404 resourceNotFound; a path without that
+//     method: 405 (about:blank, with Allow).
+//  3. auth: the operation's security requirements. No bearer token: 401
+//     noAccessToken; the verifier says invalid or revoked: 401
+//     invalidAccessToken; expired: 401 expiredAccessToken; each with its
+//     WWW-Authenticate header. With a nil Config.Verifier every secured
+//     operation is refused (fail closed).
+//  4. scope: the token lacks the scopes of every requirement: 403
+//     missingScope with requiredScopes and error="insufficient_scope".
+//  5. tenant (FLA profile): an employer only for its own enterprise number,
+//     a provider only for an employer that gave it an active mandate, a
+//     training provider only for its own number: 403 missingPermission whose
+//     detail names the rule (employerOwnNumber, providerMandate,
+//     employerQuality, trainingProviderOwnNumber, trainingProviderQuality).
+//  6. body size: above Config.MaxBodyBytes: 413 payloadTooLarge.
+//  7. schema: the request against the spec, every violation reported: 400
+//     badRequest with one issue per violation (type schemaViolation, in,
+//     name as a JSONPath-like "trainings[0].endDate", value, detail).
+//  8. identifiers: SSINs (and BIS numbers) and enterprise numbers, by their
+//     Belgif names (ssin, employerId, enterpriseNumber, providerId, ...),
+//     in path, query, headers and body: 400 badRequest with invalidInput
+//     issues. A 9-digit enterprise number without its leading zero is
+//     accepted and stored in its 10-digit form.
+//  9. business (FLA profile, a rules table keyed by operationId): calendar
+//     year inside Config.ServiceYears, start ≤ end, dates inside the
+//     calendar year, a duration that fits the dates, a certificate valid
+//     until at least the end date, set sizes: 400 badRequest, invalidInput.
+//  10. store: resources keyed by their canonical path. PUT replaces (200,
+//     or the spec's 201/204), GET reads (404 resourceNotFound), DELETE
+//     removes (204), a GET whose success body has an "items" array lists the
+//     resources under its path a Belgif page at a time (page, pageSize,
+//     self, first, prev, next). Other methods answer the spec's example.
+//  11. response: with Config.Strict the answer is validated against the
+//     spec; a mismatch is logged at error level and answered as a 500
+//     internalServerError problem naming the drift.
+//
+// Client input never causes a 5xx; a panic is recovered, logged, journaled
+// and answered with a 500 internalServerError problem.
+//
+// # Admin API
+//
+// The admin API lives under /__admin/, outside every mounted document, and
+// needs no token (the mock is a test tool: do not expose it). Errors are
+// problem+json.
+//
+//	GET    /__admin/health            {"status":"UP","specs":[...],"resources":N,...}
+//	GET    /__admin/ready             {"status":"UP"} once the server is built
+//	GET    /__admin/journal?since=N   {"events":[...],"last":N,"dropped":N}: events with a sequence number > N
+//	GET    /__admin/journal/stream    server-sent events, one JSON event per "data:" line, id = sequence
+//	                                  number; ?since=N or Last-Event-ID replays what was missed
+//	DELETE /__admin/journal           forget the events in memory (sequence numbers keep growing)
+//	GET    /__admin/faults            the queued faults with the requests they have left
+//	POST   /__admin/faults            queue a Fault or a list of them (JSON, see Fault)
+//	DELETE /__admin/faults            forget every queued fault
+//	DELETE /__admin/state             forget every stored resource (durably)
+//	GET    /__admin/mandates          the FLA mandates
+//	PUT    /__admin/mandates          replace them: {"mandates":[{"provider":..,"employer":..,"from":..,"until":..}]}
+//
+// A fault applies to the next Count requests whose method and path match:
+//
+//	{"method":"PUT","path":"/REST/careerpro-fla/v1/*","count":2,"status":503,"retryAfter":5}
+//	{"path":"*","delayMs":1500}
+//	{"method":"GET","drop":true}
+//
+// One request can also ask for a fault itself, as with Prism:
+// "Prefer: code=503", optionally with "retry-after=5" and "delay=200" (ms).
+//
+// # State file
+//
+// With Config.StateFile, a write (PUT, DELETE, state reset) is appended to
+// the file and synced (fsync) before it is applied and acknowledged, so an
+// acknowledged write survives a crash or a kill -9. Each line of the file is
+// one record:
+//
+//	CRC SP JSON LF
+//
+// where JSON is {"op":"put","key":PATH,"data":BASE64}, {"op":"delete","key":PATH}
+// or {"op":"reset"}, and CRC is the CRC-32 (IEEE) of the JSON bytes in
+// 8 lowercase hex digits. On start the file is replayed; a last line without
+// its LF, or a record whose checksum does not match, was never acknowledged
+// and is ignored with a warning (never fatal), along with anything after it.
+// The live resources are then written to FILE.tmp, synced, renamed over FILE
+// and the directory synced, so the file is compact after every start.
+// Server.Close syncs and closes the file.
+//
+// # In Go tests
+//
+// NewTestServer runs a Server on 127.0.0.1 in the style of httptest, with
+// Strict on, and closes it when the test ends. The TokenVerifier interface is
+// what the server needs from a token endpoint; *mockoauth.Server satisfies it.
+package mockfla

@@ -1,0 +1,133 @@
+package mockfla_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamock/flamock/internal/bearer"
+	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/swagger"
+)
+
+// fakeVerifier stands in for mockoauth: token -> caller or error. It keeps
+// the TokenVerifier contract: at least one of requiredScopes, when any.
+type fakeVerifier map[string]fakeToken
+
+type fakeToken struct {
+	caller mockfla.Caller
+	err    error
+}
+
+func (f fakeVerifier) VerifyAccessToken(_ context.Context, token string, required []string) (mockfla.Caller, error) {
+	t, ok := f[token]
+	if !ok {
+		return mockfla.Caller{}, bearer.ErrInvalid
+	}
+	if t.err != nil {
+		return mockfla.Caller{}, t.err
+	}
+	if len(required) > 0 && !slices.ContainsFunc(required, t.caller.HasScope) {
+		return mockfla.Caller{}, &bearer.ScopeError{Required: required, Granted: t.caller.Scopes}
+	}
+	return t.caller, nil
+}
+
+const (
+	employerEN  = "0880820673" // the seed's 880820673
+	providerEN  = "0403019261" // mandated by employerEN
+	stranger    = "0566988259" // a provider without mandate
+	trainerEN   = "0314595348" // a training provider
+	seedSSIN    = "65111899997"
+	employerTok = "tok-employer"
+	providerTok = "tok-provider"
+	strangerTok = "tok-stranger"
+	trainerTok  = "tok-trainer"
+)
+
+func verifier() fakeVerifier {
+	return fakeVerifier{
+		employerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_1_employer", Quality: mockfla.QualityEmployer, EnterpriseNumber: employerEN, Scopes: []string{swagger.EmployerScope}}},
+		providerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_2_provider", Quality: mockfla.QualityProvider, EnterpriseNumber: providerEN, Scopes: []string{swagger.ProviderScope}}},
+		strangerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_3_stranger", Quality: mockfla.QualityProvider, EnterpriseNumber: stranger, Scopes: []string{swagger.ProviderScope}}},
+		trainerTok:    {caller: mockfla.Caller{ClientID: "self_service_chaman_4_trainer", Quality: mockfla.QualityTrainingProvider, EnterpriseNumber: trainerEN, Scopes: []string{swagger.TrainingProviderScope}}},
+		"tok-expired": {err: bearer.ErrExpired},
+		"tok-revoked": {err: bearer.ErrRevoked},
+	}
+}
+
+var fixedNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func baseConfig() mockfla.Config {
+	return mockfla.Config{
+		Verifier: verifier(),
+		Now:      func() time.Time { return fixedNow },
+		Journal:  journal.New(journal.Config{}),
+		Mandates: []mockfla.Mandate{{Provider: providerEN, Employer: "880820673", From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		Strict:   true,
+	}
+}
+
+func newServer(t testing.TB, cfg mockfla.Config) *mockfla.Server {
+	t.Helper()
+	s, err := mockfla.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+const (
+	emp  = swagger.EmployerBasePath
+	tp   = swagger.TrainingProviderBasePath
+	seed = emp + "/employers/880820673/employees/65111899997/calendarYears/2023/trainings"
+)
+
+const trainingSet = `{"trainings":[{"reference":"SAFETY-2023-01","name":"Safety at work","startDate":"2023-03-06","endDate":"2023-03-07","duration":{"value":2,"unit":"days"},"status":"completed","trainingType":"formal","countsForFla":true,"certificate":{"received":true,"validUntil":"2026-03-07"}},{"name":"Mentoring","startDate":"2023-09-11","endDate":"2023-09-11","duration":{"value":3.8,"unit":"hours"},"status":"completed","trainingType":"informal"}]}`
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r result) problem(t *testing.T) mockfla.Problem {
+	t.Helper()
+	var p mockfla.Problem
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q; want application/problem+json (body %s)", ct, r.body)
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("problem body %s: %v", r.body, err)
+	}
+	return p
+}
+
+func do(t testing.TB, h http.Handler, method, path, token, body string, hdr ...string) result {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return result{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}

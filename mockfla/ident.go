@@ -1,0 +1,151 @@
+package mockfla
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/flamock/flamock/internal/beid"
+)
+
+// Kinds of Belgian identifier.
+const (
+	kindSSIN       = "SSIN"
+	kindEnterprise = "enterprise number"
+)
+
+// identifierNames are the parameter and property names whose values are
+// Belgian identifiers, checked with their mod-97 rules in every document
+// (they are the Belgif names; see domain.md §5).
+var identifierNames = map[string]string{
+	"ssin":               kindSSIN,
+	"inss":               kindSSIN,
+	"niss":               kindSSIN,
+	"employerId":         kindEnterprise,
+	"enterpriseNumber":   kindEnterprise,
+	"providerId":         kindEnterprise,
+	"trainingProviderId": kindEnterprise,
+	"cbeNumber":          kindEnterprise,
+}
+
+func identifierKind(name string) string { return identifierNames[name] }
+
+const titleInvalid = "Invalid input"
+
+func checkIdentifier(kind, v string) (canonical string, err error) {
+	if kind == kindSSIN {
+		return v, beid.CheckSSIN(v)
+	}
+	return beid.NormalizeEnterpriseNumber(v)
+}
+
+// identifiers checks SSINs (and BIS numbers) and enterprise numbers in the
+// path, query, headers and body (400 badRequest with invalidInput issues),
+// and puts the canonical form of path identifiers in c.canon.
+func (s *Server) identifiers(c *call) *response {
+	var issues []Issue
+	c.canon = c.params
+	copied := false
+	for key, kind := range c.op.idents {
+		in, name := splitIdentKey(key)
+		var v string
+		var ok bool
+		switch in {
+		case "path":
+			v, ok = c.params[name]
+		case "query":
+			q := c.r.URL.Query()
+			_, ok = q[name]
+			v = q.Get(name)
+		case "header":
+			v = c.r.Header.Get(name)
+			ok = v != ""
+		}
+		if !ok {
+			continue
+		}
+		canon, err := checkIdentifier(kind, v)
+		if err != nil {
+			issues = append(issues, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: err.Error(), In: in, Name: name, Value: v})
+			continue
+		}
+		if in == "path" && canon != v {
+			if !copied {
+				c.canon = maps(c.params)
+				copied = true
+			}
+			c.canon[name] = canon
+		}
+	}
+	if c.value != nil {
+		issues = append(issues, walkIdentifiers(c.value, "")...)
+	}
+	if len(issues) > 0 {
+		slices.SortStableFunc(issues, func(a, b Issue) int { return cmpIssue(a, b) })
+		c.layer("identifiers", false, strconv.Itoa(len(issues))+" invalid identifier(s)")
+		return badRequest(issues)
+	}
+	c.layer("identifiers", true, "")
+	return nil
+}
+
+func cmpIssue(a, b Issue) int {
+	order := map[string]int{"path": 0, "query": 1, "header": 2, "body": 3}
+	if d := order[a.In] - order[b.In]; d != 0 {
+		return d
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Detail, b.Detail)
+}
+
+func splitIdentKey(k string) (in, name string) {
+	for i := 0; i < len(k); i++ {
+		if k[i] == 0 {
+			return k[:i], k[i+1:]
+		}
+	}
+	return "", k
+}
+
+func maps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// walkIdentifiers finds identifier properties anywhere in a decoded body.
+func walkIdentifiers(v any, path string) []Issue {
+	var out []Issue
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			child := k
+			if path != "" {
+				child = path + "." + k
+			}
+			if kind := identifierNames[k]; kind != "" {
+				if sv, ok := t[k].(string); ok {
+					if _, err := checkIdentifier(kind, sv); err != nil {
+						out = append(out, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: err.Error(), In: "body", Name: child, Value: sv})
+					}
+					continue
+				}
+			}
+			out = append(out, walkIdentifiers(t[k], child)...)
+		}
+	case []any:
+		for i, e := range t {
+			out = append(out, walkIdentifiers(e, path+"["+strconv.Itoa(i)+"]")...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,413 @@
+package mockfla_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/swagger"
+)
+
+func href(name string) string {
+	return "https://www.belgif.be/specification/rest/api-guide/problems/" + name + ".html"
+}
+
+// TestServer_Layers checks the exact problem a client sees for each layer,
+// in the order of the layers.
+func TestServer_Layers(t *testing.T) {
+	s := newServer(t, baseConfig())
+	other := emp + "/employers/0403019261/employees/65111899997/calendarYears/2023/trainings"
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		token      string
+		body       string
+		hdr        []string
+		wantStatus int
+		wantAuth   string // WWW-Authenticate
+		wantAllow  string
+		want       mockfla.Problem
+	}{
+		{
+			name: "unknown path", method: "GET", path: "/nope", token: employerTok, wantStatus: 404,
+			want: mockfla.Problem{Type: mockfla.TypeResourceNotFound, Href: href("resourceNotFound"), Title: "Resource Not Found", Status: 404, Detail: "No resource at /nope"},
+		},
+		{
+			name: "unknown path under a base path", method: "GET", path: emp + "/employers", token: employerTok, wantStatus: 404,
+			want: mockfla.Problem{Type: mockfla.TypeResourceNotFound, Href: href("resourceNotFound"), Title: "Resource Not Found", Status: 404, Detail: "No resource at " + emp + "/employers"},
+		},
+		{
+			name: "method not allowed", method: "POST", path: seed, token: employerTok, body: trainingSet, wantStatus: 405, wantAllow: "GET, PUT, DELETE",
+			want: mockfla.Problem{Type: "about:blank", Title: "Method Not Allowed", Status: 405, Detail: "Method POST is not allowed on " + seed + "; allowed: GET, PUT, DELETE"},
+		},
+		{
+			name: "no token", method: "GET", path: seed, wantStatus: 401, wantAuth: `Bearer realm="flamock"`,
+			want: mockfla.Problem{Type: mockfla.TypeNoAccessToken, Href: href("noAccessToken"), Title: "No Access Token", Status: 401, Detail: "No Bearer access token found in Authorization HTTP header"},
+		},
+		{
+			name: "basic instead of bearer", method: "GET", path: seed, hdr: []string{"Authorization", "Basic dXNlcjpwdw=="}, wantStatus: 401, wantAuth: `Bearer realm="flamock"`,
+			want: mockfla.Problem{Type: mockfla.TypeNoAccessToken, Href: href("noAccessToken"), Title: "No Access Token", Status: 401, Detail: "No Bearer access token found in Authorization HTTP header"},
+		},
+		{
+			name: "unknown token", method: "GET", path: seed, token: "forged", wantStatus: 401,
+			wantAuth: `Bearer realm="flamock", error="invalid_token", error_description="The access token is invalid"`,
+			want:     mockfla.Problem{Type: mockfla.TypeInvalidAccessToken, Href: href("invalidAccessToken"), Title: "Invalid Access Token", Status: 401, Detail: "The Bearer access token found in the Authorization HTTP header is invalid"},
+		},
+		{
+			name: "revoked token", method: "GET", path: seed, token: "tok-revoked", wantStatus: 401,
+			wantAuth: `Bearer realm="flamock", error="invalid_token", error_description="The access token is invalid"`,
+			want:     mockfla.Problem{Type: mockfla.TypeInvalidAccessToken, Href: href("invalidAccessToken"), Title: "Invalid Access Token", Status: 401, Detail: "The Bearer access token found in the Authorization HTTP header is invalid: it was revoked"},
+		},
+		{
+			name: "expired token", method: "GET", path: seed, token: "tok-expired", wantStatus: 401,
+			wantAuth: `Bearer realm="flamock", error="invalid_token", error_description="The access token expired"`,
+			want:     mockfla.Problem{Type: mockfla.TypeExpiredAccessToken, Href: href("expiredAccessToken"), Title: "Expired Access Token", Status: 401, Detail: "The Bearer access token found in the Authorization HTTP header has expired"},
+		},
+		{
+			name: "training-provider token on the employer API", method: "GET", path: seed, token: trainerTok, wantStatus: 403,
+			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + swagger.EmployerScope + " " + swagger.ProviderScope + `"`,
+			want: mockfla.Problem{Type: mockfla.TypeMissingScope, Href: href("missingScope"), Title: "Missing Scope", Status: 403,
+				Detail:         "Forbidden to access the resource because the access token is missing a required scope",
+				RequiredScopes: []string{swagger.EmployerScope, swagger.ProviderScope}},
+		},
+		{
+			name: "employer token on the training-provider API", method: "GET", path: tp + "/trainingProviders/0314595348/trainings/X", token: employerTok, wantStatus: 403,
+			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + swagger.TrainingProviderScope + `"`,
+			want: mockfla.Problem{Type: mockfla.TypeMissingScope, Href: href("missingScope"), Title: "Missing Scope", Status: 403,
+				Detail:         "Forbidden to access the resource because the access token is missing a required scope",
+				RequiredScopes: []string{swagger.TrainingProviderScope}},
+		},
+		{
+			name: "employer for another employer", method: "GET", path: other, token: employerTok, wantStatus: 403,
+			want: mockfla.Problem{Type: mockfla.TypeMissingPermission, Href: href("missingPermission"), Title: "Missing Permission", Status: 403,
+				Detail: "rule employerOwnNumber: an employer may only send data for its own enterprise number 0880820673, not for 0403019261"},
+		},
+		{
+			name: "provider without mandate", method: "PUT", path: seed, token: strangerTok, body: trainingSet, wantStatus: 403,
+			want: mockfla.Problem{Type: mockfla.TypeMissingPermission, Href: href("missingPermission"), Title: "Missing Permission", Status: 403,
+				Detail: "rule providerMandate: client self_service_chaman_3_stranger (provider 0566988259) has no active FLA mandate from employer 0880820673 (seed §2.2)"},
+		},
+		{
+			name: "training provider for another provider", method: "GET", path: tp + "/trainingProviders/0403019261/trainings/X", token: trainerTok, wantStatus: 403,
+			want: mockfla.Problem{Type: mockfla.TypeMissingPermission, Href: href("missingPermission"), Title: "Missing Permission", Status: 403,
+				Detail: "rule trainingProviderOwnNumber: a training provider sends in its own name, with its own enterprise number 0314595348, not 0403019261 (seed §2.5)"},
+		},
+		{
+			name: "every schema violation", method: "PUT", path: seed, token: employerTok,
+			body:       `{"trainings":[{"name":"","startDate":"2023-02-30","endDate":"2023-03-01","duration":{"value":-1,"unit":"weeks"},"status":"completed","trainingType":"formal"}],"extra":true}`,
+			wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "property is not allowed here", In: "body", Name: "extra"},
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: `value is not one of the allowed values ["hours","days"]`, In: "body", Name: "trainings[0].duration.unit", Value: "weeks"},
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "number must be at least 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "number must be more than 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "minimum string length is 1", In: "body", Name: "trainings[0].name", Value: ""},
+					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: `string doesn't match the format "date" (parsing time "2023-02-30": day out of range)`, In: "body", Name: "trainings[0].startDate", Value: "2023-02-30"},
+				}},
+		},
+		{
+			name: "path parameter out of pattern", method: "GET", path: emp + "/employers/12/employees/abc/calendarYears/20x3/trainings", token: "", wantStatus: 401,
+			wantAuth: `Bearer realm="flamock"`,
+			want:     mockfla.Problem{Type: mockfla.TypeNoAccessToken, Href: href("noAccessToken"), Title: "No Access Token", Status: 401, Detail: "No Bearer access token found in Authorization HTTP header"},
+		},
+		{
+			name: "SSIN check digits", method: "GET", path: emp + "/employers/880820673/employees/65111899998/calendarYears/2023/trainings", token: employerTok, wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "ssin", Value: "65111899998",
+					Detail: `SSIN "65111899998": invalid check digit: check digits 98 match neither 97 (born before 2000) nor 29 (born 2000 or later)`}}},
+		},
+		{
+			name: "calendar year outside the service window", method: "GET", path: emp + "/employers/880820673/employees/65111899997/calendarYears/2026/trainings", token: employerTok, wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "calendarYear", Value: "2026",
+					Detail: "calendar year 2026 is outside the FLA service window 2023 to 2025"}}},
+		},
+		{
+			name: "business rules", method: "PUT", path: seed, token: employerTok,
+			body: `{"trainings":[` +
+				`{"reference":"A","name":"n","startDate":"2023-05-02","endDate":"2023-05-01","duration":{"value":1,"unit":"days"},"status":"completed","trainingType":"formal"},` +
+				`{"reference":"A","name":"n","startDate":"2022-12-31","endDate":"2023-01-01","duration":{"value":49,"unit":"hours"},"status":"completed","trainingType":"formal","certificate":{"received":true,"validUntil":"2022-12-31"}},` +
+				`{"name":"n","startDate":"2023-06-01","endDate":"2023-06-01","duration":{"value":1,"unit":"days"},"status":"reserved","trainingType":"informal","certificate":{"received":false,"validUntil":"2024-01-01"}}]}`,
+			wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[0].endDate", Value: "2023-05-01", Detail: "endDate 2023-05-01 is before startDate 2023-05-02"},
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].reference", Value: "A", Detail: `reference "A" is also used by trainings[0]`},
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].startDate", Value: "2022-12-31", Detail: "startDate 2022-12-31 is not in calendar year 2023"},
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].duration.value", Value: 49.0, Detail: "a duration of 49 hours does not fit the 2 calendar day(s) from 2022-12-31 to 2023-01-01"},
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].certificate.validUntil", Value: "2022-12-31", Detail: "the certificate is valid until 2022-12-31, before the end of the training 2023-01-01"},
+					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[2].certificate.validUntil", Value: "2024-01-01", Detail: "validUntil is given but no certificate was received"},
+				}},
+		},
+		{
+			name: "wrong content type", method: "PUT", path: seed, token: employerTok, body: trainingSet, hdr: []string{"Content-Type", "text/plain"}, wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", In: "header", Name: "Content-Type", Value: "text/plain", Detail: "unsupported media type; want one of application/json"}}},
+		},
+		{
+			name: "missing body", method: "PUT", path: seed, token: employerTok, wantStatus: 400,
+			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", In: "body", Detail: "a request body is required"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := do(t, s, tt.method, tt.path, tt.token, tt.body, tt.hdr...)
+			if r.status != tt.wantStatus {
+				t.Fatalf("status = %d; want %d; body %s", r.status, tt.wantStatus, r.body)
+			}
+			got := r.problem(t)
+			if !reflect.DeepEqual(got, tt.want) {
+				g, _ := json.MarshalIndent(got, "", "  ")
+				w, _ := json.MarshalIndent(tt.want, "", "  ")
+				t.Errorf("problem =\n%s\nwant\n%s", g, w)
+			}
+			if h := r.header.Get("WWW-Authenticate"); h != tt.wantAuth {
+				t.Errorf("WWW-Authenticate = %q; want %q", h, tt.wantAuth)
+			}
+			if h := r.header.Get("Allow"); h != tt.wantAllow {
+				t.Errorf("Allow = %q; want %q", h, tt.wantAllow)
+			}
+		})
+	}
+}
+
+// TestServer_InvalidJSON checks that a body that is not JSON is one issue, not a 5xx.
+func TestServer_InvalidJSON(t *testing.T) {
+	s := newServer(t, baseConfig())
+	r := do(t, s, "PUT", seed, employerTok, `{"trainings":[`)
+	p := r.problem(t)
+	if r.status != 400 || len(p.Issues) != 1 || p.Issues[0].In != "body" || !strings.HasPrefix(p.Issues[0].Detail, "the body is not valid application/json") {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+}
+
+// TestServer_SeedExample runs the seed's Postman call (§7.3.1). Its SSIN
+// 65111899997 passes the check: 651118999 mod 97 = 0, so the check digits
+// are 97.
+func TestServer_SeedExample(t *testing.T) {
+	s := newServer(t, baseConfig())
+	r := do(t, s, "PUT", seed, employerTok, trainingSet)
+	if r.status != 200 {
+		t.Fatalf("PUT = %d %s", r.status, r.body)
+	}
+	// The 10-digit form of the employer names the same resource.
+	ten := strings.Replace(seed, "/880820673/", "/0880820673/", 1)
+	for _, tok := range []string{employerTok, providerTok} {
+		g := do(t, s, "GET", ten, tok, "")
+		if g.status != 200 || string(g.body) != string(r.body) {
+			t.Fatalf("GET as %s = %d %s; want 200 %s", tok, g.status, g.body, r.body)
+		}
+	}
+	var set struct {
+		Trainings []map[string]any `json:"trainings"`
+	}
+	if err := json.Unmarshal(r.body, &set); err != nil || len(set.Trainings) != 2 || set.Trainings[1]["countsForFla"] != true {
+		t.Fatalf("stored %s: default countsForFla not filled in (%v)", r.body, err)
+	}
+	if d := do(t, s, "DELETE", seed, providerTok, ""); d.status != 204 || len(d.body) != 0 {
+		t.Fatalf("DELETE = %d %s", d.status, d.body)
+	}
+	if g := do(t, s, "GET", seed, employerTok, ""); g.status != 404 {
+		t.Fatalf("GET after DELETE = %d", g.status)
+	}
+	if d := do(t, s, "DELETE", seed, employerTok, ""); d.status != 404 {
+		t.Fatalf("second DELETE = %d", d.status)
+	}
+}
+
+// TestServer_Mandates checks mandate windows and SetMandates.
+func TestServer_Mandates(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Mandates = []mockfla.Mandate{{Provider: providerEN, Employer: employerEN, Until: fixedNow}} // ended just now
+	s := newServer(t, cfg)
+	if r := do(t, s, "GET", seed, providerTok, ""); r.status != 403 {
+		t.Fatalf("expired mandate: %d %s", r.status, r.body)
+	}
+	if err := s.SetMandates([]mockfla.Mandate{{Provider: providerEN, Employer: employerEN, From: fixedNow}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, s, "GET", seed, providerTok, ""); r.status != 404 {
+		t.Fatalf("active mandate: %d %s", r.status, r.body)
+	}
+	err := s.SetMandates([]mockfla.Mandate{{Provider: providerEN, Employer: employerEN}, {Provider: stranger, Employer: employerEN, From: fixedNow}})
+	if err == nil || !strings.Contains(err.Error(), "only one") {
+		t.Fatalf("two mandataries at once: err = %v", err)
+	}
+}
+
+// TestServer_NoVerifier: with no verifier the mock fails closed.
+func TestServer_NoVerifier(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Verifier = nil
+	s := newServer(t, cfg)
+	r := do(t, s, "GET", seed, employerTok, "")
+	p := r.problem(t)
+	if r.status != 401 || p.Type != mockfla.TypeInvalidAccessToken || !strings.HasSuffix(p.Detail, "no token verifier is configured") {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+}
+
+// TestServer_PayloadTooLarge checks the body limit.
+func TestServer_PayloadTooLarge(t *testing.T) {
+	cfg := baseConfig()
+	cfg.MaxBodyBytes = 100
+	s := newServer(t, cfg)
+	r := do(t, s, "PUT", seed, employerTok, trainingSet)
+	p := r.problem(t)
+	want := mockfla.Problem{Type: mockfla.TypePayloadTooLarge, Href: href("payloadTooLarge"), Title: "Payload Too Large", Status: 413, Detail: "The request body is larger than 100 bytes"}
+	if r.status != 413 || !reflect.DeepEqual(p, want) {
+		t.Fatalf("got %d %+v", r.status, p)
+	}
+}
+
+// TestServer_CreditAndOptOut checks the computed credit.
+func TestServer_CreditAndOptOut(t *testing.T) {
+	s := newServer(t, baseConfig())
+	base := emp + "/employers/880820673/employees/65111899997/calendarYears/2023/"
+	if r := do(t, s, "GET", base+"trainingCredit", employerTok, ""); r.status != 404 {
+		t.Fatalf("credit without rights = %d %s", r.status, r.body)
+	}
+	if r := do(t, s, "PUT", base+"trainingRights", employerTok, `{"rightDays":4,"carriedOverDays":1}`); r.status != 200 {
+		t.Fatalf("rights = %d %s", r.status, r.body)
+	}
+	if r := do(t, s, "PUT", seed, employerTok, trainingSet); r.status != 200 {
+		t.Fatalf("trainings = %d %s", r.status, r.body)
+	}
+	r := do(t, s, "GET", base+"trainingCredit", employerTok, "")
+	want := `{"automaticCalculation":true,"calendarYear":2023,"followedDays":2.5,"remainingDays":2.5,"rightDays":5}`
+	if r.status != 200 || string(r.body) != want {
+		t.Fatalf("credit = %d %s; want %s", r.status, r.body, want)
+	}
+	if r := do(t, s, "PUT", emp+"/employers/0880820673/calendarYears/2023/optOut", employerTok, `{}`); r.status != 200 {
+		t.Fatalf("opt out = %d %s", r.status, r.body)
+	}
+	r = do(t, s, "GET", base+"trainingCredit", employerTok, "")
+	if !strings.Contains(string(r.body), `"automaticCalculation":false`) {
+		t.Fatalf("credit after opt-out = %s", r.body)
+	}
+}
+
+const providerTraining = `{"name":"Forklift","startDate":"2024-07-01","endDate":"2024-07-03","duration":{"value":21,"unit":"hours"},"trainingType":"formal","participants":[{"ssin":"85073003328","employerId":"0880820673","status":"completed","certificate":{"received":true,"validUntil":"2029-07-03"}},{"ssin":"98472899765","status":"notFollowed"}]}`
+
+// TestServer_TrainingProvider checks the provider family: identifiers in
+// the body, rules, and the paginated list.
+func TestServer_TrainingProvider(t *testing.T) {
+	s := newServer(t, baseConfig())
+	res := tp + "/trainingProviders/314595348/trainings/"
+	for _, ref := range []string{"C", "A", "B"} {
+		if r := do(t, s, "PUT", res+ref, trainerTok, providerTraining); r.status != 200 {
+			t.Fatalf("PUT %s = %d %s", ref, r.status, r.body)
+		}
+	}
+	other := strings.Replace(providerTraining, "2024-07-01", "2023-07-01", 1)
+	other = strings.Replace(other, "2024-07-03", "2023-07-03", 1)
+	if r := do(t, s, "PUT", res+"OLD", trainerTok, other); r.status != 200 {
+		t.Fatalf("PUT OLD = %d %s", r.status, r.body)
+	}
+	list := tp + "/trainingProviders/0314595348/calendarYears/2024/trainings"
+	r := do(t, s, "GET", list+"?pageSize=2", trainerTok, "")
+	var page struct {
+		Items []struct {
+			Reference        string `json:"reference"`
+			Href             string `json:"href"`
+			ParticipantCount int    `json:"participantCount"`
+		} `json:"items"`
+		Next, Prev, Self string
+		Page, PageSize   int
+		TotalItems       int `json:"totalItems"`
+	}
+	if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 {
+		t.Fatalf("list = %d %s (%v)", r.status, r.body, err)
+	}
+	if len(page.Items) != 2 || page.Items[0].Reference != "A" || page.Items[1].Reference != "B" || page.TotalItems != 3 ||
+		page.Next != list+"?page=2&pageSize=2" || page.Prev != "" || page.Items[0].ParticipantCount != 2 ||
+		page.Items[0].Href != tp+"/trainingProviders/0314595348/trainings/A" {
+		t.Fatalf("page 1 = %s", r.body)
+	}
+	r = do(t, s, "GET", list+"?page=2&pageSize=2", trainerTok, "")
+	if !strings.Contains(string(r.body), `"reference":"C"`) || strings.Contains(string(r.body), `"next"`) {
+		t.Fatalf("page 2 = %s", r.body)
+	}
+	r = do(t, s, "GET", list+"?page=0", trainerTok, "")
+	if p := r.problem(t); r.status != 400 || p.Issues[0].In != "query" || p.Issues[0].Name != "page" || p.Issues[0].Value != "0" {
+		t.Fatalf("page=0: %d %s", r.status, r.body)
+	}
+	bad := strings.Replace(providerTraining, "0880820673", "0880820674", 1)
+	bad = strings.Replace(bad, "98472899765", "85073003328", 1)
+	r = do(t, s, "PUT", res+"BAD", trainerTok, bad)
+	p := r.problem(t)
+	if r.status != 400 || len(p.Issues) != 1 || p.Issues[0].Name != "participants[0].employerId" || p.Issues[0].Type != mockfla.IssueInvalidInput {
+		t.Fatalf("bad employerId: %d %s", r.status, r.body)
+	}
+	bad = strings.Replace(providerTraining, "98472899765", "85073003328", 1)
+	r = do(t, s, "PUT", res+"DUP", trainerTok, bad)
+	if p := r.problem(t); r.status != 400 || p.Issues[0].Name != "participants[1].ssin" {
+		t.Fatalf("duplicate participant: %d %s", r.status, r.body)
+	}
+}
+
+// TestServer_Journal checks one event per call with the verdicts of the
+// layers, and that the token itself is never written.
+func TestServer_Journal(t *testing.T) {
+	cfg := baseConfig()
+	s := newServer(t, cfg)
+	do(t, s, "PUT", seed, employerTok, trainingSet)
+	do(t, s, "GET", seed, strangerTok, "")
+	evs := cfg.Journal.Events(0)
+	if len(evs) != 2 {
+		t.Fatalf("%d events; want 2", len(evs))
+	}
+	a, b := evs[0].API, evs[1].API
+	if a.Verdict != "ok" || a.Status != 200 || a.Operation != "putTrainings" || a.ClientID != "self_service_chaman_1_employer" || a.Fingerprint == "" {
+		t.Errorf("event 1 = %+v", a)
+	}
+	var names []string
+	for _, l := range a.Layers {
+		names = append(names, l.Name+":"+l.Verdict)
+	}
+	if got := strings.Join(names, " "); got != "route:pass auth:pass scope:pass tenant:pass schema:pass identifiers:pass business:pass store:pass" {
+		t.Errorf("layers = %s", got)
+	}
+	if b.Verdict != "rejected" || b.Status != 403 || b.ProblemType != mockfla.TypeMissingPermission {
+		t.Errorf("event 2 = %+v", b)
+	}
+	raw, _ := json.Marshal(evs)
+	if strings.Contains(string(raw), employerTok) || strings.Contains(string(raw), strangerTok) {
+		t.Errorf("journal holds a token: %s", raw)
+	}
+}
+
+// TestNew_Errors checks that New reports every configuration problem at once.
+func TestNew_Errors(t *testing.T) {
+	_, err := mockfla.New(mockfla.Config{
+		Specs:        []mockfla.Spec{{Name: "a.yaml", Data: []byte("openapi: 3.0.3\n")}, {Name: "empty"}},
+		MaxBodyBytes: -1,
+		ServiceYears: mockfla.Years{First: 2025, Last: 2023},
+		Mandates:     []mockfla.Mandate{{Provider: "123", Employer: employerEN}},
+		Realm:        `a"b`,
+	})
+	if err == nil {
+		t.Fatal("New accepted a bad config")
+	}
+	for _, want := range []string{"a.yaml: invalid document", "empty: empty document", "MaxBodyBytes -1", "first after last", "mandate 0: provider", "realm"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	_, err = mockfla.New(mockfla.Config{Specs: []mockfla.Spec{{Name: "x", Data: swagger.FLA().Data}, {Name: "y", Data: swagger.FLA().Data}}})
+	if err == nil || !strings.Contains(err.Error(), "both mounted") {
+		t.Fatalf("same base path twice: %v", err)
+	}
+}
+
+// TestServer_Timeouts is not a timed test: it checks that a delay fault ends
+// when the client goes away.
+var _ = time.Second
+var _ = http.MethodGet

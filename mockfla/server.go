@@ -1,0 +1,370 @@
+package mockfla
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/swagger"
+)
+
+// AdminPrefix is the path prefix of the admin API.
+const AdminPrefix = "/__admin/"
+
+// Server is the mock API. It is an http.Handler, safe for concurrent use.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	mounts []*mount // longest base path first
+	store  *store
+	admin  http.Handler
+	faults faultQueue
+
+	reqOpts  openapi3filter.Options
+	respOpts openapi3filter.Options
+
+	mu       sync.RWMutex
+	mandates []Mandate
+
+	done      chan struct{} // closed by Close: ends journal streams
+	closeOnce sync.Once
+
+	panicHook func(*http.Request) // tests only
+}
+
+// New builds a Server: it loads and checks every document, builds the
+// routers, opens the state file, and reports every problem at once.
+func New(cfg Config) (*Server, error) {
+	errs := []error{cfg.check()}
+	specs := cfg.Specs
+	if specs == nil {
+		for _, d := range swagger.Documents() {
+			specs = append(specs, Spec{Name: d.Name, Data: d.Data, BasePath: d.BasePath})
+		}
+	}
+	if len(specs) == 0 {
+		errs = append(errs, errors.New("mockfla: no spec to serve"))
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mandates: cfg.Mandates, done: make(chan struct{})}
+	ctx := context.Background()
+	bases := map[string]string{}
+	for i, sp := range specs {
+		m, err := loadSpec(ctx, i, sp)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if other, dup := bases[m.base]; dup {
+			errs = append(errs, fmt.Errorf("mockfla: %s and %s are both mounted at %q", other, m.name, m.base+"/"))
+			continue
+		}
+		bases[m.base] = m.name
+		s.mounts = append(s.mounts, m)
+	}
+	slices.SortStableFunc(s.mounts, func(a, b *mount) int { return len(b.base) - len(a.base) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	st, err := openStore(cfg.StateFile, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	s.reqOpts = openapi3filter.Options{
+		MultiError:         true,
+		KeepValidatedValue: true,
+		// Security is checked by mockfla before validation; the validation
+		// copy of each operation has no requirement, and this function makes
+		// sure nothing can ever pass through kin-openapi's authentication.
+		AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error {
+			return errors.New("mockfla: security is checked before validation")
+		},
+	}
+	s.respOpts = openapi3filter.Options{MultiError: true}
+	s.admin = s.adminMux()
+	return s, nil
+}
+
+// Journal returns the journal the server writes.
+func (s *Server) Journal() *journal.Journal { return s.cfg.Journal }
+
+// Close ends the journal streams, then syncs and closes the state file.
+// Later writes are refused (503); the server should not be used after.
+func (s *Server) Close() error {
+	s.endStreams()
+	return s.store.Close()
+}
+
+func (s *Server) endStreams() { s.closeOnce.Do(func() { close(s.done) }) }
+
+func (s *Server) streamsDone() <-chan struct{} { return s.done }
+
+// SetMandates replaces the FLA mandates.
+func (s *Server) SetMandates(ms []Mandate) error {
+	out, err := checkMandates(ms)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.mandates = out
+	s.mu.Unlock()
+	return nil
+}
+
+// ResetState forgets every stored resource (durably, with a state file).
+func (s *Server) ResetState() error { return s.store.Reset() }
+
+// AdminHandler serves the admin API (paths start with AdminPrefix).
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// call is one API request on its way through the layers.
+type call struct {
+	r      *http.Request
+	start  time.Time
+	mount  *mount
+	op     *operation
+	route  *routers.Route
+	params map[string]string // path parameters as sent
+	canon  map[string]string // path parameters, identifiers canonical
+	caller Caller
+	body   []byte
+	value  any // decoded, validated body
+	ev     journal.API
+}
+
+func (c *call) layer(name string, ok bool, detail string) {
+	v := "pass"
+	if !ok {
+		v = "fail"
+	}
+	c.ev.Layers = append(c.ev.Layers, journal.Layer{Name: name, Verdict: v, Detail: detail})
+}
+
+// ServeHTTP answers one request: admin API, or route → auth → scope →
+// tenant → schema → identifiers → business rules → store (see the package
+// documentation).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.NoAdmin && strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.admin.ServeHTTP(w, r)
+		return
+	}
+	c := &call{r: r, start: time.Now()}
+	c.ev = journal.API{RemoteAddr: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.log.Error("mockfla: panic while serving a request; answering 500",
+			"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.layer("panic", false, fmt.Sprint(v))
+		resp := problemResponse(problemFor(http.StatusInternalServerError, "The mock failed on this request; this is a flamock bug, please report it"))
+		s.finish(w, c, resp)
+	}()
+	resp := s.handle(w, c)
+	if resp == nil { // connection dropped
+		return
+	}
+	resp = s.checkResponse(c, resp)
+	s.finish(w, c, resp)
+}
+
+// finish journals the call and writes the response.
+func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
+	c.ev.Status = resp.status
+	c.ev.Verdict = journal.VerdictOK
+	if resp.fault != "" {
+		c.ev.Verdict, c.ev.Fault = journal.VerdictInjected, resp.fault
+	} else if resp.status >= 400 {
+		c.ev.Verdict = journal.VerdictRejected
+	}
+	if p := resp.problem; p != nil {
+		c.ev.ProblemType = p.Type
+		for _, is := range p.Issues {
+			c.ev.Issues = append(c.ev.Issues, is.String())
+		}
+	}
+	c.ev.DurationMS = float64(time.Since(c.start).Microseconds()) / 1000
+	ev := c.ev
+	s.cfg.Journal.Append(journal.Event{Kind: journal.KindAPI, Time: s.cfg.Now(), API: &ev})
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	if resp.ctype != "" {
+		h.Set("Content-Type", resp.ctype)
+	}
+	if resp.body != nil || resp.ctype != "" {
+		h.Set("Content-Length", fmt.Sprint(len(resp.body)))
+	}
+	w.WriteHeader(resp.status)
+	if len(resp.body) > 0 {
+		if _, err := w.Write(resp.body); err != nil {
+			s.log.Debug("mockfla: write response", "err", err)
+		}
+	}
+}
+
+// handle runs the layers; the first that refuses answers.
+func (s *Server) handle(w http.ResponseWriter, c *call) *response {
+	r := c.r
+	if resp, drop := s.applyFault(r.Context(), c); drop {
+		s.dropConnection(w, c)
+		return nil
+	} else if resp != nil {
+		return resp
+	}
+	if resp := s.route(c); resp != nil {
+		return resp
+	}
+	if s.panicHook != nil {
+		s.panicHook(r)
+	}
+	if resp := s.authenticate(c); resp != nil {
+		return resp
+	}
+	if resp := s.tenant(c); resp != nil {
+		return resp
+	}
+	if resp := s.readBody(c); resp != nil {
+		return resp
+	}
+	if resp := s.validate(c); resp != nil {
+		return resp
+	}
+	if resp := s.identifiers(c); resp != nil {
+		return resp
+	}
+	if resp := s.business(c); resp != nil {
+		return resp
+	}
+	return s.serve(c)
+}
+
+// route finds the mount and the operation (404 resourceNotFound, 405).
+func (s *Server) route(c *call) *response {
+	path := c.r.URL.Path
+	for _, m := range s.mounts {
+		if m.base != "" && path != m.base && !strings.HasPrefix(path, m.base+"/") {
+			continue
+		}
+		c.mount = m
+		route, params, err := m.router.FindRoute(c.r)
+		switch {
+		case err == nil:
+		case errors.Is(err, routers.ErrMethodNotAllowed):
+			allow := s.allowed(m, c.r)
+			c.layer("route", false, "method "+c.r.Method+" not allowed; allowed: "+allow)
+			p := problemFor(http.StatusMethodNotAllowed, "Method "+c.r.Method+" is not allowed on "+path+"; allowed: "+allow)
+			return problemResponse(p).setHeader("Allow", allow)
+		default:
+			c.layer("route", false, "no operation at this path")
+			return notFound(path)
+		}
+		op := m.ops[route.Operation]
+		if op == nil { // cannot happen: every operation was indexed
+			c.layer("route", false, "operation not indexed")
+			return notFound(path)
+		}
+		c.op, c.params = op, params
+		c.ev.Operation = op.id
+		vr := *route
+		vr.Operation = op.validation
+		c.route = &vr
+		c.layer("route", true, m.name+" "+op.method+" "+op.path)
+		return nil
+	}
+	c.layer("route", false, "no document mounted at this path")
+	return notFound(path)
+}
+
+// allowed lists the methods the path answers, for a 405's Allow header.
+func (s *Server) allowed(m *mount, r *http.Request) string {
+	var out []string
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		probe.Body = http.NoBody
+		if _, _, err := m.router.FindRoute(probe); err == nil {
+			out = append(out, method)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// readBody reads the body within the size limit (413 payloadTooLarge).
+func (s *Server) readBody(c *call) *response {
+	r := c.r
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return s.tooLarge(c)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+	if err != nil {
+		c.layer("body", false, err.Error())
+		return badRequest([]Issue{{Type: IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "cannot read the request body: " + err.Error(), In: "body"}})
+	}
+	if int64(len(b)) > s.cfg.MaxBodyBytes {
+		return s.tooLarge(c)
+	}
+	c.body = b
+	return nil
+}
+
+func (s *Server) tooLarge(c *call) *response {
+	detail := fmt.Sprintf("The request body is larger than %d bytes", s.cfg.MaxBodyBytes)
+	c.layer("body", false, detail)
+	return problemResponse(problemFor(http.StatusRequestEntityTooLarge, detail))
+}
+
+// checkResponse validates the response against the spec in Strict mode.
+func (s *Server) checkResponse(c *call, resp *response) *response {
+	if !s.cfg.Strict || c.route == nil || resp.fault != "" {
+		return resp
+	}
+	hdr := http.Header{}
+	for k, v := range resp.header {
+		hdr[k] = v
+	}
+	if resp.ctype != "" {
+		hdr.Set("Content-Type", resp.ctype)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: c.r, PathParams: c.params, Route: c.route, Options: &s.reqOpts},
+		Status:                 resp.status,
+		Header:                 hdr,
+		Body:                   io.NopCloser(bytes.NewReader(resp.body)),
+		Options:                &s.respOpts,
+	}
+	err := openapi3filter.ValidateResponse(c.r.Context(), in)
+	if err == nil {
+		return resp
+	}
+	msg := err.Error()
+	if len(msg) > 2000 {
+		msg = msg[:2000] + "..."
+	}
+	s.log.Error("mockfla: DRIFT: the mock's response does not match the spec; answering 500 (Strict)",
+		"operation", c.op.id, "method", c.r.Method, "path", c.r.URL.Path, "status", resp.status, "err", msg)
+	c.layer("response", false, "drift: "+msg)
+	return problemResponse(problemFor(http.StatusInternalServerError,
+		fmt.Sprintf("flamock strict mode: the mock's %d response does not match the spec: %s", resp.status, msg)))
+}

@@ -1,0 +1,250 @@
+package mockfla
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+const titleSchema = "Input isn't valid with respect to schema"
+
+// validate checks the request against the spec and reports every violation
+// (400 badRequest, one schemaViolation issue each).
+func (s *Server) validate(c *call) *response {
+	r := c.r
+	body := c.body
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.ContentLength = int64(len(body))
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: c.params, Route: c.route, Options: &s.reqOpts}
+	err := openapi3filter.ValidateRequest(r.Context(), in)
+	if err == nil {
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+			c.value = vb.ValidatedValue()
+		}
+		if b, rerr := io.ReadAll(r.Body); rerr == nil {
+			c.body = b // with defaults filled in, when the spec has some
+		}
+		c.layer("schema", true, "")
+		return nil
+	}
+	issues := s.issuesOf(c, err)
+	if len(issues) == 0 { // never answer 400 without saying why
+		issues = []Issue{{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())}}
+	}
+	// kin-openapi walks properties in map order: sort for stable answers.
+	slices.SortStableFunc(issues, cmpIssue)
+	c.layer("schema", false, strconv.Itoa(len(issues))+" violation(s)")
+	return badRequest(issues)
+}
+
+// issuesOf flattens kin-openapi's errors into Belgif issues.
+func (s *Server) issuesOf(c *call, err error) []Issue {
+	var out []Issue
+	var walk func(err error)
+	walk = func(err error) {
+		var me openapi3.MultiError
+		if errors.As(err, &me) && isMulti(err) {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		var re *openapi3filter.RequestError
+		if !errors.As(err, &re) {
+			out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())})
+			return
+		}
+		switch {
+		case re.Parameter != nil:
+			p := re.Parameter
+			base := Issue{Type: IssueSchemaViolation, Title: titleSchema, In: p.In, Name: p.Name}
+			if v, ok := rawParam(c, p); ok {
+				base.Value = v
+			}
+			out = append(out, schemaIssues(base, re.Err, re.Reason)...)
+		case re.RequestBody != nil:
+			base := Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "body"}
+			if re.Err == nil && strings.HasPrefix(re.Reason, "header Content-Type") {
+				out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "header", Name: "Content-Type",
+					Value: c.r.Header.Get("Content-Type"), Detail: "unsupported media type; want one of " + strings.Join(contentTypes(re.RequestBody.Content), ", ")})
+				return
+			}
+			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+				base.Detail = "a request body is required"
+				out = append(out, base)
+				return
+			}
+			var pe *openapi3filter.ParseError
+			if errors.As(re.Err, &pe) {
+				base.Detail = "the body is not valid " + mediaName(c.r.Header.Get("Content-Type")) + ": " + clip(pe.Error())
+				out = append(out, base)
+				return
+			}
+			out = append(out, schemaIssues(base, re.Err, re.Reason)...)
+		default:
+			out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(re.Error())})
+		}
+	}
+	walk(err)
+	return out
+}
+
+func isMulti(err error) bool {
+	_, ok := err.(openapi3.MultiError)
+	return ok
+}
+
+func mediaName(ct string) string {
+	if ct == "" {
+		return "JSON"
+	}
+	return ct
+}
+
+var (
+	missingProp = regexp.MustCompile(`^property "(.*)" is missing$`)
+	unknownProp = regexp.MustCompile(`^property "(.*)" is unsupported$`)
+)
+
+// schemaIssues turns a schema error (possibly several) into issues that
+// name the field with a JSONPath-like name ("trainings[0].endDate").
+func schemaIssues(base Issue, err error, reason string) []Issue {
+	var out []Issue
+	var walk func(err error)
+	walk = func(err error) {
+		if me, ok := err.(openapi3.MultiError); ok {
+			for _, e := range me {
+				walk(e)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if !errors.As(err, &se) {
+			is := base
+			is.Detail = clip(err.Error())
+			if reason != "" && is.Detail != reason {
+				is.Detail = reason + ": " + is.Detail
+			}
+			out = append(out, is)
+			return
+		}
+		is := base
+		ptr := se.JSONPointer()
+		detail := se.Reason
+		if m := missingProp.FindStringSubmatch(se.Reason); m != nil {
+			if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
+				ptr = append(ptr, m[1])
+			}
+			is.Value = nil
+			detail = "required property is missing"
+		} else if m := unknownProp.FindStringSubmatch(se.Reason); m != nil {
+			if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
+				ptr = append(ptr, m[1])
+			}
+			is.Value = nil
+			detail = "property is not allowed here"
+		} else if is.In == "body" {
+			is.Value = scalar(se.Value)
+		}
+		if detail == "" {
+			detail = "does not match schema field " + se.SchemaField
+		}
+		if name := jsonPathName(ptr); name != "" {
+			if is.Name != "" {
+				is.Name += "." + name
+			} else {
+				is.Name = name
+			}
+		}
+		is.Detail = clip(detail)
+		out = append(out, is)
+	}
+	if err == nil {
+		is := base
+		is.Detail = reason
+		return []Issue{is}
+	}
+	walk(err)
+	return out
+}
+
+// jsonPathName writes ["trainings","0","name"] as "trainings[0].name".
+func jsonPathName(ptr []string) string {
+	var b strings.Builder
+	for _, p := range ptr {
+		if _, err := strconv.Atoi(p); err == nil && b.Len() > 0 {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// scalar keeps a value for an issue only when it is a scalar (objects and
+// arrays would repeat the request).
+func scalar(v any) any {
+	switch v.(type) {
+	case string, float64, bool, int, int64, float32, int32, json.Number:
+		return v
+	}
+	return nil
+}
+
+func rawParam(c *call, p *openapi3.Parameter) (string, bool) {
+	switch p.In {
+	case "path":
+		v, ok := c.params[p.Name]
+		return v, ok
+	case "query":
+		q := c.r.URL.Query()
+		if _, ok := q[p.Name]; ok {
+			return q.Get(p.Name), true
+		}
+	case "header":
+		if v := c.r.Header.Get(p.Name); v != "" {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func clip(s string) string {
+	if i := strings.Index(s, "\nSchema:"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 500 {
+		s = s[:500] + "..."
+	}
+	return s
+}
+
+// fingerprint identifies a token in the journal without revealing it: the
+// first 8 bytes of its SHA-256, in hex.
+func fingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
+}
+
+func contentTypes(c openapi3.Content) []string {
+	out := make([]string, 0, len(c))
+	for k := range c {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
