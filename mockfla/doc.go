@@ -55,7 +55,9 @@
 //     or the spec's 201/204), GET reads (404 resourceNotFound), DELETE
 //     removes (204), a GET whose success body has an "items" array lists the
 //     resources under its path a Belgif page at a time (page, pageSize,
-//     self, first, prev, next). Other methods answer the spec's example.
+//     self, first, prev, next); a GET on a path without parameters answers
+//     the spec's example while nothing is stored there. Other methods
+//     answer the spec's example of their success status.
 //  11. response: with Config.Strict the answer is validated against the
 //     spec; a mismatch is logged at error level and answered as a 500
 //     internalServerError problem naming the drift.

@@ -54,6 +54,8 @@ type operation struct {
 // success is the response the store answers with.
 type success struct {
 	status  int
+	created int    // PUT: the status of a creation, when the spec has 201 besides 200
+	static  bool   // the path has no parameter: GET answers the example when nothing is stored
 	ctype   string // "" means no body
 	example []byte // pre-encoded example, if the spec has one
 }
@@ -214,6 +216,7 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 	o.security = sec
 
 	o.success = pickSuccess(method, op)
+	o.success.static = !strings.Contains(path, "{")
 	if method == http.MethodGet {
 		o.list, o.listProps = listShape(op)
 	}
@@ -336,6 +339,9 @@ func pickSuccess(method string, op *openapi3.Operation) success {
 		return success{status: status}
 	}
 	s := success{status: status}
+	if method == http.MethodPut && status == 200 && slices.Contains(statuses, 201) {
+		s.created = 201
+	}
 	rr := op.Responses.Status(status)
 	if rr == nil || rr.Value == nil || len(rr.Value.Content) == 0 || status == 204 {
 		return s

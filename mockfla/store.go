@@ -302,6 +302,9 @@ func (s *Server) serve(c *call) *response {
 			return s.storeFailed(c, err)
 		}
 		c.layer("store", true, map[bool]string{true: "replaced ", false: "created "}[replaced]+key)
+		if !replaced && suc.created != 0 {
+			suc.status = suc.created
+		}
 		return bodyResponse(suc, c.body)
 	case http.MethodGet:
 		if c.op.list {
@@ -310,6 +313,10 @@ func (s *Server) serve(c *call) *response {
 			}
 		}
 		b, ok := s.store.Get(key)
+		if !ok && suc.static && suc.example != nil {
+			c.layer("store", true, "example answer")
+			return &response{status: suc.status, ctype: suc.ctype, body: suc.example}
+		}
 		if !ok {
 			c.layer("store", false, "nothing at "+key)
 			return notFound(key)
