@@ -83,8 +83,9 @@ type Layer struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-// DefaultCapacity is the number of events kept in memory when Config.Capacity is zero.
-const DefaultCapacity = 100_000
+// DefaultCapacity is the number of events kept in memory when Config.Capacity is
+// zero: about 15 MB of recent history. The Writer, if any, gets every event.
+const DefaultCapacity = 10_000
 
 // Config configures a Journal. The zero value is ready to use.
 type Config struct {
