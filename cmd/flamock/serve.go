@@ -149,7 +149,7 @@ type serveSetup struct {
 }
 
 func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir string, logger *slog.Logger) (*serveSetup, error) {
-	s := &serveSetup{fc: fc, started: time.Now()}
+	s := &serveSetup{fc: fc}
 	jcfg := journal.Config{}
 	if fc.Journal != "" {
 		f, err := os.OpenFile(fc.path(fc.Journal), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -264,10 +264,6 @@ func (s *serveSetup) handler(logger *slog.Logger, verbose bool) http.Handler {
 	mux.Handle(s.oauth.TokenPath(), s.oauth)
 	mux.Handle(mockoauth.AdminPrefix, s.oauth.AdminHandler())
 	mux.Handle(mockfla.AdminPrefix, s.fla.AdminHandler())
-	mux.HandleFunc("GET /__admin/ready", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"ready": true, "uptimeSeconds": time.Since(s.started).Seconds()})
-	})
 	mux.Handle("/", s.fla)
 	if !verbose {
 		return mux
