@@ -1,0 +1,72 @@
+package mockfla_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+var fuzzMethods = []string{"GET", "PUT", "DELETE", "POST", "PATCH"}
+
+// FuzzServeHTTP sends arbitrary methods, paths, tokens and JSON bodies
+// through the whole handler (Strict on, so drift is a 500 too): it must never
+// panic and never answer 5xx.
+func FuzzServeHTTP(f *testing.F) {
+	f.Add(uint8(1), seed, employerTok, trainingSet)
+	f.Add(uint8(1), seed, providerTok, `{"trainings":[{"name":"x","startDate":"2023-01-01","endDate":"2023-01-01","duration":{"value":1e308,"unit":"hours"},"status":"completed","trainingType":"formal"}]}`)
+	f.Add(uint8(0), emp+"/employers/880820673/employees/65111899997/calendarYears/2023/trainingCredit", employerTok, "")
+	f.Add(uint8(1), tp+"/trainingProviders/0314595348/trainings/A.b-c", trainerTok, providerTraining)
+	f.Add(uint8(0), tp+"/trainingProviders/0314595348/calendarYears/2024/trainings?page=99999999999&pageSize=100", trainerTok, "")
+	f.Add(uint8(1), emp+"/employers/880820673/employees/65111899997/calendarYears/2023/trainingRights", employerTok, `{"rightDays":1e400}`)
+	f.Add(uint8(1), emp+"/employers/%2e%2e/employees/%00/calendarYears/-1/trainings", employerTok, `[`)
+	f.Add(uint8(3), "/__admin/../REST/careerpro-fla/v1", "", `{"a":`+strings.Repeat("[", 100))
+	s := newServer(f, baseConfig())
+	f.Fuzz(func(t *testing.T, m uint8, path, token, body string) {
+		if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "/__admin") {
+			path = "/" + strings.TrimPrefix(path, "/__admin")
+		}
+		req, err := newFuzzRequest(fuzzMethods[int(m)%len(fuzzMethods)], path, body)
+		if err != nil {
+			return
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s (%q) = %d %s", req.Method, path, body, rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzTrainingsBody fuzzes only the body of an authorised PUT of the seed's
+// trainings, where every layer up to the store runs.
+func FuzzTrainingsBody(f *testing.F) {
+	f.Add(trainingSet)
+	f.Add(`{"trainings":[]}`)
+	f.Add(`{"trainings":[{"name":"x","startDate":"2023-12-31","endDate":"2023-01-01","duration":{"value":0.0000001,"unit":"days"},"status":"completed","trainingType":"formal","certificate":{"received":true,"validUntil":"0001-01-01"}}]}`)
+	f.Add(`{"trainings":[{"reference":"\u0000","name":"\ud800"}]}`)
+	s := newServer(f, baseConfig())
+	f.Fuzz(func(t *testing.T, body string) {
+		req, err := newFuzzRequest("PUT", seed, body)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+providerTok)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 && rec.Code != 400 {
+			t.Fatalf("PUT %q = %d %s", body, rec.Code, rec.Body)
+		}
+		if rec.Code == 200 {
+			get, _ := newFuzzRequest("GET", seed, "")
+			get.Header.Set("Authorization", "Bearer "+employerTok)
+			rec2 := httptest.NewRecorder()
+			s.ServeHTTP(rec2, get)
+			if rec2.Code != 200 || rec2.Body.String() != rec.Body.String() {
+				t.Fatalf("GET after PUT %q = %d %s", body, rec2.Code, rec2.Body)
+			}
+		}
+	})
+}
