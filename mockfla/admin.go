@@ -318,24 +318,31 @@ func adminBadRequest(w http.ResponseWriter, name, value, detail string) {
 }
 
 func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
-	type specInfo struct {
-		Name       string `json:"name"`
-		BasePath   string `json:"basePath"`
-		Operations int    `json:"operations"`
-		Profile    string `json:"profile"`
-	}
-	var specs []specInfo
-	for _, m := range s.mounts {
-		specs = append(specs, specInfo{m.name, m.base + "/", m.count, m.profile})
-	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status":         "UP",
-		"specs":          specs,
+		"specs":          s.Mounts(),
 		"resources":      s.store.Len(),
 		"stateFile":      s.cfg.StateFile,
 		"strict":         s.cfg.Strict,
 		"journalDropped": s.cfg.Journal.Dropped(),
 	})
+}
+
+// Mount describes one mounted document.
+type Mount struct {
+	Name       string `json:"name"`
+	BasePath   string `json:"basePath"` // with a trailing slash
+	Operations int    `json:"operations"`
+	Profile    string `json:"profile"`
+}
+
+// Mounts lists the mounted documents, in the order of their base paths.
+func (s *Server) Mounts() []Mount {
+	out := make([]Mount, 0, len(s.mounts))
+	for _, m := range s.mounts {
+		out = append(out, Mount{m.name, m.base + "/", m.count, m.profile})
+	}
+	return out
 }
 
 func sinceParam(w http.ResponseWriter, r *http.Request) (uint64, bool) {

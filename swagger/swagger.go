@@ -11,7 +11,13 @@
 // there are two documents, each with its default base path.
 package swagger
 
-import _ "embed"
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // Default base paths, the paths of the documents' server URLs.
 const (
@@ -57,3 +63,28 @@ func FLATrainingProvider() Document {
 func Documents() []Document { return []Document{FLA(), FLATrainingProvider()} }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// ExampleJSON returns the value of the document's named example
+// (components.examples.NAME.value) as indented JSON, e.g. a request body that
+// the document itself shows.
+func (d Document) ExampleJSON(name string) ([]byte, error) {
+	var doc struct {
+		Components struct {
+			Examples map[string]struct {
+				Value any `yaml:"value"`
+			} `yaml:"examples"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(d.Data, &doc); err != nil {
+		return nil, fmt.Errorf("swagger: %s: %w", d.Name, err)
+	}
+	ex, ok := doc.Components.Examples[name]
+	if !ok {
+		return nil, fmt.Errorf("swagger: %s has no example %q", d.Name, name)
+	}
+	b, err := json.MarshalIndent(ex.Value, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("swagger: %s: example %q: %w", d.Name, name, err)
+	}
+	return append(b, '\n'), nil
+}

@@ -158,3 +158,19 @@ func TestDocuments_Copies(t *testing.T) {
 		t.Fatal("FLA() returned shared bytes")
 	}
 }
+
+func TestExampleJSON(t *testing.T) {
+	b, err := swagger.FLA().ExampleJSON("TrainingSet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Trainings []map[string]any `json:"trainings"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.Trainings) != 2 || v.Trainings[0]["startDate"] != "2023-03-06" {
+		t.Errorf("ExampleJSON(TrainingSet) = %s, %v", b, err)
+	}
+	if _, err := swagger.FLA().ExampleJSON("Nope"); err == nil || err.Error() != `swagger: fla.yaml has no example "Nope"` {
+		t.Errorf("ExampleJSON(Nope) = %v", err)
+	}
+}

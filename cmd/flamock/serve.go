@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,8 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
@@ -233,12 +230,6 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir s
 		}
 		specs = append(specs, sp)
 	}
-	s.mounts = specs
-	if len(specs) == 0 {
-		for _, d := range swagger.Documents() {
-			s.mounts = append(s.mounts, mockfla.Spec{Name: d.Name + " (embedded)", BasePath: d.BasePath})
-		}
-	}
 	fla, err := mockfla.New(mockfla.Config{
 		Specs:        specs,
 		Verifier:     oauth,
@@ -322,8 +313,8 @@ func (s *serveSetup) printBanner(w io.Writer, base string) {
 	tokenURL := base + s.oauth.TokenPath()
 	fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
 	fmt.Fprintf(w, "token URL      %s\n", tokenURL)
-	for _, m := range s.mounts {
-		fmt.Fprintf(w, "API            %s%s  (%s)\n", base, m.BasePath, m.Name)
+	for _, m := range s.fla.Mounts() {
+		fmt.Fprintf(w, "API            %s%s  (%s, %d operations)\n", base, strings.TrimSuffix(m.BasePath, "/"), m.Name, m.Operations)
 	}
 	fmt.Fprintf(w, "admin          %s/__admin/  (journal, faults, state, health)  %s/__admin/oauth/  (token knobs)\n", base, base)
 	fmt.Fprintf(w, "ready          %s/__admin/ready\n", base)
@@ -339,7 +330,11 @@ func (s *serveSetup) printBanner(w io.Writer, base string) {
 		fmt.Fprintf(w, "journal        %s\n", s.fc.path(s.fc.Journal))
 	}
 	if s.demo != nil {
-		s.demo.printBanner(w, base, tokenURL, s.caFile)
+		servesFLA := false
+		for _, m := range s.fla.Mounts() {
+			servesFLA = servesFLA || m.BasePath == swagger.EmployerBasePath+"/"
+		}
+		s.demo.printBanner(w, base, tokenURL, s.caFile, servesFLA)
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops it.")
 }
@@ -392,7 +387,7 @@ func newDemoSet(dir string) (*demoSet, error) {
 			Certificates: []*x509.Certificate{b.Cert}})
 	}
 	d.mandates = []mockfla.Mandate{{Provider: demoClients[1].enterprise, Employer: demoClients[0].enterprise}}
-	body, err := exampleBody(swagger.FLA().Data, "TrainingSet")
+	body, err := swagger.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		return nil, err
 	}
@@ -403,31 +398,7 @@ func newDemoSet(dir string) (*demoSet, error) {
 	return d, nil
 }
 
-// exampleBody returns components.examples.NAME.value of an OpenAPI YAML
-// document as JSON, so the demo's curl line sends what the spec shows.
-func exampleBody(doc []byte, name string) ([]byte, error) {
-	var d struct {
-		Components struct {
-			Examples map[string]struct {
-				Value any `yaml:"value"`
-			} `yaml:"examples"`
-		} `yaml:"components"`
-	}
-	if err := yaml.Unmarshal(doc, &d); err != nil {
-		return nil, fmt.Errorf("embedded spec: %w", err)
-	}
-	ex, ok := d.Components.Examples[name]
-	if !ok {
-		return nil, fmt.Errorf("embedded spec has no example %q", name)
-	}
-	b, err := json.MarshalIndent(ex.Value, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
-
-func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string) {
+func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string, servesFLA bool) {
 	fmt.Fprintf(w, "\nDemo clients (certificates and keys in %s; PKCS#12 password %q):\n", d.dir, demoPassword)
 	for i, c := range demoClients {
 		note := ""
@@ -443,6 +414,11 @@ func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string) {
 		curlTLS = " --cacert " + caFile
 	}
 	emp := demoClients[0]
+	if !servesFLA {
+		fmt.Fprintf(w, "\nA token for the demo employer:\n  go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s\n",
+			tokenURL, emp.id, d.keys[emp.id], demoPassword, tls)
+		return
+	}
 	fmt.Fprintf(w, "\nA first call, as the employer (the seed's Postman example, §7.3.1):\n")
 	fmt.Fprintf(w, "  TOKEN=$(go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s)\n",
 		tokenURL, emp.id, d.keys[emp.id], demoPassword, tls)

@@ -220,7 +220,7 @@ func call(t *testing.T, client *http.Client, method, url, token, body string) ap
 
 func trainingsBody(t *testing.T) string {
 	t.Helper()
-	b, err := exampleBody(swagger.FLA().Data, "TrainingSet")
+	b, err := swagger.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		t.Fatal(err)
 	}
