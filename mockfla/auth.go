@@ -22,7 +22,7 @@ func (s *Server) authenticate(c *call) *response {
 	r := c.r
 	token, hasBearer := bearerToken(r.Header.Get("Authorization"))
 	if hasBearer {
-		c.ev.Fingerprint = fingerprint(token)
+		c.ev.Fingerprint = bearer.Fingerprint(token)
 	}
 	needsBearer := false
 	for _, req := range sec.requirements {

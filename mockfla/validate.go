@@ -2,8 +2,6 @@ package mockfla
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -231,13 +229,6 @@ func clip(s string) string {
 		s = s[:500] + "..."
 	}
 	return s
-}
-
-// fingerprint identifies a token in the journal without revealing it: the
-// first 8 bytes of its SHA-256, in hex.
-func fingerprint(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:8])
 }
 
 func contentTypes(c openapi3.Content) []string {

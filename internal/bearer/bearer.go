@@ -7,6 +7,8 @@
 package bearer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 )
@@ -69,4 +71,13 @@ func quoteList(s []string) string {
 		return "no scope"
 	}
 	return strings.Join(s, " ")
+}
+
+// Fingerprint names an access token in the journal without revealing it:
+// the first 8 bytes of its SHA-256, in hex. The token endpoint and the API
+// mock both use it, so a token request and the calls that used its token
+// can be joined.
+func Fingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
 }
