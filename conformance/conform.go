@@ -1,0 +1,313 @@
+package conformance
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/mockoauth"
+	"github.com/flamock/flamock/swagger"
+)
+
+// DefaultParallel is how many scenarios run at once.
+const DefaultParallel = 4
+
+// SuiteConfig configures a Suite.
+type SuiteConfig struct {
+	// Client is the client's certificate and key, registered for every
+	// identity of the scenarios. Nil means one is generated (RSA 2048).
+	Client *certgen.Bundle
+	// Dir holds the files handed to the client (CA, key, certificate,
+	// operations). Empty means a temporary directory removed by Close.
+	Dir string
+}
+
+// Suite holds what the runs of a conformance suite share: the CA, the
+// servers' certificates and the client's files. It is safe for
+// concurrent use; Close removes its temporary files.
+type Suite struct {
+	assets  *assets
+	tempDir string
+}
+
+// NewSuite prepares a Suite.
+func NewSuite(cfg SuiteConfig) (*Suite, error) {
+	s := &Suite{}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "flamock-conform-")
+		if err != nil {
+			return nil, fmt.Errorf("conformance: %w", err)
+		}
+		dir, s.tempDir = d, d
+	}
+	client := cfg.Client
+	if client == nil {
+		var err error
+		client, err = certgen.Create(certgen.Request{CommonName: "flamock conformance client", Organization: "flamock", EnterpriseNumber: ProviderNumber})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("conformance: client certificate: %w", err)
+		}
+	}
+	a, err := newAssets(dir, client)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	s.assets = a
+	return s, nil
+}
+
+// Close removes the suite's temporary directory.
+func (s *Suite) Close() {
+	if s.tempDir != "" {
+		_ = os.RemoveAll(s.tempDir)
+	}
+}
+
+// Files names the client's key and certificate files and the CA file.
+func (s *Suite) Files() (client certgen.Files, caFile, password string) {
+	return s.assets.files, s.assets.caFile, s.assets.password
+}
+
+// RunConfig is one conformance run of a client command.
+type RunConfig struct {
+	// Command is the client's adapter, run with sh -c once per scenario.
+	Command string
+	// Dir is the command's working directory; empty means the current one.
+	Dir string
+	// Env is added to the command's environment.
+	Env []string
+	// TimeLimit bounds each scenario's run; zero means DefaultTimeLimit.
+	TimeLimit time.Duration
+	// Parallel is how many scenarios run at once; zero means DefaultParallel.
+	Parallel int
+	// Scenarios names the scenarios to run; nil means all.
+	Scenarios []string
+	Options   Options
+}
+
+// ScenarioRun is the evidence of one scenario.
+type ScenarioRun struct {
+	Scenario Scenario
+	Trace    *Trace
+	Findings []Finding
+	Err      error // the scenario could not be set up
+}
+
+// Run runs every scenario against the command and judges them.
+func (s *Suite) Run(ctx context.Context, cfg RunConfig) (*Report, []ScenarioRun, error) {
+	if strings.TrimSpace(cfg.Command) == "" {
+		return nil, nil, errors.New("conformance: no client command")
+	}
+	all := Scenarios()
+	var picked []Scenario
+	for _, sc := range all {
+		if cfg.Scenarios == nil || slices.Contains(cfg.Scenarios, sc.Name) {
+			picked = append(picked, sc)
+		}
+	}
+	for _, name := range cfg.Scenarios {
+		if !slices.ContainsFunc(all, func(sc Scenario) bool { return sc.Name == name }) {
+			return nil, nil, fmt.Errorf("conformance: unknown scenario %q", name)
+		}
+	}
+	par := cfg.Parallel
+	if par <= 0 {
+		par = DefaultParallel
+	}
+	start := time.Now()
+	runs := make([]ScenarioRun, len(picked))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, sc := range picked {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			runs[i] = s.runScenario(ctx, sc, cfg)
+		}()
+	}
+	wg.Wait()
+	var findings []Finding
+	rep := &Report{Tool: "flamock conform", Client: cfg.Command, Level: levelOf(cfg.Options), Started: start}
+	for _, r := range runs {
+		rep.Scenarios = append(rep.Scenarios, r.Scenario.Name)
+		if r.Err != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("scenario %s could not run: %v", r.Scenario.Name, r.Err))
+			continue
+		}
+		findings = append(findings, r.Findings...)
+	}
+	rep.Outcomes = BuildReport(findings, s.assets.client.Cert, time.Now(), cfg.Options, "no scenario exercised it")
+	rep.Duration = time.Since(start)
+	return rep, runs, ctx.Err()
+}
+
+// runScenario starts the mocks of one scenario on their own HTTPS server,
+// runs the client once and judges the evidence.
+func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (out ScenarioRun) {
+	out.Scenario = sc
+	defer func() {
+		if v := recover(); v != nil { // a bug of the suite must not hide the others' results
+			out.Err = fmt.Errorf("internal error: %v", v)
+		}
+	}()
+	if err := sc.validate(); err != nil {
+		out.Err = err
+		return out
+	}
+	j := journal.New(journal.Config{})
+	w := &wire{j: j, before: map[int]func(){}}
+	var env Env
+	for n, f := range sc.Before {
+		w.before[n] = func() { f(env) }
+	}
+	cert := s.assets.serverCert
+	if sc.Untrusted {
+		cert = s.assets.rogueCert
+	}
+	var handler handlerSwitch
+	hs := startTLS(&handler, cert)
+	defer hs.Close()
+	base := hs.URL
+	tokenURL := base + mockoauth.DefaultTokenPath
+
+	id, ent := ProviderClientID, ProviderNumber
+	apiBase := swagger.EmployerBasePath
+	if sc.Quality == mockoauth.QualityTrainingProvider {
+		id, ent, apiBase = TrainingProviderClientID, TrainingProviderNumber, swagger.TrainingProviderBasePath
+	}
+	scopes := sc.Scopes
+	if scopes == nil {
+		scopes = mockoauth.DefaultQualityScopes()[sc.Quality]
+	}
+	oauth, err := mockoauth.New(mockoauth.Config{
+		Audience: tokenURL, Journal: j,
+		Clients: []mockoauth.Client{{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
+			Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes}},
+	})
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	fla, err := mockfla.New(mockfla.Config{
+		Verifier: oauth, Journal: j, Strict: true, NoAdmin: true,
+		Mandates: []mockfla.Mandate{{Provider: ProviderNumber, Employer: MandatedEmployer}},
+	})
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	defer fla.Close()
+	env = Env{OAuth: oauth, API: fla}
+	mux := http.NewServeMux()
+	mux.Handle(mockoauth.DefaultTokenPath, w.handler("token", oauth))
+	mux.Handle("/", w.handler("api", fla))
+	handler.set(mux)
+	if sc.Setup != nil {
+		if err := sc.Setup(env); err != nil {
+			out.Err = err
+			return out
+		}
+	}
+
+	runDir, err := os.MkdirTemp(s.assets.dir, sc.Name+"-")
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	opsFile := filepath.Join(runDir, "operations.json")
+	data, _ := json.MarshalIndent(OperationsFile{Scenario: sc.Name, Operations: sc.Ops}, "", "  ")
+	if err := os.WriteFile(opsFile, data, 0o644); err != nil {
+		out.Err = err
+		return out
+	}
+	limit := cfg.TimeLimit
+	if limit <= 0 {
+		limit = DefaultTimeLimit
+	}
+	f := s.assets.files
+	launch := Launch{
+		Command: cfg.Command, Dir: cfg.Dir, TimeLimit: limit,
+		Env: append(slices.Clone(cfg.Env),
+			EnvTokenURL+"="+tokenURL,
+			EnvAPIURL+"="+base+apiBase,
+			EnvEmployerAPIURL+"="+base+swagger.EmployerBasePath,
+			EnvProviderAPIURL+"="+base+swagger.TrainingProviderBasePath,
+			EnvClientID+"="+id,
+			EnvScope+"="+strings.Join(scopes, " "),
+			EnvKeyP12+"="+f.P12,
+			EnvKeyP12Password+"="+s.assets.password,
+			EnvKeyPEM+"="+f.Key,
+			EnvCertPEM+"="+f.PEM,
+			EnvCAFile+"="+s.assets.caFile,
+			EnvOperations+"="+opsFile,
+			EnvScenario+"="+sc.Name,
+			EnvTimeLimitSeconds+"="+strconv.Itoa(int(limit.Seconds())),
+		),
+	}
+	run := launch.Start(ctx)
+	hs.CloseClientConnections()
+	t := &Trace{
+		Scenario: sc.Name, Events: j.Events(0), Exchanges: w.snapshot(), Ops: sc.Ops, Run: run,
+		Expect: Expect{
+			ClientID: id, TokenURL: tokenURL, TokenPath: mockoauth.DefaultTokenPath, APIBasePath: apiBase,
+			Scopes: scopes, Cert: s.assets.client.Cert, Rules: sc.rules(), UntrustedTLS: sc.Untrusted,
+		},
+	}
+	out.Trace = t
+	out.Findings = Judge(t)
+	return out
+}
+
+// handlerSwitch lets the server start (and its URL be known) before the
+// mocks that need that URL exist.
+type handlerSwitch struct {
+	mu sync.RWMutex
+	h  http.Handler
+}
+
+func (s *handlerSwitch) set(h http.Handler) {
+	s.mu.Lock()
+	s.h = h
+	s.mu.Unlock()
+}
+
+func (s *handlerSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	h := s.h
+	s.mu.RUnlock()
+	if h == nil {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// Conform is the one-shot form: it prepares a suite (generating the
+// client's certificate when cfg.Client is nil), runs it and cleans up.
+func Conform(ctx context.Context, suite SuiteConfig, run RunConfig) (*Report, error) {
+	s, err := NewSuite(suite)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	rep, _, err := s.Run(ctx, run)
+	return rep, err
+}

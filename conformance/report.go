@@ -1,0 +1,383 @@
+package conformance
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+)
+
+// Status is the verdict on one rule.
+type Status string
+
+// Verdicts.
+const (
+	Pass Status = "PASS"
+	Fail Status = "FAIL"
+	Skip Status = "SKIP"
+)
+
+// Outcome is the verdict on one rule with its reason and evidence.
+type Outcome struct {
+	Rule   Rule   `json:"rule"`
+	Status Status `json:"status"`
+	// Reason explains a SKIP (not applicable, skipped on request, no
+	// evidence) or summarises a PASS.
+	Reason string `json:"reason,omitempty"`
+	// NotApplicable marks a SKIP that does not count against the client
+	// (an EC rule for an RSA key), unlike a rule nothing exercised.
+	NotApplicable bool `json:"notApplicable,omitempty"`
+	// Ignored marks a rule left out by --skip or --level.
+	Ignored bool `json:"ignored,omitempty"`
+	// Failures are the failed findings (at most maxFailures).
+	Failures []Finding `json:"failures,omitempty"`
+	// Judged counts the findings, passed and failed.
+	Judged int `json:"judged"`
+}
+
+const maxFailures = 5
+
+// Report is the verdict on a client.
+type Report struct {
+	Tool      string        `json:"tool"` // "flamock conform" or "flamock verify"
+	Client    string        `json:"client,omitempty"`
+	Level     Level         `json:"level"`
+	Started   time.Time     `json:"started"`
+	Duration  time.Duration `json:"durationNs"`
+	Scenarios []string      `json:"scenarios,omitempty"`
+	Outcomes  []Outcome     `json:"outcomes"`
+	// Notes are remarks about the run as a whole (events the journal
+	// dropped, a scenario that could not be set up).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Options select the rules a report holds.
+type Options struct {
+	// Level "must" judges only MUST rules; "" or "should" judges all.
+	Level Level
+	// Skip lists rule ids to leave out.
+	Skip []string
+}
+
+func (o Options) ignored(r Rule) string {
+	if slices.Contains(o.Skip, r.ID) {
+		return "skipped on request (--skip)"
+	}
+	if o.Level == Must && r.Level != Must {
+		return "SHOULD rule left out (--level must)"
+	}
+	return ""
+}
+
+// BuildReport aggregates findings into one outcome per rule of the
+// catalogue. A rule fails when any finding failed, passes when at least
+// one passed and none failed, and is skipped otherwise; noEvidence says
+// why in that case.
+func BuildReport(findings []Finding, cert *x509.Certificate, now time.Time, opts Options, noEvidence string) []Outcome {
+	byRule := map[string][]Finding{}
+	for _, f := range findings {
+		byRule[f.Rule] = append(byRule[f.Rule], f)
+	}
+	certResults := map[string]certgen.Result{}
+	if cert != nil {
+		for _, r := range certgen.DefaultPolicy().Evaluate(cert, now) {
+			certResults[r.Rule] = r
+		}
+	}
+	var out []Outcome
+	for _, r := range catalogue {
+		o := Outcome{Rule: r}
+		if why := opts.ignored(r); why != "" {
+			o.Status, o.Reason, o.Ignored = Skip, why, true
+			out = append(out, o)
+			continue
+		}
+		if r.Area == AreaCertificate {
+			out = append(out, certOutcome(o, cert, certResults))
+			continue
+		}
+		fs := byRule[r.ID]
+		o.Judged = len(fs)
+		var passed []Finding
+		for _, f := range fs {
+			if f.Pass {
+				passed = append(passed, f)
+			} else if len(o.Failures) < maxFailures {
+				o.Failures = append(o.Failures, f)
+			}
+		}
+		switch {
+		case len(passed) < len(fs):
+			o.Status = Fail
+			if n := len(fs) - len(passed); n > len(o.Failures) {
+				o.Reason = fmt.Sprintf("%d failures, the first %d shown", n, len(o.Failures))
+			}
+		case len(passed) > 0:
+			o.Status, o.Reason = Pass, summarise(passed)
+		default:
+			o.Status, o.Reason = Skip, noEvidence
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func summarise(fs []Finding) string {
+	scen := map[string]bool{}
+	for _, f := range fs {
+		if f.Scenario != "" {
+			scen[f.Scenario] = true
+		}
+	}
+	s := fmt.Sprintf("%d check(s)", len(fs))
+	if len(scen) > 0 {
+		names := make([]string, 0, len(scen))
+		for n := range scen {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		s += " in " + strings.Join(names, ", ")
+	}
+	return s
+}
+
+func certOutcome(o Outcome, cert *x509.Certificate, results map[string]certgen.Result) Outcome {
+	if cert == nil {
+		o.Status, o.Reason = Skip, "no certificate given"
+		return o
+	}
+	res, ok := results[o.Rule.ID]
+	if !ok {
+		o.Status, o.Reason, o.NotApplicable = Skip, "not applicable to a "+certgen.DescribeKey(cert.PublicKey)+" key", true
+		return o
+	}
+	o.Judged = 1
+	if res.Pass {
+		o.Status, o.Reason = Pass, res.Found
+		return o
+	}
+	o.Status = Fail
+	o.Failures = []Finding{{Rule: o.Rule.ID, Message: fmt.Sprintf("%s: found %s; allowed %s", res.Title, res.Found, res.Allowed),
+		Evidence: []string{fmt.Sprintf("certificate CN %q, x5t %s", cert.Subject.CommonName, certgen.ThumbprintsOf(cert).X5T)}}}
+	return o
+}
+
+// Counts summarises a report.
+type Counts struct {
+	Pass, Fail, Skip, MustFail, MustUnjudged int
+}
+
+// Counts counts the outcomes.
+func (r *Report) Counts() Counts {
+	var c Counts
+	for _, o := range r.Outcomes {
+		switch o.Status {
+		case Pass:
+			c.Pass++
+		case Fail:
+			c.Fail++
+			if o.Rule.Level == Must {
+				c.MustFail++
+			}
+		case Skip:
+			c.Skip++
+			if o.Rule.Level == Must && !o.NotApplicable && !o.Ignored {
+				c.MustUnjudged++
+			}
+		}
+	}
+	return c
+}
+
+// OK reports whether every MUST rule that was not left out passed (or does
+// not apply): what `flamock conform` exits 0 on.
+func (r *Report) OK() bool {
+	c := r.Counts()
+	return c.MustFail == 0 && c.MustUnjudged == 0
+}
+
+// Failed returns the ids of the failed rules, in catalogue order.
+func (r *Report) Failed() []string {
+	var out []string
+	for _, o := range r.Outcomes {
+		if o.Status == Fail {
+			out = append(out, o.Rule.ID)
+		}
+	}
+	return out
+}
+
+// Outcome returns the outcome of one rule.
+func (r *Report) Outcome(id string) (Outcome, bool) {
+	for _, o := range r.Outcomes {
+		if o.Rule.ID == id {
+			return o, true
+		}
+	}
+	return Outcome{}, false
+}
+
+// WriteText writes the human report: one line per rule, and the evidence
+// and source of each failure.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", r.Tool)
+	if r.Client != "" {
+		fmt.Fprintf(&b, " --client %q", r.Client)
+	}
+	fmt.Fprintf(&b, "\n")
+	if len(r.Scenarios) > 0 {
+		fmt.Fprintf(&b, "%d scenarios in %s: %s\n", len(r.Scenarios), r.Duration.Round(time.Millisecond), strings.Join(r.Scenarios, ", "))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	b.WriteString("\n")
+	area := ""
+	for _, o := range r.Outcomes {
+		if o.Rule.Area != area {
+			area = o.Rule.Area
+			fmt.Fprintf(&b, "%s\n", area)
+		}
+		fmt.Fprintf(&b, "  %-4s  %-17s %-6s %s", o.Status, o.Rule.ID, o.Rule.Level, o.Rule.Title)
+		if o.Status == Skip && o.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", o.Reason)
+		}
+		b.WriteString("\n")
+		if o.Status != Fail {
+			continue
+		}
+		fmt.Fprintf(&b, "        source: %s\n", o.Rule.Source)
+		fmt.Fprintf(&b, "        checks: %s\n", o.Rule.Check)
+		if o.Reason != "" {
+			fmt.Fprintf(&b, "        (%s)\n", o.Reason)
+		}
+		for _, f := range o.Failures {
+			prefix := ""
+			if f.Scenario != "" {
+				prefix = "[" + f.Scenario + "] "
+			}
+			fmt.Fprintf(&b, "        - %s%s\n", prefix, f.Message)
+			for _, e := range f.Evidence {
+				fmt.Fprintf(&b, "            %s\n", e)
+			}
+		}
+	}
+	c := r.Counts()
+	fmt.Fprintf(&b, "\n%d passed, %d failed (%d MUST), %d skipped", c.Pass, c.Fail, c.MustFail, c.Skip)
+	if c.MustUnjudged > 0 {
+		fmt.Fprintf(&b, " (%d MUST rules not exercised)", c.MustUnjudged)
+	}
+	if r.OK() {
+		b.WriteString(": every MUST rule passed\n")
+	} else {
+		b.WriteString(": NOT CONFORMANT\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON writes the report as one indented JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		*Report
+		OK     bool   `json:"ok"`
+		Counts Counts `json:"counts"`
+	}{r, r.OK(), r.Counts()})
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML: one test suite per area, one
+// test case per rule.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	root := junitSuites{Name: r.Tool, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+	idx := map[string]int{}
+	for _, o := range r.Outcomes {
+		i, ok := idx[o.Rule.Area]
+		if !ok {
+			i = len(root.Suites)
+			idx[o.Rule.Area] = i
+			root.Suites = append(root.Suites, junitSuite{Name: o.Rule.Area, Timestamp: r.Started.UTC().Format(time.RFC3339)})
+		}
+		s := &root.Suites[i]
+		tc := junitCase{Name: o.Rule.ID + " " + string(o.Rule.Level) + ": " + o.Rule.Title, Classname: "flamock." + strings.ReplaceAll(o.Rule.Area, " ", "_"), Time: "0"}
+		switch o.Status {
+		case Fail:
+			var txt strings.Builder
+			fmt.Fprintf(&txt, "source: %s\nchecks: %s\n", o.Rule.Source, o.Rule.Check)
+			for _, f := range o.Failures {
+				fmt.Fprintf(&txt, "- [%s] %s\n", f.Scenario, f.Message)
+				for _, e := range f.Evidence {
+					fmt.Fprintf(&txt, "    %s\n", e)
+				}
+			}
+			msg := ""
+			if len(o.Failures) > 0 {
+				msg = o.Failures[0].Message
+			}
+			tc.Failure = &junitMessage{Message: msg, Type: string(o.Rule.Level), Text: txt.String()}
+			s.Failures++
+			root.Failures++
+		case Skip:
+			tc.Skipped = &junitMessage{Message: o.Reason}
+			s.Skipped++
+			root.Skipped++
+		case Pass:
+			tc.SystemOut = o.Reason
+		}
+		s.Tests++
+		root.Tests++
+		s.Cases = append(s.Cases, tc)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(root); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
