@@ -95,10 +95,11 @@ type Config struct {
 	// Only RS*, PS* and ES256/384/512 may be named.
 	Algorithms []string
 
-	// QualityScopes gives, per quality, the scopes a client may ask for;
-	// the first ones listed (all of them) are also its default scopes.
+	// QualityScopes gives, per quality, the scopes a client may ask for,
+	// which are also the scopes it gets when it sends no scope parameter.
 	// Nil means DefaultQualityScopes; a quality missing from a non-nil map
-	// gets its default. Client.Scopes overrides it per client.
+	// keeps its default, and a new quality may be added. Client.Scopes
+	// overrides it per client.
 	QualityScopes map[string][]string
 
 	// TokenTTL is the lifetime of an access token (expires_in). Zero means

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -433,4 +434,23 @@ func TestServer_Concurrent(t *testing.T) {
 		}
 	})
 	wg.Wait()
+}
+
+// TestServer_DerivedAudience: with no Config.Audience, aud must be the URL
+// the request reached.
+func TestServer_DerivedAudience(t *testing.T) {
+	srv, clk := newTestServerT(t, func(c *Config) { c.Audience = "" })
+	key := testBundles(t)[certgen.RSA2048].Key
+	const here = "http://localhost:4010/REST/oauth/v5/token"
+	c := claimsFor(employerID, clk.Now())
+	c["aud"] = here
+	r := httptest.NewRequest(http.MethodPost, here, strings.NewReader(form(sign(t, "RS256", c, key, nil)).Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if w, body := do(t, srv, r); w.Code != 200 {
+		t.Fatalf("%d %v", w.Code, body)
+	}
+	_, body := do(t, srv, postForm(form(sign(t, "RS256", c, key, nil)).Encode())) // reaches https://services.socialsecurity.be
+	if d, _ := body["error_description"].(string); !strings.Contains(d, `want "`+ProductionAudience+`"`) {
+		t.Errorf("aud for another host: %v", body)
+	}
 }
