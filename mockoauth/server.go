@@ -2,10 +2,8 @@ package mockoauth
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/flamock/flamock/internal/bearer"
 )
 
 // Server is the token endpoint: an http.Handler answering POST on
@@ -297,11 +297,9 @@ func (s *Server) newToken() (string, error) {
 }
 
 // Fingerprint is how the journal names an access token: the first 16 hex
-// digits of its SHA-256. The token itself is never journaled.
-func Fingerprint(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:8])
-}
+// digits of its SHA-256, the same in the token endpoint's and the API mock's
+// events. The token itself is never journaled.
+func Fingerprint(token string) string { return bearer.Fingerprint(token) }
 
 // grantFor returns the shared grant of a client for a scope set.
 func (s *Server) grantFor(c *client, scopes []string, scopeStr string) *grant {
