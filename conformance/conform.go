@@ -238,6 +238,11 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 		out.Err = err
 		return out
 	}
+	tsvFile := filepath.Join(runDir, "operations.tsv")
+	if err := WriteOperationsTSV(tsvFile, sc.Ops); err != nil {
+		out.Err = err
+		return out
+	}
 	limit := cfg.TimeLimit
 	if limit <= 0 {
 		limit = DefaultTimeLimit
@@ -258,6 +263,7 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 			EnvCertPEM+"="+f.PEM,
 			EnvCAFile+"="+s.assets.caFile,
 			EnvOperations+"="+opsFile,
+			EnvOperationsTSV+"="+tsvFile,
 			EnvScenario+"="+sc.Name,
 			EnvTimeLimitSeconds+"="+strconv.Itoa(int(limit.Seconds())),
 		),

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -24,6 +26,7 @@ const (
 	EnvCertPEM          = "FLAMOCK_CERT_PEM"                  // PEM certificate
 	EnvCAFile           = "FLAMOCK_CA_FILE"                   // PEM CA certificate(s) to trust for HTTPS
 	EnvOperations       = "FLAMOCK_OPERATIONS"                // JSON operations file
+	EnvOperationsTSV    = "FLAMOCK_OPERATIONS_TSV"            // the same, one tab-separated line per operation, for shell adapters
 	EnvScenario         = "FLAMOCK_SCENARIO"                  // scenario name, for the client's logs only
 	EnvTimeLimitSeconds = "FLAMOCK_TIME_LIMIT_SECONDS"        // the run is killed after this many seconds
 )
@@ -124,6 +127,26 @@ func matchResults(ops []Operation, results []Result) (map[string]Result, []strin
 	return byID, problems
 }
 
+// WriteOperationsTSV writes the operations for shell adapters: one line
+// per operation with id, method, path, pause in milliseconds and the name
+// of a file holding the body ("-" for none), separated by tabs. Bodies are
+// written next to tsvFile.
+func WriteOperationsTSV(tsvFile string, ops []Operation) error {
+	var b strings.Builder
+	dir := filepath.Dir(tsvFile)
+	for i, op := range ops {
+		body := "-"
+		if len(op.Body) > 0 {
+			body = filepath.Join(dir, fmt.Sprintf("body-%d.json", i+1))
+			if err := os.WriteFile(body, op.Body, 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%s\n", op.ID, op.Method, op.Path, op.PauseMillis, body)
+	}
+	return os.WriteFile(tsvFile, []byte(b.String()), 0o644)
+}
+
 func (o Operation) validate() error {
 	var errs []error
 	if o.ID == "" {
@@ -131,6 +154,9 @@ func (o Operation) validate() error {
 	}
 	if o.Method == "" || strings.ToUpper(o.Method) != o.Method {
 		errs = append(errs, fmt.Errorf("operation %q: method %q must be upper case", o.ID, o.Method))
+	}
+	if strings.ContainsAny(o.ID+o.Path, "\t\n\r ") {
+		errs = append(errs, fmt.Errorf("operation %q: id and path must not contain blanks", o.ID))
 	}
 	if !strings.HasPrefix(o.Path, "/") {
 		errs = append(errs, fmt.Errorf("operation %q: path %q must start with /", o.ID, o.Path))
