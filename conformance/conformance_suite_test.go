@@ -36,18 +36,30 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(suite.Close)
 
-	runs = &runCache{m: map[string]*future{}, sem: make(chan struct{}, 2)}
-	// Run every full conformance run at once, two at a time: they mostly
-	// wait (Retry-After, back-off), so the suite takes the time of a few
-	// runs rather than of all of them. Each spec still asks for its own
-	// run and judges only that one.
-	if cfg, _ := GinkgoConfiguration(); cfg.ParallelTotal == 1 {
+	ctx, cancel := context.WithCancel(context.Background())
+	runs = &runCache{m: map[string]*future{}, sem: make(chan struct{}, 2), ctx: ctx}
+	DeferCleanup(func() {
+		cancel() // kills the process groups of runs still going
+		runs.wait()
+	})
+})
+
+// prefetch starts every full run the specs will ask for, two at a time:
+// they mostly wait (Retry-After, back-off), so the suite takes the time of
+// a few runs rather than of all of them. Each spec still asks for its own
+// run and judges only that one. With ginkgo -p each process runs only the
+// runs of its own specs.
+func prefetch() {
+	if cfg, _ := GinkgoConfiguration(); cfg.ParallelTotal > 1 {
+		return
+	}
+	runs.once.Do(func() {
 		runs.get(refclientRun(""))
 		for _, b := range plantedBugs {
 			runs.get(refclientRun(b.name))
 		}
-	}
-})
+	})
+}
 
 // runKey names one full run of the suite against a command.
 type runKey struct {
@@ -76,9 +88,19 @@ type future struct {
 // runCache runs each full conformance run once, in the background, at most
 // cap(sem) at a time.
 type runCache struct {
-	mu  sync.Mutex
-	m   map[string]*future
-	sem chan struct{}
+	mu   sync.Mutex
+	m    map[string]*future
+	sem  chan struct{}
+	ctx  context.Context
+	once sync.Once
+}
+
+func (c *runCache) wait() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.m {
+		<-f.done
+	}
 }
 
 func (c *runCache) get(k runKey) *future {
@@ -98,7 +120,7 @@ func (c *runCache) get(k runKey) *future {
 		if k.env != "" {
 			cfg.Env = []string{k.env}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(c.ctx, 3*time.Minute)
 		defer cancel()
 		f.res.report, f.res.runs, f.res.err = suite.Run(ctx, cfg)
 	}()
@@ -108,6 +130,7 @@ func (c *runCache) get(k runKey) *future {
 // run waits for the run of k.
 func run(k runKey) runResult {
 	GinkgoHelper()
+	prefetch()
 	f := runs.get(k)
 	Eventually(f.done).WithTimeout(4 * time.Minute).Should(BeClosed())
 	Expect(f.res.err).NotTo(HaveOccurred())
