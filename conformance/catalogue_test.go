@@ -69,6 +69,6 @@ var _ = Describe("the rule catalogue", Label("catalogue"), func() {
 		for _, sc := range conformance.Scenarios() {
 			Expect(string(doc)).To(ContainSubstring("`"+sc.Name+"`"), "scenario "+sc.Name)
 		}
-		Expect(strings.Count(string(doc), "```")%2).To(BeZero())
+		Expect(strings.Count(string(doc), "```") % 2).To(BeZero())
 	})
 })
