@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/conformance"
+)
+
+func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock conform", `flamock conform --client "CMD" [flags]`,
+		`Judge a client, in any language, against every rule of the conformance catalogue.
+
+For each scenario flamock starts the token endpoint and the FLA API on a loopback HTTPS
+server, registers the client's certificate, runs CMD once (sh -c, in a process group of its
+own) with the FLAMOCK_* variables of the adapter contract (conformance/CONTRACT.md), and judges
+the mocks' journal and the client's result lines. It prints PASS, FAIL or SKIP per rule, and
+for each failure the evidence and the rule's source.
+
+Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
+
+  flamock conform --client "bash conformance/adapters/bash/flamock-client.sh"
+  flamock conform --client "java -jar my-adapter.jar" --cert acme.cer --key acme.p12 --password changeit \
+      --junit-report conform.xml`)
+	client := fs.String("client", "", "the client's adapter command, run with sh -c (required)")
+	certFile := fs.String("cert", "", "the client's certificate (.cer, .pem or .p12); default: one is generated")
+	keyFile := fs.String("key", "", "the client's private key (.p12 or PEM); may be omitted when --cert is a .p12")
+	password := fs.String("password", "", "password of a PKCS#12 file")
+	level := fs.String("level", "should", "rules to judge: must (MUST only) or should (all)")
+	skip := fs.String("skip", "", "rule ids to leave out, comma-separated")
+	scenarios := fs.String("scenario", "", "scenarios to run, comma-separated (default: all)")
+	timeLimit := fs.Duration("time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
+	parallel := fs.Int("parallel", conformance.DefaultParallel, "scenarios run at once")
+	dir := fs.String("dir", "", "working directory of the client command (default: the current one)")
+	junit := fs.String("junit-report", "", "also write the report as JUnit XML to this file")
+	jsonReport := fs.String("json-report", "", "also write the report as JSON to this file")
+	asJSON := fs.Bool("json", false, "print the report as JSON instead of text")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("unexpected argument %q", pos[0])
+	}
+	var problems []string
+	if strings.TrimSpace(*client) == "" {
+		problems = append(problems, `--client "CMD" is required`)
+	}
+	opts, optProblems := conformOptions(*level, *skip)
+	problems = append(problems, optProblems...)
+	var names []string
+	if *scenarios != "" {
+		known := map[string]bool{}
+		for _, sc := range conformance.Scenarios() {
+			known[sc.Name] = true
+		}
+		for _, n := range splitList(*scenarios) {
+			if !known[n] {
+				problems = append(problems, fmt.Sprintf("--scenario: unknown scenario %q", n))
+			}
+			names = append(names, n)
+		}
+	}
+	if *timeLimit <= 0 {
+		problems = append(problems, "--time-limit must be positive")
+	}
+	if *parallel <= 0 {
+		problems = append(problems, "--parallel must be positive")
+	}
+	if *keyFile != "" && *certFile == "" {
+		problems = append(problems, "--key needs --cert")
+	}
+	if len(problems) > 0 {
+		return usageErrorf("%s", strings.Join(problems, "\n  "))
+	}
+	var bundle *certgen.Bundle
+	if *certFile != "" {
+		if bundle, err = certgen.LoadBundle(*certFile, *keyFile, *password); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	fmt.Fprintf(stderr, "flamock conform: running %q ...\n", *client)
+	rep, err := conformance.Conform(ctx, conformance.SuiteConfig{Client: bundle}, conformance.RunConfig{
+		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Options: opts,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "flamock conform: done in %s\n", time.Since(start).Round(time.Millisecond))
+	return writeReports(rep, *asJSON, *junit, *jsonReport, stdout, rep.OK())
+}
+
+// conformOptions checks --level and --skip.
+func conformOptions(level, skip string) (conformance.Options, []string) {
+	var opts conformance.Options
+	var problems []string
+	switch strings.ToLower(level) {
+	case "must":
+		opts.Level = conformance.Must
+	case "should", "":
+		opts.Level = conformance.Should
+	default:
+		problems = append(problems, fmt.Sprintf("--level %q: want must or should", level))
+	}
+	for _, id := range splitList(skip) {
+		if _, ok := conformance.RuleByID(id); !ok {
+			problems = append(problems, fmt.Sprintf("--skip: unknown rule %q (see conformance/RULES.md)", id))
+		}
+		opts.Skip = append(opts.Skip, id)
+	}
+	return opts, problems
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// writeReports prints the report and writes the requested files; it
+// returns errFailed when ok is false.
+func writeReports(rep *conformance.Report, asJSON bool, junit, jsonFile string, stdout io.Writer, ok bool) error {
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{junit, rep.WriteJUnit}, {jsonFile, rep.WriteJSON}} {
+		if f.name == "" {
+			continue
+		}
+		if err := writeReportFile(f.name, f.write); err != nil {
+			return err
+		}
+	}
+	var err error
+	if asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errFailed
+	}
+	return nil
+}
+
+func writeReportFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/conformance"
+)
+
+func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock verify", "flamock verify JOURNAL [flags]",
+		`Judge recorded traffic: the JSON-lines journal that 'flamock serve --journal FILE' wrote
+during the vendor's own tests (JOURNAL "-" reads stdin). Every rule the journal can decide is
+judged; the others are SKIP with the reason (run flamock conform for those).
+
+The journal is read as the traffic of one client: give --client-id when it holds several.
+Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
+	clientID := fs.String("client-id", "", "judge only this client's traffic; iss and sub must equal it")
+	tokenURL := fs.String("token-url", "", "the exact aud the assertions must carry (default: what the token endpoint accepted)")
+	scopes := fs.String("scopes", "", "the scopes the client may ask for, space-separated")
+	certFile := fs.String("cert", "", "the client's registered certificate: judges the certificate rules and the alg's key type")
+	password := fs.String("password", "", "password of a PKCS#12 --cert")
+	level := fs.String("level", "should", "rules to judge: must (MUST only) or should (all)")
+	skip := fs.String("skip", "", "rule ids to leave out, comma-separated")
+	junit := fs.String("junit-report", "", "also write the report as JUnit XML to this file")
+	jsonReport := fs.String("json-report", "", "also write the report as JSON to this file")
+	asJSON := fs.Bool("json", false, "print the report as JSON instead of text")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	if len(pos) != 1 {
+		problems = append(problems, "want exactly one JOURNAL file (or - for stdin)")
+	}
+	opts, optProblems := conformOptions(*level, *skip)
+	problems = append(problems, optProblems...)
+	if len(problems) > 0 {
+		return usageErrorf("%s", strings.Join(problems, "\n  "))
+	}
+	cfg := conformance.VerifyConfig{ClientID: *clientID, TokenURL: *tokenURL, Scopes: strings.Fields(*scopes), Options: opts}
+	if *certFile != "" {
+		l, err := certgen.LoadFile(*certFile, *password)
+		if err != nil {
+			return err
+		}
+		if cfg.Cert = l.Leaf(); cfg.Cert == nil {
+			return fmt.Errorf("%s: %w", *certFile, certgen.ErrNoCertificate)
+		}
+	}
+	var in io.Reader = os.Stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	events, bad, err := conformance.ReadJournal(in)
+	if err != nil {
+		return err
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "flamock verify: %s: %s\n", pos[0], b)
+	}
+	rep := conformance.Verify(events, cfg)
+	return writeReports(rep, *asJSON, *junit, *jsonReport, stdout, rep.Counts().MustFail == 0)
+}
