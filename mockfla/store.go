@@ -23,7 +23,7 @@ import (
 type store struct {
 	mu       sync.RWMutex
 	m        map[string][]byte
-	children map[string]map[string]struct{} // parent path -> child keys
+	children map[string][]string // parent path -> child keys (a slice: most parents have one child)
 
 	wmu    sync.Mutex // orders writes to the file and their application
 	f      *os.File
@@ -42,7 +42,7 @@ type record struct {
 var errClosed = errors.New("mockfla: store is closed")
 
 func openStore(path string, log *slog.Logger) (*store, error) {
-	s := &store{m: map[string][]byte{}, children: map[string]map[string]struct{}{}, path: path, log: log}
+	s := &store{m: map[string][]byte{}, children: map[string][]string{}, path: path, log: log}
 	if path == "" {
 		return s, nil
 	}
@@ -180,26 +180,22 @@ func (s *store) apply(r record) (existed bool) {
 	case "put":
 		_, existed = s.m[r.Key]
 		s.m[r.Key] = r.Data
-		p := parentOf(r.Key)
-		kids := s.children[p]
-		if kids == nil {
-			kids = map[string]struct{}{}
-			s.children[p] = kids
+		if !existed {
+			p := parentOf(r.Key)
+			s.children[p] = append(s.children[p], r.Key)
 		}
-		kids[r.Key] = struct{}{}
 	case "delete":
 		_, existed = s.m[r.Key]
 		delete(s.m, r.Key)
 		p := parentOf(r.Key)
-		if kids := s.children[p]; kids != nil {
-			delete(kids, r.Key)
-			if len(kids) == 0 {
-				delete(s.children, p)
-			}
+		if kids := slices.DeleteFunc(s.children[p], func(k string) bool { return k == r.Key }); len(kids) > 0 {
+			s.children[p] = kids
+		} else {
+			delete(s.children, p)
 		}
 	case "reset":
 		s.m = map[string][]byte{}
-		s.children = map[string]map[string]struct{}{}
+		s.children = map[string][]string{}
 	}
 	return existed
 }
@@ -235,6 +231,18 @@ func (s *store) Put(key string, body []byte) (bool, error) {
 	return s.commit(record{Op: "put", Key: key, Data: body})
 }
 
+// compactCopy returns body as compact JSON in a slice of its own, so a
+// stored resource holds neither indentation nor the spare capacity of the
+// request's read buffer. A body that is not JSON is copied as it is.
+func compactCopy(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(body))
+	if err := json.Compact(&buf, body); err != nil {
+		return bytes.Clone(body)
+	}
+	return bytes.Clone(buf.Bytes())
+}
+
 // Delete removes key; it reports whether there was a resource.
 func (s *store) Delete(key string) (bool, error) {
 	if _, ok := s.Get(key); !ok {
@@ -259,10 +267,7 @@ func (s *store) Len() int {
 // Children returns the keys directly under parent, sorted.
 func (s *store) Children(parent string) []string {
 	s.mu.RLock()
-	kids := make([]string, 0, len(s.children[parent]))
-	for k := range s.children[parent] {
-		kids = append(kids, k)
-	}
+	kids := slices.Clone(s.children[parent])
 	s.mu.RUnlock()
 	slices.Sort(kids)
 	return kids
@@ -297,7 +302,8 @@ func (s *Server) serve(c *call) *response {
 	suc := c.op.success
 	switch c.r.Method {
 	case http.MethodPut:
-		replaced, err := s.store.Put(key, c.body)
+		stored := compactCopy(c.body)
+		replaced, err := s.store.Put(key, stored)
 		if err != nil {
 			return s.storeFailed(c, err)
 		}
@@ -305,7 +311,7 @@ func (s *Server) serve(c *call) *response {
 		if !replaced && suc.created != 0 {
 			suc.status = suc.created
 		}
-		return bodyResponse(suc, c.body)
+		return bodyResponse(suc, stored)
 	case http.MethodGet:
 		if c.op.list {
 			if _, ok := s.store.Get(key); !ok {
