@@ -33,6 +33,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the mock token endpoint and FLA API (a complete demo with no arguments)", runServe},
 		{"token", "get an access token as a real client would (for curl and Postman)", runToken},
+		{"conform", "run the conformance suite against your client (any language)", runConform},
+		{"verify", "judge a journal recorded by `flamock serve --journal` against the rules", runVerify},
 		{"cert", "create, check or show a client certificate (create | check | show)", runCert},
 		{"version", "print the version", runVersion},
 		{"help", "print this help, or the help of a command", runHelp},
