@@ -137,3 +137,5 @@ func run(k runKey) runResult {
 	Expect(f.res.report.Notes).To(BeEmpty(), "a scenario could not run")
 	return f.res
 }
+
+func suiteNow() time.Time { return time.Now() }
