@@ -1,0 +1,20 @@
+// Package conformance judges an OAuth v5 / FLA client, in any language,
+// against a catalogue of rules (Rules; RULES.md), each with a stable id, a
+// level (MUST or SHOULD) and its source.
+//
+// Three parts, plain Go (the Ginkgo suite that proves them lives in this
+// package's tests only, so that cmd/flamock never links Ginkgo):
+//
+//   - the launcher (Launch) runs the client's adapter command in a process
+//     group of its own under a time limit, and parses its JSON result lines
+//     (the adapter contract: CONTRACT.md);
+//   - the scenarios (Scenarios, Suite.Run) start mockoauth and mockfla on a
+//     loopback HTTPS server with a generated CA, plant faults and state,
+//     run the client once each, and collect the journal, the wire exchanges
+//     and the results into a Trace;
+//   - the judges (Judge) decide the rules from a Trace; BuildReport turns
+//     findings into one Outcome per rule; a Report renders as text, JSON
+//     or JUnit XML. Verify judges a recorded journal alone (flamock verify).
+//
+// Conform is the one-shot entry point of flamock conform.
+package conformance
