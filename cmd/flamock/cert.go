@@ -163,20 +163,9 @@ func runCertCheck(args []string, stdout, stderr io.Writer) error {
 valid now. Prints one line per rule. Exit status 0 when compliant, 1 when not.`)
 	password := fs.String("password", "", "password of a PKCS#12 file")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	pos, err := parseFlags(fs, args, stdout, stderr)
+	file, l, leaf, err := loadCertArg(fs, password, args, stdout, stderr)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageErrorf("want exactly one FILE; got %d arguments", len(pos))
-	}
-	l, err := certgen.LoadFile(pos[0], *password)
-	if err != nil {
-		return err
-	}
-	leaf := l.Leaf()
-	if leaf == nil {
-		return fmt.Errorf("%s: the file holds a private key but no certificate", pos[0])
 	}
 	results := certgen.DefaultPolicy().Evaluate(leaf, time.Now())
 	compliant := true
@@ -190,11 +179,11 @@ valid now. Prints one line per rule. Exit status 0 when compliant, 1 when not.`)
 			Subject   string           `json:"subject"`
 			Compliant bool             `json:"compliant"`
 			Results   []certgen.Result `json:"results"`
-		}{pos[0], l.Format, leaf.Subject.String(), compliant, results}); err != nil {
+		}{file, l.Format, leaf.Subject.String(), compliant, results}); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "%s (%s): %s\n", pos[0], l.Format, leaf.Subject)
+		fmt.Fprintf(stdout, "%s (%s): %s\n", file, l.Format, leaf.Subject)
 		for _, r := range results {
 			fmt.Fprintln(stdout, r)
 		}
@@ -215,20 +204,9 @@ func runCertShow(args []string, stdout, stderr io.Writer) error {
 		"Print the subject, issuer, key, digest, key usage, validity and thumbprints of a certificate file.")
 	password := fs.String("password", "", "password of a PKCS#12 file")
 	asJSON := fs.Bool("json", false, "print as JSON")
-	pos, err := parseFlags(fs, args, stdout, stderr)
+	_, l, leaf, err := loadCertArg(fs, password, args, stdout, stderr)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usageErrorf("want exactly one FILE; got %d arguments", len(pos))
-	}
-	l, err := certgen.LoadFile(pos[0], *password)
-	if err != nil {
-		return err
-	}
-	leaf := l.Leaf()
-	if leaf == nil {
-		return fmt.Errorf("%s: the file holds a private key (%s) but no certificate", pos[0], certgen.DescribeKey(l.Key.Public()))
 	}
 	info := describeCert(leaf, l.Format, l.Key != nil)
 	if l.Repaired {
@@ -239,6 +217,28 @@ func runCertShow(args []string, stdout, stderr io.Writer) error {
 	}
 	printCert(stdout, info)
 	return nil
+}
+
+// loadCertArg parses the flags and the one FILE argument of `cert check` and
+// `cert show`, and loads the certificate. password points at the flag's
+// value, read after parsing.
+func loadCertArg(fs *flag.FlagSet, password *string, args []string, stdout, stderr io.Writer) (string, *certgen.Loaded, *x509.Certificate, error) {
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if len(pos) != 1 {
+		return "", nil, nil, usageErrorf("want exactly one FILE; got %d arguments", len(pos))
+	}
+	l, err := certgen.LoadFile(pos[0], *password)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	leaf := l.Leaf()
+	if leaf == nil {
+		return "", nil, nil, fmt.Errorf("%s: the file holds a private key (%s) but no certificate", pos[0], certgen.DescribeKey(l.Key.Public()))
+	}
+	return pos[0], l, leaf, nil
 }
 
 // certInfo is what `cert show` prints.
