@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -162,7 +163,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{r: r, start: time.Now()}
-	c.ev = journal.API{RemoteAddr: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	c.ev = journal.API{RemoteAddr: r.RemoteAddr, Method: r.Method, Path: r.URL.Path}
+	c.ev.Query, c.ev.TokenInQuery = redactQuery(r.URL.RawQuery)
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -367,4 +369,22 @@ func (s *Server) checkResponse(c *call, resp *response) *response {
 	c.layer("response", false, "drift: "+msg)
 	return problemResponse(problemFor(http.StatusInternalServerError,
 		fmt.Sprintf("flamock strict mode: the mock's %d response does not match the spec: %s", resp.status, msg)))
+}
+
+// redactQuery hides the value of an access_token query parameter (RFC 6750
+// §2.3) so that the journal never holds a token, and says whether there was one.
+func redactQuery(raw string) (string, bool) {
+	if !strings.Contains(raw, "access_token") && !strings.Contains(raw, "%") { // the fast path of every ordinary query
+		return raw, false
+	}
+	parts := strings.Split(raw, "&")
+	found := false
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil && n == "access_token" {
+			parts[i] = name + "=REDACTED"
+			found = true
+		}
+	}
+	return strings.Join(parts, "&"), found
 }

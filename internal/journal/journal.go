@@ -59,20 +59,23 @@ type Token struct {
 
 // API records one call to a mocked API. Authorization values are never kept.
 type API struct {
-	RemoteAddr  string   `json:"remoteAddr,omitempty"`
-	Method      string   `json:"method"`
-	Path        string   `json:"path"`
-	Query       string   `json:"query,omitempty"`
-	Operation   string   `json:"operation,omitempty"` // operationId
-	ClientID    string   `json:"clientId,omitempty"`
-	Fingerprint string   `json:"tokenFingerprint,omitempty"` // of the bearer token presented
-	Layers      []Layer  `json:"layers,omitempty"`
-	Verdict     string   `json:"verdict"`
-	Status      int      `json:"status"`
-	ProblemType string   `json:"problemType,omitempty"`
-	Issues      []string `json:"issues,omitempty"` // short text of each issue of a 400
-	Fault       string   `json:"fault,omitempty"`  // injected fault, if any
-	DurationMS  float64  `json:"durationMs"`
+	RemoteAddr string `json:"remoteAddr,omitempty"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Query      string `json:"query,omitempty"` // raw query, with any access_token value replaced by REDACTED
+	// TokenInQuery says the request carried an access_token query
+	// parameter (RFC 6750 §2.3), which the Social Security APIs do not take.
+	TokenInQuery bool     `json:"tokenInQuery,omitempty"`
+	Operation    string   `json:"operation,omitempty"` // operationId
+	ClientID     string   `json:"clientId,omitempty"`
+	Fingerprint  string   `json:"tokenFingerprint,omitempty"` // of the bearer token presented
+	Layers       []Layer  `json:"layers,omitempty"`
+	Verdict      string   `json:"verdict"`
+	Status       int      `json:"status"`
+	ProblemType  string   `json:"problemType,omitempty"`
+	Issues       []string `json:"issues,omitempty"` // short text of each issue of a 400
+	Fault        string   `json:"fault,omitempty"`  // injected fault, if any
+	DurationMS   float64  `json:"durationMs"`
 }
 
 // Layer is the verdict of one step of request handling (route, auth, scope,
