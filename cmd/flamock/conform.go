@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,15 +32,11 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	certFile := fs.String("cert", "", "the client's certificate (.cer, .pem or .p12); default: one is generated")
 	keyFile := fs.String("key", "", "the client's private key (.p12 or PEM); may be omitted when --cert is a .p12")
 	password := fs.String("password", "", "password of a PKCS#12 file")
-	level := fs.String("level", "should", "rules to judge: must (MUST only) or should (all)")
-	skip := fs.String("skip", "", "rule ids to leave out, comma-separated")
+	rf := addReportFlags(fs)
 	scenarios := fs.String("scenario", "", "scenarios to run, comma-separated (default: all)")
 	timeLimit := fs.Duration("time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
 	parallel := fs.Int("parallel", conformance.DefaultParallel, "scenarios run at once")
 	dir := fs.String("dir", "", "working directory of the client command (default: the current one)")
-	junit := fs.String("junit-report", "", "also write the report as JUnit XML to this file")
-	jsonReport := fs.String("json-report", "", "also write the report as JSON to this file")
-	asJSON := fs.Bool("json", false, "print the report as JSON instead of text")
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -51,7 +48,7 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	if strings.TrimSpace(*client) == "" {
 		problems = append(problems, `--client "CMD" is required`)
 	}
-	opts, optProblems := conformOptions(*level, *skip)
+	opts, optProblems := rf.options()
 	problems = append(problems, optProblems...)
 	var names []string
 	if *scenarios != "" {
@@ -93,13 +90,31 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 		return err
 	}
 	fmt.Fprintf(stderr, "flamock conform: done in %s\n", time.Since(start).Round(time.Millisecond))
-	return writeReports(rep, *asJSON, *junit, *jsonReport, stdout, rep.OK())
+	return rf.write(rep, stdout, rep.OK())
 }
 
-// conformOptions checks --level and --skip.
-func conformOptions(level, skip string) (conformance.Options, []string) {
+// reportFlags are the flags `conform` and `verify` share: which rules to
+// judge and where the report goes.
+type reportFlags struct {
+	level, skip, junit, jsonFile *string
+	asJSON                       *bool
+}
+
+func addReportFlags(fs *flag.FlagSet) reportFlags {
+	return reportFlags{
+		level:    fs.String("level", "should", "rules to judge: must (MUST only) or should (all)"),
+		skip:     fs.String("skip", "", "rule ids to leave out, comma-separated"),
+		junit:    fs.String("junit-report", "", "also write the report as JUnit XML to this file"),
+		jsonFile: fs.String("json-report", "", "also write the report as JSON to this file"),
+		asJSON:   fs.Bool("json", false, "print the report as JSON instead of text"),
+	}
+}
+
+// options checks --level and --skip.
+func (rf reportFlags) options() (conformance.Options, []string) {
 	var opts conformance.Options
 	var problems []string
+	level, skip := *rf.level, *rf.skip
 	switch strings.ToLower(level) {
 	case "must":
 		opts.Level = conformance.Must
@@ -127,13 +142,13 @@ func splitList(s string) []string {
 	return out
 }
 
-// writeReports prints the report and writes the requested files; it
-// returns errFailed when ok is false.
-func writeReports(rep *conformance.Report, asJSON bool, junit, jsonFile string, stdout io.Writer, ok bool) error {
+// write prints the report and writes the requested files; it returns
+// errFailed when ok is false.
+func (rf reportFlags) write(rep *conformance.Report, stdout io.Writer, ok bool) error {
 	for _, f := range []struct {
 		name  string
 		write func(io.Writer) error
-	}{{junit, rep.WriteJUnit}, {jsonFile, rep.WriteJSON}} {
+	}{{*rf.junit, rep.WriteJUnit}, {*rf.jsonFile, rep.WriteJSON}} {
 		if f.name == "" {
 			continue
 		}
@@ -142,7 +157,7 @@ func writeReports(rep *conformance.Report, asJSON bool, junit, jsonFile string, 
 		}
 	}
 	var err error
-	if asJSON {
+	if *rf.asJSON {
 		err = rep.WriteJSON(stdout)
 	} else {
 		err = rep.WriteText(stdout)

@@ -51,6 +51,9 @@ func TestHelpGolden(t *testing.T) {
 		{"cert-check-help", []string{"cert", "check", "--help"}},
 		{"cert-show-help", []string{"cert", "show", "-h"}},
 		{"token-help", []string{"token", "-h"}},
+		{"conform-help", []string{"conform", "-h"}},
+		{"verify-help", []string{"verify", "-h"}},
+		{"serve-help", []string{"serve", "-h"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := flamock(t, tc.args...)

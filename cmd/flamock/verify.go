@@ -24,11 +24,7 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	scopes := fs.String("scopes", "", "the scopes the client may ask for, space-separated")
 	certFile := fs.String("cert", "", "the client's registered certificate: judges the certificate rules and the alg's key type")
 	password := fs.String("password", "", "password of a PKCS#12 --cert")
-	level := fs.String("level", "should", "rules to judge: must (MUST only) or should (all)")
-	skip := fs.String("skip", "", "rule ids to leave out, comma-separated")
-	junit := fs.String("junit-report", "", "also write the report as JUnit XML to this file")
-	jsonReport := fs.String("json-report", "", "also write the report as JSON to this file")
-	asJSON := fs.Bool("json", false, "print the report as JSON instead of text")
+	rf := addReportFlags(fs)
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -37,7 +33,7 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	if len(pos) != 1 {
 		problems = append(problems, "want exactly one JOURNAL file (or - for stdin)")
 	}
-	opts, optProblems := conformOptions(*level, *skip)
+	opts, optProblems := rf.options()
 	problems = append(problems, optProblems...)
 	if len(problems) > 0 {
 		return usageErrorf("%s", strings.Join(problems, "\n  "))
@@ -69,5 +65,5 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 		fmt.Fprintf(stderr, "flamock verify: %s: %s\n", pos[0], b)
 	}
 	rep := conformance.Verify(events, cfg)
-	return writeReports(rep, *asJSON, *junit, *jsonReport, stdout, rep.Counts().MustFail == 0)
+	return rf.write(rep, stdout, rep.Counts().MustFail == 0)
 }
