@@ -1,0 +1,65 @@
+package conformance_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/flamock/flamock/conformance"
+)
+
+// A client's stdout is untrusted input: whatever it prints, parsing it
+// never panics, and every line that is not blank yields a result or a
+// problem.
+func FuzzParseResults(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"put-trainings","status":200,"body":{"trainings":[]}}`,
+		`{"id":"get","status":404,"body":"not found"}` + "\n" + `{"id":"x","error":"tls: unknown authority"}`,
+		"not json\n\n{\"id\":1}",
+		`{"id":"a","status":"200"}`,
+		"{", "", "\x00\xff",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, stdout []byte) {
+		results, problems := conformance.ParseResults(stdout)
+		lines := 0
+		for _, l := range bytes.Split(stdout, []byte("\n")) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				lines++
+			}
+		}
+		if len(results)+len(problems) < min(lines, 1) {
+			t.Fatalf("%d non-blank lines gave no result and no problem", lines)
+		}
+		for _, r := range results {
+			if len(r.Body) > 0 && !json.Valid(r.Body) {
+				t.Fatalf("result %q has a body that is not JSON: %q", r.ID, r.Body)
+			}
+		}
+	})
+}
+
+// A journal file handed to `flamock verify` is untrusted input: reading and
+// judging it never panics.
+func FuzzVerifyJournal(f *testing.F) {
+	for _, s := range []string{
+		`{"seq":1,"time":"2026-11-24T12:00:00Z","kind":"token","token":{"clientId":"c","verdict":"granted","status":200,"claims":{"iss":"c","sub":"c","aud":"https://x/REST/oauth/v5/token","exp":1795528635,"iat":1795528335,"jti":"j"},"header":{"alg":"RS256"}}}`,
+		`{"seq":2,"time":"2026-11-24T12:00:01Z","kind":"api","api":{"method":"PUT","path":"/REST/careerpro-fla/v1/x","verdict":"ok","status":200,"tokenFingerprint":"ab"}}`,
+		`{"seq":3,"kind":"token","token":{"claims":{"aud":["a","b"],"exp":"soon","iat":null}}}`,
+		`{"kind":"api","api":null}`, "garbage", "{}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		events, _, err := conformance.ReadJournal(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		rep := conformance.Verify(events, conformance.VerifyConfig{ClientID: "c", TokenURL: "https://x/REST/oauth/v5/token"})
+		var buf bytes.Buffer
+		if err := rep.WriteText(&buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
