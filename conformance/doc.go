@@ -15,6 +15,11 @@
 //   - the judges (Judge) decide the rules from a Trace; BuildReport turns
 //     findings into one Outcome per rule; a Report renders as text, JSON
 //     or JUnit XML. Verify judges a recorded journal alone (flamock verify).
+//     The token-request rules read the journal's structured fields (the
+//     check that refused, journal.Token.Stage; Method, ContentType,
+//     ClientAuth; journal.API.TokenInQuery), never the words of an error
+//     description, except to place refusals in journals recorded before
+//     those fields existed.
 //
 // Conform is the one-shot entry point of flamock conform.
 package conformance

@@ -47,6 +47,7 @@ func FuzzVerifyJournal(f *testing.F) {
 		`{"seq":1,"time":"2026-11-24T12:00:00Z","kind":"token","token":{"clientId":"c","verdict":"granted","status":200,"claims":{"iss":"c","sub":"c","aud":"https://x/REST/oauth/v5/token","exp":1795528635,"iat":1795528335,"jti":"j"},"header":{"alg":"RS256"}}}`,
 		`{"seq":2,"time":"2026-11-24T12:00:01Z","kind":"api","api":{"method":"PUT","path":"/REST/careerpro-fla/v1/x","verdict":"ok","status":200,"tokenFingerprint":"ab"}}`,
 		`{"seq":3,"kind":"token","token":{"claims":{"aud":["a","b"],"exp":"soon","iat":null}}}`,
+		`{"seq":4,"kind":"token","token":{"method":"GET","contentType":"","clientAuth":"x","stage":"no-such-check","verdict":"refused","claims":{}}}`,
 		`{"kind":"api","api":null}`, "garbage", "{}",
 	} {
 		f.Add([]byte(s))

@@ -86,10 +86,21 @@ func tokenEvidence(t *Trace, ev journal.Event) []string {
 		if x.ContentType != "" {
 			line += " (Content-Type " + x.ContentType + ")"
 		}
+	} else if tk.Method != "" {
+		line = tk.Method + " token endpoint"
+		if tk.ContentType != "" {
+			line += " (Content-Type " + tk.ContentType + ")"
+		}
+	}
+	if tk.ClientAuth != "" {
+		line += " with client authentication " + tk.ClientAuth
 	}
 	line += fmt.Sprintf(" -> %d", tk.Status)
 	if tk.Error != "" {
 		line += " " + tk.Error
+	}
+	if tk.Stage != "" && tk.Verdict == journal.VerdictRefused {
+		line += " (check " + tk.Stage + ")"
 	}
 	if tk.Description != "" {
 		line += ": " + tk.Description
@@ -178,17 +189,103 @@ func numeric(c map[string]any, name string) (time.Time, bool) {
 
 // formRead says the token endpoint got as far as reading the form.
 func formRead(tk *journal.Token) bool {
+	if tk.Method != "" && tk.Verdict != journal.VerdictInjected {
+		return journal.Passed(tk.Stage, journal.StageQuery)
+	}
 	return tk.GrantType != "" || tk.AssertionType != "" || tk.Claims != nil || tk.Header != nil || tk.ClientID != ""
 }
 
-func descHas(tk *journal.Token, subs ...string) bool {
-	d := strings.ToLower(tk.Description)
-	for _, s := range subs {
-		if strings.Contains(d, strings.ToLower(s)) {
-			return true
+// tokenRequest is what the evidence says of one token request: how it was
+// sent and which check of the token endpoint refused it.
+type tokenRequest struct {
+	// sent says method, contentType and clientAuth are known: the journal
+	// recorded them, or the harness saw the request on the wire.
+	sent        bool
+	method      string
+	contentType string // media type, lower-case, no parameters
+	clientAuth  string // journal.ClientAuth*, or "" for none
+	// stage is journal.Token.Stage; stageUnknown when an old journal's
+	// refusal cannot be placed.
+	stage string
+}
+
+const stageUnknown = "?"
+
+// requestOf reads a token event. Journals written before the token
+// endpoint recorded Method, ContentType, ClientAuth and Stage are read
+// through the wire exchange, if any, and legacyStage.
+func requestOf(t *Trace, ev journal.Event) tokenRequest {
+	tk := ev.Token
+	if tk.Method != "" {
+		return tokenRequest{sent: true, method: tk.Method, contentType: tk.ContentType, clientAuth: tk.ClientAuth, stage: tk.Stage}
+	}
+	r := tokenRequest{}
+	r.stage, r.clientAuth = legacyStage(tk)
+	if x := t.exchange(ev.Seq); x != nil {
+		r.sent, r.method = true, x.Method
+		mt, _, _ := strings.Cut(x.ContentType, ";")
+		r.contentType = strings.ToLower(strings.TrimSpace(mt))
+		switch {
+		case slices.Contains(x.FormKeys, "client_secret"):
+			r.clientAuth = journal.ClientAuthSecret
+		case strings.EqualFold(x.AuthScheme, "Basic"):
+			r.clientAuth = journal.ClientAuthBasic
+		case x.AuthScheme != "":
+			r.clientAuth = journal.ClientAuthOther
 		}
 	}
-	return false
+	return r
+}
+
+// legacyStage places the refusal of a token request in a journal written
+// before Token.Stage and Token.ClientAuth existed, from the error
+// description of the mockoauth of that time, and says whether that
+// description names a client secret or an Authorization header. It is the
+// only reader of descriptions, and knows only the refusals the judges need.
+func legacyStage(tk *journal.Token) (stage, clientAuth string) {
+	d := strings.ToLower(tk.Description)
+	has := func(subs ...string) bool {
+		return slices.ContainsFunc(subs, func(s string) bool { return strings.Contains(d, s) })
+	}
+	if tk.Error == "invalid_request" {
+		switch {
+		case has("basic authentication"):
+			clientAuth = journal.ClientAuthBasic
+		case has("takes no authorization header"):
+			clientAuth = journal.ClientAuthOther
+		case has("client_secret"):
+			clientAuth = journal.ClientAuthSecret
+		}
+	}
+	return legacyStageOf(tk, has), clientAuth
+}
+
+func legacyStageOf(tk *journal.Token, has func(...string) bool) string {
+	switch {
+	case tk.Verdict == journal.VerdictGranted:
+		return ""
+	case tk.Verdict == journal.VerdictInjected:
+		return journal.StageFault
+	case tk.Error == "invalid_request" && has("method is"):
+		return journal.StageMethod
+	case tk.Error == "invalid_request" && has("content-type"):
+		return journal.StageContentType
+	case tk.Error == "invalid_request" && has("url query", "form body"):
+		return journal.StageQuery
+	case tk.Error == "invalid_request" && has("client_secret", "basic authentication", "takes no authorization header"):
+		return journal.StageClientSecret
+	case has("signature does not verify"):
+		return journal.StageSignature
+	case tk.Header == nil && has("compact jws", "segment", "base64url", "not a json object"):
+		return journal.StageJWS
+	case has("unknown client"):
+		return journal.StageClient
+	case has("aud "):
+		return journal.StageAud
+	case tk.Error == "invalid_scope":
+		return journal.StageScope
+	}
+	return stageUnknown
 }
 
 // ---- token request
@@ -202,18 +299,19 @@ func judgeForm(t *Trace) []Finding {
 		}
 	}
 	for _, ev := range t.tokenEvents() {
-		tk := ev.Token
-		if tk.Verdict == journal.VerdictInjected {
-			continue
+		r := requestOf(t, ev)
+		if !r.sent && r.stage == journal.StageFault {
+			continue // answered by a planted fault, and how it was sent is unknown
 		}
-		x := t.exchange(ev.Seq)
 		switch {
-		case x != nil && x.Method != "POST":
-			out = append(out, fail("the token request is a "+x.Method+", not a POST", tokenEvidence(t, ev)...))
-		case x != nil && !isFormType(x.ContentType):
-			out = append(out, fail(fmt.Sprintf("the token request's Content-Type is %q, not application/x-www-form-urlencoded", x.ContentType), tokenEvidence(t, ev)...))
-		case tk.Error == "invalid_request" && descHas(tk, "method is", "content-type", "url query", "form body"):
+		case r.sent && r.method != "POST":
+			out = append(out, fail("the token request is a "+r.method+", not a POST", tokenEvidence(t, ev)...))
+		case r.sent && r.contentType != formType:
+			out = append(out, fail(fmt.Sprintf("the token request's media type is %q, not %s", r.contentType, formType), tokenEvidence(t, ev)...))
+		case r.stage == journal.StageMethod || r.stage == journal.StageContentType:
 			out = append(out, fail("the token request is not a form POST", tokenEvidence(t, ev)...))
+		case r.stage == journal.StageQuery:
+			out = append(out, fail("the token request has OAuth parameters in the URL query", tokenEvidence(t, ev)...))
 		default:
 			out = append(out, pass("form POST"))
 		}
@@ -221,10 +319,7 @@ func judgeForm(t *Trace) []Finding {
 	return out
 }
 
-func isFormType(ct string) bool {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
-}
+const formType = "application/x-www-form-urlencoded"
 
 func judgeGrant(t *Trace) []Finding {
 	var out []Finding
@@ -263,20 +358,19 @@ func judgeAssertionType(t *Trace) []Finding {
 func judgeSecret(t *Trace) []Finding {
 	var out []Finding
 	for _, ev := range t.tokenEvents() {
-		tk := ev.Token
-		if tk.Verdict == journal.VerdictInjected {
-			continue
+		r := requestOf(t, ev)
+		if !r.sent && r.stage == journal.StageFault {
+			continue // answered by a planted fault, and how it was sent is unknown
 		}
-		x := t.exchange(ev.Seq)
-		switch {
-		case x != nil && slices.Contains(x.FormKeys, "client_secret"):
+		switch r.clientAuth {
+		case journal.ClientAuthSecret:
 			out = append(out, fail("the token request sends a client_secret", tokenEvidence(t, ev)...))
-		case x != nil && x.AuthScheme != "":
-			out = append(out, fail("the token request sends an Authorization header ("+x.AuthScheme+")", tokenEvidence(t, ev)...))
-		case tk.Error == "invalid_request" && descHas(tk, "client_secret", "basic authentication", "takes no authorization header"):
-			out = append(out, fail("the token request sends a client secret or an Authorization header", tokenEvidence(t, ev)...))
-		default:
+		case journal.ClientAuthBasic:
+			out = append(out, fail("the token request sends HTTP Basic credentials (client_secret_basic)", tokenEvidence(t, ev)...))
+		case "":
 			out = append(out, pass("no client secret"))
+		default:
+			out = append(out, fail("the token request sends an Authorization header", tokenEvidence(t, ev)...))
 		}
 	}
 	return out
@@ -332,14 +426,15 @@ func judgeAlg(t *Trace) []Finding {
 func judgeSignature(t *Trace) []Finding {
 	var out []Finding
 	for _, ev := range t.tokenEvents() {
-		tk := ev.Token
-		switch {
-		case tk.Verdict == journal.VerdictGranted:
+		switch stage := requestOf(t, ev).stage; {
+		case stage == journal.StageSignature:
+			out = append(out, fail("the signature does not verify with a registered certificate of a key type alg names", tokenEvidence(t, ev)...))
+		case stage == journal.StageJWS:
+			out = append(out, fail("client_assertion is missing, too large or not a compact JWS", tokenEvidence(t, ev)...))
+		case stage == "":
 			out = append(out, pass("signature verified"))
-		case tk.Verdict == journal.VerdictRefused && descHas(tk, "signature does not verify"):
-			out = append(out, fail("the signature does not verify with the registered certificate", tokenEvidence(t, ev)...))
-		case tk.Verdict == journal.VerdictRefused && tk.Header == nil && descHas(tk, "compact jws", "segment", "base64url", "not a json object"):
-			out = append(out, fail("client_assertion is not a compact JWS", tokenEvidence(t, ev)...))
+		case journal.Passed(stage, journal.StageSignature):
+			out = append(out, pass("signature verified (refused later, at check "+stage+")"))
 		}
 	}
 	return out
@@ -354,6 +449,7 @@ func judgeIssuer(t *Trace) []Finding {
 		}
 		iss, _ := c["iss"].(string)
 		sub, _ := c["sub"].(string)
+		stage := requestOf(t, ev).stage
 		switch {
 		case iss == "" || sub == "":
 			out = append(out, fail(fmt.Sprintf("iss %q or sub %q is missing", iss, sub), tokenEvidence(t, ev)...))
@@ -361,8 +457,10 @@ func judgeIssuer(t *Trace) []Finding {
 			out = append(out, fail(fmt.Sprintf("iss %q differs from sub %q", iss, sub), tokenEvidence(t, ev)...))
 		case t.Expect.ClientID != "" && iss != t.Expect.ClientID:
 			out = append(out, fail(fmt.Sprintf("iss and sub are %q; the client id is %q", iss, t.Expect.ClientID), tokenEvidence(t, ev)...))
-		case t.Expect.ClientID == "" && ev.Token.Verdict == journal.VerdictRefused && descHas(ev.Token, "unknown client"):
+		case t.Expect.ClientID == "" && stage == journal.StageClient:
 			out = append(out, fail(fmt.Sprintf("iss and sub %q name no registered client", iss), tokenEvidence(t, ev)...))
+		case stage == journal.StageIssSub:
+			out = append(out, fail(fmt.Sprintf("iss and sub are %q, but the client_id form field names client %q", iss, ev.Token.ClientID), tokenEvidence(t, ev)...))
 		default:
 			out = append(out, pass("iss = sub = "+iss))
 		}
@@ -388,6 +486,7 @@ func judgeAudience(t *Trace) []Finding {
 			}
 		}
 		want := t.Expect.TokenURL
+		stage := requestOf(t, ev).stage
 		switch {
 		case len(auds) == 0:
 			out = append(out, fail("aud is missing or not a string", tokenEvidence(t, ev)...))
@@ -395,9 +494,9 @@ func judgeAudience(t *Trace) []Finding {
 			out = append(out, fail(fmt.Sprintf("aud has %d values; want only the token URL", len(auds)), tokenEvidence(t, ev)...))
 		case want != "" && auds[0] != want:
 			out = append(out, fail(fmt.Sprintf("aud is %q; want exactly %q", auds[0], want), tokenEvidence(t, ev)...))
-		case want == "" && ev.Token.Verdict == journal.VerdictRefused && descHas(ev.Token, "aud "):
+		case want == "" && stage == journal.StageAud:
 			out = append(out, fail(fmt.Sprintf("aud %q is not the token URL", auds[0]), tokenEvidence(t, ev)...))
-		case want == "" && ev.Token.Verdict != journal.VerdictGranted:
+		case want == "" && !journal.Passed(stage, journal.StageAud):
 			// unknown token URL and no verdict on aud: cannot tell
 		default:
 			out = append(out, pass("aud "+auds[0]))
@@ -505,7 +604,7 @@ func judgeScope(t *Trace) []Finding {
 		switch {
 		case len(bad) > 0:
 			out = append(out, fail(fmt.Sprintf("scope %q is not one of the client's quality (%s)", strings.Join(bad, " "), strings.Join(t.Expect.Scopes, " ")), tokenEvidence(t, ev)...))
-		case tk.Error == "invalid_scope":
+		case requestOf(t, ev).stage == journal.StageScope:
 			out = append(out, fail("the token endpoint refused the scope", tokenEvidence(t, ev)...))
 		case len(sent) == 0:
 			out = append(out, pass("no scope: the client's default"))
@@ -523,7 +622,7 @@ func judgeHeader(t *Trace) []Finding {
 	for _, c := range t.apiCalls() {
 		a := c.api()
 		switch {
-		case queryHasToken(a.Query):
+		case a.TokenInQuery || queryHasToken(a.Query): // queryHasToken: journals before TokenInQuery
 			out = append(out, fail("the access token is in the URL query", apiEvidence(c)...))
 		case c.x != nil && !strings.EqualFold(c.x.AuthScheme, "Bearer"):
 			out = append(out, fail("the call has no Authorization: Bearer header", apiEvidence(c)...))

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flamock/flamock/conformance"
+	"github.com/flamock/flamock/internal/journal"
 )
 
 // journalOf writes the journal of some scenarios of a run as
@@ -72,6 +73,82 @@ var _ = Describe("flamock verify: judging recorded traffic", Label("verify"), fu
 		Entry(nil, "ignore-retry-after", "too-many-requests", conformance.APIRetryAfter),
 		Entry(nil, "endless-retry-after-401", "persistent-401", conformance.TokenRetry),
 		Entry(nil, "retry-400", "validation-error", conformance.APINoRetry),
+	)
+
+	// rewrite changes every token event of a journal.
+	rewrite := func(b *bytes.Buffer, change func(*journal.Token)) *bytes.Buffer {
+		events, bad, err := conformance.ReadJournal(b)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(bad).To(BeEmpty())
+		var out bytes.Buffer
+		for _, ev := range events {
+			if ev.Token != nil {
+				change(ev.Token)
+			}
+			line, err := json.Marshal(ev)
+			Expect(err).NotTo(HaveOccurred())
+			out.Write(append(line, '\n'))
+		}
+		return &out
+	}
+	status := func(rep *conformance.Report, rule string) conformance.Status {
+		o, ok := rep.Outcome(rule)
+		Expect(ok).To(BeTrue(), rule)
+		return o.Status
+	}
+
+	DescribeTable("decides token-request rules from the check that refused and the client authentication, not from the error text",
+		func(bug, rule string, want conformance.Status) {
+			// No token URL and no scopes given: only the journal's Stage
+			// and ClientAuth can decide these.
+			recorded := rewrite(journalOf(run(refclientRun(bug)), "happy-path"), func(tk *journal.Token) {
+				Expect(tk.Method).To(Equal("POST"))
+				Expect(tk.Stage).NotTo(BeEmpty(), "every request of %s is refused", bug)
+				tk.Description = ""
+			})
+			rep := verify(recorded, conformance.VerifyConfig{})
+			Expect(status(rep, rule)).To(Equal(want), reportText(rep))
+		},
+		Entry("a client_secret (ClientAuth)", "client-secret", conformance.OAuthSecret, conformance.Fail),
+		Entry("aud refused (Stage aud)", "aud-trailing-slash", conformance.OAuthAudience, conformance.Fail),
+		Entry("scope refused (Stage scope)", "wrong-scope", conformance.OAuthScope, conformance.Fail),
+		// Refused after the signature and aud checks: both passed, which a
+		// journal without Stage could not tell (these were SKIP).
+		Entry("signature verified, refused later (Stage lifetime)", "exp-hour", conformance.OAuthSignature, conformance.Pass),
+		Entry("aud accepted, refused later (Stage lifetime)", "exp-hour", conformance.OAuthAudience, conformance.Pass),
+	)
+
+	DescribeTable("still judges journals recorded before Method, ContentType, ClientAuth and Stage",
+		func(bug, rule string) {
+			recorded := rewrite(journalOf(run(refclientRun(bug)), "happy-path"), func(tk *journal.Token) {
+				tk.Method, tk.ContentType, tk.ClientAuth, tk.Stage = "", "", "", ""
+			})
+			rep := verify(recorded, conformance.VerifyConfig{})
+			Expect(rep.Failed()).To(ContainElement(rule), reportText(rep))
+		},
+		Entry(nil, "client-secret", conformance.OAuthSecret),
+		Entry(nil, "aud-trailing-slash", conformance.OAuthAudience),
+		Entry(nil, "wrong-scope", conformance.OAuthScope),
+	)
+
+	DescribeTable("judges how a token request was sent from the journal's Method, ContentType and ClientAuth",
+		func(token string, want ...string) {
+			line := `{"seq":1,"time":"2026-11-24T12:00:00Z","kind":"token","token":` + token + "}\n"
+			rep := verify(bytes.NewBufferString(line), conformance.VerifyConfig{})
+			Expect(rep.Failed()).To(ConsistOf(want), reportText(rep))
+		},
+		Entry("a GET", `{"method":"GET","stage":"method","verdict":"refused","status":405,"error":"invalid_request"}`, conformance.OAuthForm),
+		Entry("a JSON body", `{"method":"POST","contentType":"application/json","stage":"content-type","verdict":"refused","status":400,"error":"invalid_request"}`,
+			conformance.OAuthForm),
+		Entry("a Latin-1 form", `{"method":"POST","contentType":"application/x-www-form-urlencoded","stage":"content-type","verdict":"refused","status":400,"error":"invalid_request"}`,
+			conformance.OAuthForm),
+		Entry("a client_secret in the URL query", `{"method":"POST","contentType":"application/x-www-form-urlencoded","clientAuth":"client_secret","stage":"query","verdict":"refused","status":400,"error":"invalid_request"}`,
+			conformance.OAuthForm, conformance.OAuthSecret),
+		Entry("HTTP Basic", `{"method":"POST","contentType":"application/x-www-form-urlencoded","clientAuth":"basic","stage":"client-secret","grantType":"client_credentials","assertionType":"urn:ietf:params:oauth:client-assertion-type:jwt-bearer","verdict":"refused","status":400,"error":"invalid_request"}`,
+			conformance.OAuthSecret),
+		Entry("a client_secret answered by a planted fault", `{"method":"POST","contentType":"application/x-www-form-urlencoded","clientAuth":"client_secret","stage":"fault","verdict":"injected","status":503,"error":"temporarily_unavailable"}`,
+			conformance.OAuthSecret),
+		Entry("a form POST answered by a planted fault", `{"method":"POST","contentType":"application/x-www-form-urlencoded","stage":"fault","verdict":"injected","status":503,"error":"temporarily_unavailable"}`),
 	)
 
 	It("reports an empty journal as judging nothing", func() {

@@ -56,6 +56,16 @@
 //     CERT-VALID-NAF of certgen); the client is not disabled
 //     (unauthorized_client).
 //
+// The journal event of a refused request names the check in Stage
+// (journal.StageMethod, StageContentType, StageForm and StageQuery for 1;
+// StageGrant; StageClientSecret; StageAssertionType and StageJWS for 4;
+// StageAlg; StageClient; StageSignature; StageIssSub; StageAud; StageExp,
+// StageLifetime and StageIatNbf for 10; StageJTI, or StageCapacity when the
+// replay cache is full; StageScope; StageCertificate and StageDisabled for
+// 13), and every event records the request's Method, ContentType (media
+// type only) and ClientAuth (a client_secret form field or URL parameter,
+// HTTP Basic, or another Authorization header; never the secret itself).
+//
 // invalid_client is sent with status 400 (Config.InvalidClientStatus may
 // make it 401, with WWW-Authenticate).
 //
@@ -90,8 +100,9 @@
 // SetClockOffset, AddClient/RemoveClient, AddCertificate/RemoveCertificate,
 // IssueToken. The clock (Config.Now) and randomness (Config.Rand) are
 // injectable. Every token request, including those answered by a planted
-// fault, writes one journal event with the decoded JWS header and claims
-// (never the signature, a client secret or a token).
+// fault (Stage journal.StageFault), writes one journal event with the
+// decoded JWS header and claims (never the signature, a client secret or a
+// token).
 //
 // # Out of scope
 //

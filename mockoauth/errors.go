@@ -20,6 +20,7 @@ type Error struct {
 	Status      int    `json:"-"` // HTTP status; 0 means 400
 
 	retryAfter time.Duration // Retry-After, for temporarily_unavailable
+	stage      string        // the token endpoint's check that refused (journal.Stage*); never sent
 }
 
 // Prototypes of the token endpoint's errors (RFC 6749 §5.2, and
@@ -56,6 +57,14 @@ func (e *Error) Describe(format string, args ...any) *Error {
 	} else {
 		c.Description = fmt.Sprintf(format, args...)
 	}
+	return &c
+}
+
+// at returns a copy of e naming the check that refused the request, for
+// the journal; the response body and Is do not change.
+func (e *Error) at(stage string) *Error {
+	c := *e
+	c.stage = stage
 	return &c
 }
 

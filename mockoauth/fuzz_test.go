@@ -3,11 +3,13 @@ package mockoauth
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/journal"
 )
 
 // FuzzParseForm: the strict form parser never panics, and what it accepts
@@ -62,10 +64,14 @@ func FuzzParseAssertion(f *testing.F) {
 }
 
 // FuzzTokenRequest: the whole endpoint never panics and always answers
-// RFC 6749 JSON, never a 5xx, whatever the body and the assertion.
+// RFC 6749 JSON, never a 5xx, whatever the body and the assertion; the
+// journal names the check that refused.
 func FuzzTokenRequest(f *testing.F) {
 	clk := newClock()
-	srv, err := New(testConfig(f, clk))
+	cfg := testConfig(f, clk)
+	j := journal.New(journal.Config{Capacity: 1})
+	cfg.Journal = j
+	srv, err := New(cfg)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -91,6 +97,11 @@ func FuzzTokenRequest(f *testing.F) {
 		var out map[string]any
 		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
 			t.Fatalf("body %q is not JSON", w.Body)
+		}
+		if evs := j.Events(0); len(evs) != 1 || evs[0].Token == nil {
+			t.Fatalf("journal: %v", evs)
+		} else if tk := evs[0].Token; (tk.Stage == "") != (w.Code == http.StatusOK) || (tk.Stage != "" && !slices.Contains(journal.Stages(), tk.Stage)) || tk.Method != http.MethodPost {
+			t.Fatalf("%d answered; journal stage %q, method %q", w.Code, tk.Stage, tk.Method)
 		}
 		switch {
 		case w.Code == http.StatusOK:

@@ -261,7 +261,8 @@ func TestServer_Bounds(t *testing.T) {
 		}
 	})
 	t.Run("replay cache", func(t *testing.T) {
-		srv, clk := newTestServerT(t, func(c *Config) { c.MaxReplayEntries = 2 })
+		j := journal.New(journal.Config{})
+		srv, clk := newTestServerT(t, func(c *Config) { c.MaxReplayEntries = 2; c.Journal = j })
 		key := testBundles(t)[certgen.RSA2048].Key
 		for range 2 {
 			getToken(t, srv, form(sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil)))
@@ -269,6 +270,9 @@ func TestServer_Bounds(t *testing.T) {
 		w, body := do(t, srv, postForm(form(sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil)).Encode()))
 		if w.Code != 503 || body["error"] != "temporarily_unavailable" || w.Header().Get("Retry-After") != "360" {
 			t.Errorf("at the bound: %d %v Retry-After %q; want 503 temporarily_unavailable, 360", w.Code, body, w.Header().Get("Retry-After"))
+		}
+		if evs := j.Events(0); evs[len(evs)-1].Token.Stage != journal.StageCapacity {
+			t.Errorf("journal stage at the bound = %q; want %q", evs[len(evs)-1].Token.Stage, journal.StageCapacity)
 		}
 		clk.Add(6*time.Minute + time.Second) // exp (5 min) + skew (60 s) passed: evicted
 		getToken(t, srv, form(sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil)))
@@ -294,12 +298,19 @@ func TestServer_Journal(t *testing.T) {
 		t.Fatalf("%d events; want 4", len(evs))
 	}
 	want := []struct {
-		verdict, code string
-		status        int
-	}{{journal.VerdictGranted, "", 200}, {journal.VerdictRefused, "invalid_client", 400}, {journal.VerdictInjected, "temporarily_unavailable", 503}, {journal.VerdictRefused, "invalid_request", 400}}
+		verdict, code     string
+		status            int
+		stage, clientAuth string
+	}{
+		{journal.VerdictGranted, "", 200, "", ""},
+		{journal.VerdictRefused, "invalid_client", 400, journal.StageJTI, ""},
+		{journal.VerdictInjected, "temporarily_unavailable", 503, journal.StageFault, ""},
+		{journal.VerdictRefused, "invalid_request", 400, journal.StageClientSecret, journal.ClientAuthSecret},
+	}
 	for i, ev := range evs {
 		tk := ev.Token
-		if ev.Kind != journal.KindToken || tk == nil || tk.Verdict != want[i].verdict || tk.Error != want[i].code || tk.Status != want[i].status {
+		if ev.Kind != journal.KindToken || tk == nil || tk.Verdict != want[i].verdict || tk.Error != want[i].code || tk.Status != want[i].status ||
+			tk.Stage != want[i].stage || tk.ClientAuth != want[i].clientAuth || tk.Method != http.MethodPost || tk.ContentType != "application/x-www-form-urlencoded" {
 			t.Errorf("event %d = %+v; want %+v", i, tk, want[i])
 			continue
 		}

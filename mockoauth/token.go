@@ -42,8 +42,8 @@ type tokenResponse struct {
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	var ev journal.Token
-	ev.RemoteAddr = r.RemoteAddr
+	ev := journal.Token{RemoteAddr: r.RemoteAddr, Method: r.Method, ContentType: mediaType(r.Header.Get("Content-Type"))}
+	ev.ClientAuth = clientAuth(r.Header.Get("Authorization"), nil)
 	start := s.now()
 	if f, ok := s.nextFault(); ok {
 		if !f.delayOnly() {
@@ -79,6 +79,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, status, oerr, hdr)
 		ev.Verdict, ev.Status, ev.Error, ev.Description = journal.VerdictRefused, status, oerr.Code, oerr.Description
+		ev.Stage = oerr.stage
 		s.record(start, &ev)
 		return
 	}
@@ -120,10 +121,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Error) {
 	// 1. Transport: POST, form content type, size.
 	if r.Method != http.MethodPost {
-		return nil, ErrInvalidRequest.WithStatus(http.StatusMethodNotAllowed).Describe("method is %s; the token endpoint takes POST (RFC 6749 §3.2)", r.Method)
+		return nil, ErrInvalidRequest.WithStatus(http.StatusMethodNotAllowed).Describe("method is %s; the token endpoint takes POST (RFC 6749 §3.2)", r.Method).at(journal.StageMethod)
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, err
+		return nil, err.at(journal.StageContentType)
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
@@ -135,11 +136,15 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 	buf.Reset()
 	form, oerr := s.readForm(r, buf)
 	if oerr != nil {
-		return nil, oerr
+		return nil, oerr.at(journal.StageForm)
 	}
+	ev.ClientAuth = clientAuth(r.Header.Get("Authorization"), form)
 	if r.URL.RawQuery != "" {
 		if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || hasOAuthParam(q) {
-			return nil, ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(r.URL.RawQuery, 80))
+			if _, ok := q["client_secret"]; ok && ev.ClientAuth == "" {
+				ev.ClientAuth = journal.ClientAuthSecret
+			}
+			return nil, ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(r.URL.RawQuery, 80)).at(journal.StageQuery)
 		}
 	}
 	ev.GrantType = form.Get("grant_type")
@@ -150,31 +155,30 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 	// 2. Grant type and the client authentication method.
 	switch gt, ok := form["grant_type"]; {
 	case !ok || gt[0] == "":
-		return nil, ErrInvalidRequest.Describe("grant_type is missing; want %s", GrantTypeClientCredentials)
+		return nil, ErrInvalidRequest.Describe("grant_type is missing; want %s", GrantTypeClientCredentials).at(journal.StageGrant)
 	case gt[0] != GrantTypeClientCredentials:
-		return nil, ErrUnsupportedGrantType.Describe("grant_type is %q; the portal supports only %s", truncate(gt[0], 80), GrantTypeClientCredentials)
+		return nil, ErrUnsupportedGrantType.Describe("grant_type is %q; the portal supports only %s", truncate(gt[0], 80), GrantTypeClientCredentials).at(journal.StageGrant)
 	}
-	if _, ok := form["client_secret"]; ok {
-		return nil, ErrInvalidRequest.Describe("client_secret is not supported: the portal does not use client secrets; authenticate with a client_assertion signed by the key of your registered certificate (private_key_jwt, RFC 7523)")
-	}
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		if len(auth) >= 6 && strings.EqualFold(auth[:6], "basic ") {
-			return nil, ErrInvalidRequest.Describe("HTTP Basic authentication (client_secret_basic) is not supported: the portal does not use client secrets; send client_assertion in the form instead (private_key_jwt, RFC 7523)")
-		}
-		return nil, ErrInvalidRequest.Describe("the token endpoint takes no Authorization header; authenticate with client_assertion in the form (private_key_jwt, RFC 7523)")
+	switch ev.ClientAuth {
+	case journal.ClientAuthSecret:
+		return nil, ErrInvalidRequest.Describe("client_secret is not supported: the portal does not use client secrets; authenticate with a client_assertion signed by the key of your registered certificate (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
+	case journal.ClientAuthBasic:
+		return nil, ErrInvalidRequest.Describe("HTTP Basic authentication (client_secret_basic) is not supported: the portal does not use client secrets; send client_assertion in the form instead (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
+	case journal.ClientAuthOther:
+		return nil, ErrInvalidRequest.Describe("the token endpoint takes no Authorization header; authenticate with client_assertion in the form (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
 	}
 	switch at, ok := form["client_assertion_type"]; {
 	case !ok || at[0] == "":
-		return nil, ErrInvalidRequest.Describe("client_assertion_type is missing; want %s", ClientAssertionType)
+		return nil, ErrInvalidRequest.Describe("client_assertion_type is missing; want %s", ClientAssertionType).at(journal.StageAssertionType)
 	case at[0] != ClientAssertionType:
-		return nil, ErrInvalidRequest.Describe("client_assertion_type is %q; want %s", truncate(at[0], 120), ClientAssertionType)
+		return nil, ErrInvalidRequest.Describe("client_assertion_type is %q; want %s", truncate(at[0], 120), ClientAssertionType).at(journal.StageAssertionType)
 	}
 	assertion := form.Get("client_assertion")
 	if assertion == "" {
-		return nil, ErrInvalidRequest.Describe("client_assertion is missing; want a JWT signed with the key of your registered certificate")
+		return nil, ErrInvalidRequest.Describe("client_assertion is missing; want a JWT signed with the key of your registered certificate").at(journal.StageJWS)
 	}
 	if len(assertion) > s.cfg.MaxAssertionBytes {
-		return nil, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(assertion), s.cfg.MaxAssertionBytes)
+		return nil, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(assertion), s.cfg.MaxAssertionBytes).at(journal.StageJWS)
 	}
 
 	// 3. The assertion is a compact JWS; decode header and claims.
@@ -184,7 +188,7 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		if tok != nil {
 			ev.Header = tok.Header
 		}
-		return nil, s.diagnose(assertion)
+		return nil, s.diagnose(assertion).at(journal.StageJWS)
 	}
 	ev.Header = tok.Header
 	ev.Claims = claims
@@ -200,32 +204,32 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 	// 4. Algorithm: in the allow list (never none, never HS*).
 	alg, ok := tok.Header["alg"].(string)
 	if !ok {
-		return nil, ErrInvalidRequest.Describe("client_assertion header has no alg (RFC 7515 §4.1.1); want one of %s", strings.Join(s.cfg.Algorithms, ", "))
+		return nil, ErrInvalidRequest.Describe("client_assertion header has no alg (RFC 7515 §4.1.1); want one of %s", strings.Join(s.cfg.Algorithms, ", ")).at(journal.StageAlg)
 	}
 	if !s.algs[alg] || tok.Method == nil {
-		return nil, s.algError(alg)
+		return nil, s.algError(alg).at(journal.StageAlg)
 	}
 	if crit, ok := tok.Header["crit"]; ok {
-		return nil, ErrInvalidClient.Describe("client_assertion header crit %v names extensions this server does not understand (RFC 7515 §4.1.11)", crit)
+		return nil, ErrInvalidClient.Describe("client_assertion header crit %v names extensions this server does not understand (RFC 7515 §4.1.11)", crit).at(journal.StageAlg)
 	}
 	if err != nil || parts == nil { // signature segment not decodable
-		return nil, s.diagnose(assertion)
+		return nil, s.diagnose(assertion).at(journal.StageJWS)
 	}
 
 	// 5. The client, found by client_id (if sent), else sub, else iss.
 	id := ev.ClientID
 	if _, ok := claims["sub"]; ok && !subOK {
-		return nil, ErrInvalidClient.Describe("client_assertion sub is a %s; want the client id as a string", jsonType(claims["sub"]))
+		return nil, ErrInvalidClient.Describe("client_assertion sub is a %s; want the client id as a string", jsonType(claims["sub"])).at(journal.StageClient)
 	}
 	if _, ok := claims["iss"]; ok && !issOK {
-		return nil, ErrInvalidClient.Describe("client_assertion iss is a %s; want the client id as a string", jsonType(claims["iss"]))
+		return nil, ErrInvalidClient.Describe("client_assertion iss is a %s; want the client id as a string", jsonType(claims["iss"])).at(journal.StageClient)
 	}
 	if id == "" {
-		return nil, ErrInvalidClient.Describe("client_assertion has neither sub nor iss; both must be your client id")
+		return nil, ErrInvalidClient.Describe("client_assertion has neither sub nor iss; both must be your client id").at(journal.StageClient)
 	}
 	c := s.client(id)
 	if c == nil {
-		return nil, ErrInvalidClient.Describe("unknown client %q: no client with this id is registered", truncate(id, 120))
+		return nil, ErrInvalidClient.Describe("unknown client %q: no client with this id is registered", truncate(id, 120)).at(journal.StageClient)
 	}
 
 	// 6. A registered key of the type alg needs, and the signature.
@@ -249,7 +253,7 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		for i, rc := range c.certs {
 			have[i] = rc.desc
 		}
-		return nil, ErrInvalidClient.Describe("alg %s needs %s key; client %q has registered %s", alg, keyKindName(kind), c.ID, strings.Join(have, ", "))
+		return nil, ErrInvalidClient.Describe("alg %s needs %s key; client %q has registered %s", alg, keyKindName(kind), c.ID, strings.Join(have, ", ")).at(journal.StageSignature)
 	}
 	if signer == nil {
 		x5ts := make([]string, 0, len(c.certs))
@@ -263,24 +267,24 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		if hints := keyHints(tok.Header); hints != "" {
 			msg += "; the header's " + hints + " are never used to find or fetch a key"
 		}
-		return nil, ErrInvalidClient.Describe("%s", msg)
+		return nil, ErrInvalidClient.Describe("%s", msg).at(journal.StageSignature)
 	}
 
 	// 7. iss = sub = client id.
 	switch {
 	case !issOK || iss == "":
-		return nil, ErrInvalidClient.Describe("client_assertion iss is missing; want %q", c.ID)
+		return nil, ErrInvalidClient.Describe("client_assertion iss is missing; want %q", c.ID).at(journal.StageIssSub)
 	case !subOK || sub == "":
-		return nil, ErrInvalidClient.Describe("client_assertion sub is missing; want %q", c.ID)
+		return nil, ErrInvalidClient.Describe("client_assertion sub is missing; want %q", c.ID).at(journal.StageIssSub)
 	case iss != sub:
-		return nil, ErrInvalidClient.Describe("client_assertion iss %q differs from sub %q; both must be the client id", truncate(iss, 120), truncate(sub, 120))
+		return nil, ErrInvalidClient.Describe("client_assertion iss %q differs from sub %q; both must be the client id", truncate(iss, 120), truncate(sub, 120)).at(journal.StageIssSub)
 	case sub != c.ID:
-		return nil, ErrInvalidClient.Describe("client_id form parameter %q differs from the assertion's sub %q; they must be equal", c.ID, truncate(sub, 120))
+		return nil, ErrInvalidClient.Describe("client_id form parameter %q differs from the assertion's sub %q; they must be equal", c.ID, truncate(sub, 120)).at(journal.StageIssSub)
 	}
 
 	// 8. aud is exactly the audience.
 	if e := s.checkAudience(claims["aud"], s.audience(r)); e != nil {
-		return nil, e
+		return nil, e.at(journal.StageAud)
 	}
 
 	// 9. Time: exp, lifetime, iat, nbf.
@@ -288,49 +292,49 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 	skew := s.cfg.ClockSkew
 	exp, e := numericDate(claims, "exp", true)
 	if e != nil {
-		return nil, e
+		return nil, e.at(journal.StageExp)
 	}
 	if !now.Before(exp.Add(skew)) {
 		return nil, ErrInvalidClient.Describe("client_assertion expired at %s, %s ago (server time %s; clock skew allowed %s)",
-			exp.UTC().Format(time.RFC3339), secs(now.Sub(exp)), now.UTC().Format(time.RFC3339), secs(skew))
+			exp.UTC().Format(time.RFC3339), secs(now.Sub(exp)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageExp)
 	}
 	iat, e := numericDate(claims, "iat", false)
 	if e != nil {
-		return nil, e
+		return nil, e.at(journal.StageIatNbf)
 	}
 	nbf, e := numericDate(claims, "nbf", false)
 	if e != nil {
-		return nil, e
+		return nil, e.at(journal.StageIatNbf)
 	}
 	if !iat.IsZero() {
 		if life := exp.Sub(iat); life > s.cfg.MaxAssertionLifetime {
-			return nil, ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed", secs(life), secs(s.cfg.MaxAssertionLifetime))
+			return nil, ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed", secs(life), secs(s.cfg.MaxAssertionLifetime)).at(journal.StageLifetime)
 		}
 	} else if life := exp.Sub(now); life > s.cfg.MaxAssertionLifetime+skew {
-		return nil, ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew))
+		return nil, ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew)).at(journal.StageLifetime)
 	}
 	if !iat.IsZero() && iat.Sub(now) > skew {
-		return nil, ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew))
+		return nil, ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
 	}
 	if !nbf.IsZero() && nbf.Sub(now) > skew {
-		return nil, ErrInvalidClient.Describe("client_assertion nbf is %s in the future (server time %s; clock skew allowed %s)", secs(nbf.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew))
+		return nil, ErrInvalidClient.Describe("client_assertion nbf is %s in the future (server time %s; clock skew allowed %s)", secs(nbf.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
 	}
 
 	// 10. jti: present and never seen while it could be valid.
 	jti, ok := claims["jti"].(string)
 	if !ok || jti == "" {
 		if v, present := claims["jti"]; present && !ok {
-			return nil, ErrInvalidClient.Describe("client_assertion jti is a %s; want a unique string", jsonType(v))
+			return nil, ErrInvalidClient.Describe("client_assertion jti is a %s; want a unique string", jsonType(v)).at(journal.StageJTI)
 		}
-		return nil, ErrInvalidClient.Describe("client_assertion jti is missing; each assertion needs a unique jti (RFC 7523 §3)")
+		return nil, ErrInvalidClient.Describe("client_assertion jti is missing; each assertion needs a unique jti (RFC 7523 §3)").at(journal.StageJTI)
 	}
 	switch res, retryAt := s.replay.add(replayKey(c.ID, jti), now.UnixNano(), exp.Add(skew).UnixNano()); res {
 	case replaySeen:
-		return nil, ErrInvalidClient.Describe("client_assertion jti %q was already used by client %q; every assertion needs a new jti", truncate(jti, 80), c.ID)
+		return nil, ErrInvalidClient.Describe("client_assertion jti %q was already used by client %q; every assertion needs a new jti", truncate(jti, 80), c.ID).at(journal.StageJTI)
 	case replayFull:
 		e := ErrTemporarilyUnavailable.Describe("the replay cache holds %d assertions, its bound; retry when the oldest expires", s.cfg.MaxReplayEntries)
 		e.retryAfter = max(time.Second, time.Duration(retryAt-now.UnixNano()))
-		return nil, e
+		return nil, e.at(journal.StageCapacity)
 	}
 
 	// 11. Scopes.
@@ -338,28 +342,28 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 	if sc, ok := form["scope"]; ok {
 		var e *Error
 		if scopes, scopeStr, e = checkScopes(c, sc[0]); e != nil {
-			return nil, e
+			return nil, e.at(journal.StageScope)
 		}
 	}
 
 	// 12. The signing certificate is valid now; the client is enabled.
 	if now.Before(signer.cert.NotBefore) {
 		return nil, ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) is not valid before %s (server time %s)",
-			certgen.RuleNotYetValid, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			certgen.RuleNotYetValid, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)).at(journal.StageCertificate)
 	}
 	if now.After(signer.cert.NotAfter) {
 		return nil, ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) expired at %s (server time %s)",
-			certgen.RuleExpired, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			certgen.RuleExpired, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)).at(journal.StageCertificate)
 	}
 	if c.Disabled {
-		return nil, ErrUnauthorizedClient.Describe("client %q is disabled: its REST channel is not active", c.ID)
+		return nil, ErrUnauthorizedClient.Describe("client %q is disabled: its REST channel is not active", c.ID).at(journal.StageDisabled)
 	}
 
 	// Issue.
 	at, err := s.newToken()
 	if err != nil {
 		s.cfg.Logger.Error("mockoauth: token randomness", "err", err)
-		return nil, (&Error{Code: "server_error", Status: http.StatusInternalServerError}).Describe("cannot make a token: %v", err)
+		return nil, (&Error{Code: "server_error", Status: http.StatusInternalServerError}).Describe("cannot make a token: %v", err).at(journal.StageIssue)
 	}
 	g := s.grantFor(c, scopes, scopeStr)
 	expires := now.Add(s.cfg.TokenTTL)
@@ -387,6 +391,29 @@ func checkContentType(ct string) *Error {
 		}
 	}
 	return nil
+}
+
+// mediaType is the media type of a Content-Type value, lower-case,
+// without parameters.
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// clientAuth names, for the journal, the client authentication a request
+// tried besides client_assertion, in the order the checks look: a
+// client_secret form field, then an Authorization header.
+func clientAuth(authorization string, form url.Values) string {
+	if _, ok := form["client_secret"]; ok {
+		return journal.ClientAuthSecret
+	}
+	switch {
+	case authorization == "":
+		return ""
+	case len(authorization) >= 6 && strings.EqualFold(authorization[:6], "basic "):
+		return journal.ClientAuthBasic
+	}
+	return journal.ClientAuthOther
 }
 
 // readForm reads at most MaxFormBytes of body and parses it strictly.
@@ -633,6 +660,7 @@ func (s *Server) describeRequest(r *http.Request, ev *journal.Token) {
 	if err != nil {
 		return
 	}
+	ev.ClientAuth = clientAuth(r.Header.Get("Authorization"), form)
 	ev.GrantType = form.Get("grant_type")
 	ev.AssertionType = form.Get("client_assertion_type")
 	ev.RequestScope = form.Get("scope")
@@ -671,6 +699,7 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault, ev *journal.Token) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	ev.Verdict, ev.Status, ev.Error, ev.Description = journal.VerdictInjected, status, code, f.Description
+	ev.Stage = journal.StageFault
 	if f.Malformed {
 		ev.Description = "malformed body: " + string(body)
 	}

@@ -40,8 +40,29 @@ type Event struct {
 
 // Token records one request to the token endpoint. It never holds the
 // assertion's signature, a client secret or any private material.
+//
+// Method, ContentType and ClientAuth describe the request as it came, and
+// Stage names the check that refused it, so that a reader decides rules
+// from these fields rather than from the words of Description. Journals
+// written before these fields existed have Method empty.
 type Token struct {
-	RemoteAddr    string         `json:"remoteAddr,omitempty"`
+	RemoteAddr string `json:"remoteAddr,omitempty"`
+	// Method is the HTTP method of the request.
+	Method string `json:"method,omitempty"`
+	// ContentType is the media type of the request's Content-Type,
+	// lower-case, without parameters; empty when the header is missing.
+	ContentType string `json:"contentType,omitempty"`
+	// ClientAuth is how the request tried to authenticate the client
+	// besides client_assertion: one of the ClientAuth constants; empty
+	// when it sent neither a client_secret (form field or URL query
+	// parameter) nor an Authorization header, as required. A client_secret
+	// in a body that was never read (a refusal at StageMethod,
+	// StageContentType or StageForm) is not seen.
+	ClientAuth string `json:"clientAuth,omitempty"`
+	// Stage is the check that refused the request (one of the Stage
+	// constants; StageFault when a planted fault answered); empty when a
+	// token was granted.
+	Stage         string         `json:"stage,omitempty"`
 	ClientID      string         `json:"clientId,omitempty"` // as claimed (iss, sub or client_id), not necessarily registered
 	GrantType     string         `json:"grantType,omitempty"`
 	AssertionType string         `json:"assertionType,omitempty"`
@@ -55,6 +76,92 @@ type Token struct {
 	Scopes        []string       `json:"scopes,omitempty"`           // granted
 	Fingerprint   string         `json:"tokenFingerprint,omitempty"` // of the issued access token
 	ExpiresIn     int            `json:"expiresIn,omitempty"`
+}
+
+// Values of Token.ClientAuth.
+const (
+	ClientAuthSecret = "client_secret" // a client_secret form field (or URL query parameter)
+	ClientAuthBasic  = "basic"         // an Authorization header with HTTP Basic credentials
+	ClientAuthOther  = "other"         // an Authorization header of another scheme
+)
+
+// Values of Token.Stage: the checks of the token endpoint, in the order it
+// runs them (see package mockoauth). Passed tells which checks a refused
+// request had got through.
+const (
+	StageMethod        = "method"         // not a POST
+	StageContentType   = "content-type"   // Content-Type is not application/x-www-form-urlencoded (charset UTF-8 at most)
+	StageForm          = "form"           // body too large, unreadable, not a well-formed UTF-8 form, or a parameter twice
+	StageQuery         = "query"          // an OAuth parameter in the URL query
+	StageGrant         = "grant-type"     // grant_type missing or not client_credentials
+	StageClientSecret  = "client-secret"  // a client secret or an Authorization header (ClientAuth says which)
+	StageAssertionType = "assertion-type" // client_assertion_type missing or not the RFC 7523 URN
+	StageJWS           = "jws"            // client_assertion missing, too large, or not a compact JWS
+	StageAlg           = "alg"            // alg missing, not allowed, or crit present
+	StageClient        = "client"         // no usable sub/iss, or no such client
+	StageSignature     = "signature"      // no registered key of alg's type, or the signature does not verify
+	StageIssSub        = "iss-sub"        // iss, sub and client_id not all the client id
+	StageAud           = "aud"            // aud is not exactly the audience
+	StageExp           = "exp"            // exp missing, not a NumericDate, or past
+	StageLifetime      = "lifetime"       // exp too far after iat (or after now, without iat)
+	StageIatNbf        = "iat-nbf"        // iat or nbf not a NumericDate, or in the future
+	StageJTI           = "jti"            // jti missing, not a string, or already used
+	StageCapacity      = "capacity"       // jti fresh, but the replay cache is full (503 temporarily_unavailable)
+	StageScope         = "scope"          // scope malformed or not allowed for the client
+	StageCertificate   = "certificate"    // the certificate that signed is not valid now
+	StageDisabled      = "disabled"       // the client is disabled (unauthorized_client)
+	StageIssue         = "issue"          // the server could not make a token (server_error)
+	StageFault         = "fault"          // a fault planted by a test answered, before any check (VerdictInjected)
+)
+
+// stages are the Stage values in check order with their rank: the
+// lifetime and the iat/nbf checks interleave (an iat that is not a
+// NumericDate is refused before the lifetime is checked, an iat in the
+// future after), so they share a rank.
+var stages = []struct {
+	name string
+	rank int
+}{
+	{StageFault, 0}, {StageMethod, 1}, {StageContentType, 2}, {StageForm, 3}, {StageQuery, 4},
+	{StageGrant, 5}, {StageClientSecret, 6}, {StageAssertionType, 7}, {StageJWS, 8}, {StageAlg, 9},
+	{StageClient, 10}, {StageSignature, 11}, {StageIssSub, 12}, {StageAud, 13}, {StageExp, 14},
+	{StageLifetime, 15}, {StageIatNbf, 15}, {StageJTI, 16}, {StageCapacity, 17}, {StageScope, 18},
+	{StageCertificate, 19}, {StageDisabled, 20}, {StageIssue, 21},
+}
+
+func stageRank(s string) (int, bool) {
+	for _, st := range stages {
+		if st.name == s {
+			return st.rank, true
+		}
+	}
+	return 0, false
+}
+
+// Stages returns the Stage values in the order the token endpoint checks
+// them; StageFault, which answers before any check, comes first.
+func Stages() []string {
+	out := make([]string, len(stages))
+	for i, st := range stages {
+		out[i] = st.name
+	}
+	return out
+}
+
+// Passed reports whether a token request whose Stage is stage (empty: a
+// token was granted) got through check. It is false when stage or check is
+// not a Stage value, when check is StageFault, and between StageLifetime
+// and StageIatNbf, which are checked together.
+func Passed(stage, check string) bool {
+	c, ok := stageRank(check)
+	if !ok || check == StageFault {
+		return false
+	}
+	if stage == "" {
+		return true
+	}
+	s, ok := stageRank(stage)
+	return ok && s > c
 }
 
 // API records one call to a mocked API. Authorization values are never kept.

@@ -107,3 +107,36 @@ func seqs(es []Event) []uint64 {
 	}
 	return out
 }
+
+func TestStages_Passed(t *testing.T) {
+	all := Stages()
+	if len(all) != 23 || all[0] != StageFault || all[1] != StageMethod || all[len(all)-1] != StageIssue {
+		t.Fatalf("Stages() = %v", all)
+	}
+	all[0] = "changed"
+	if Stages()[0] != StageFault {
+		t.Fatal("Stages returns the package's slice")
+	}
+	tests := []struct {
+		stage, check string
+		want         bool
+	}{
+		{"", StageSignature, true},              // granted: passed every check
+		{"", StageFault, false},                 // not a check
+		{StageAud, StageSignature, true},        // refused later
+		{StageSignature, StageSignature, false}, // refused there
+		{StageClient, StageSignature, false},    // refused before
+		{StageCapacity, StageJTI, true},         // the jti was fresh
+		{StageLifetime, StageIatNbf, false},     // checked together
+		{StageIatNbf, StageLifetime, false},
+		{StageIatNbf, StageExp, true},
+		{StageFault, StageMethod, false}, // no check ran
+		{"no-such-stage", StageMethod, false},
+		{StageScope, "no-such-check", false},
+	}
+	for _, tt := range tests {
+		if got := Passed(tt.stage, tt.check); got != tt.want {
+			t.Errorf("Passed(%q, %q) = %v; want %v", tt.stage, tt.check, got, tt.want)
+		}
+	}
+}
