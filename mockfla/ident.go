@@ -77,7 +77,7 @@ func (s *Server) identifiers(c *call) *response {
 			c.canon[name] = canon
 		}
 	}
-	if c.value != nil {
+	if c.value != nil && hasBadIdentifier(c.value) {
 		issues = append(issues, walkIdentifiers(c.value, "")...)
 	}
 	if len(issues) > 0 {
@@ -90,14 +90,27 @@ func (s *Server) identifiers(c *call) *response {
 }
 
 func cmpIssue(a, b Issue) int {
-	order := map[string]int{"path": 0, "query": 1, "header": 2, "body": 3}
-	if d := order[a.In] - order[b.In]; d != 0 {
+	if d := issueOrder(a.In) - issueOrder(b.In); d != 0 {
 		return d
 	}
 	if c := strings.Compare(a.Name, b.Name); c != 0 {
 		return c
 	}
 	return strings.Compare(a.Detail, b.Detail)
+}
+
+// issueOrder ranks where an issue is: path, query, header, body (anything
+// else with path).
+func issueOrder(in string) int {
+	switch in {
+	case "query":
+		return 1
+	case "header":
+		return 2
+	case "body":
+		return 3
+	}
+	return 0
 }
 
 func splitIdentKey(k string) (in, name string) {
@@ -115,6 +128,35 @@ func maps(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// hasBadIdentifier reports whether walkIdentifiers would find an invalid
+// identifier in v, without building the names it reports (most bodies
+// have none).
+func hasBadIdentifier(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if kind := identifierNames[k]; kind != "" {
+				if sv, ok := e.(string); ok {
+					if _, err := checkIdentifier(kind, sv); err != nil {
+						return true
+					}
+					continue
+				}
+			}
+			if hasBadIdentifier(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if hasBadIdentifier(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // walkIdentifiers finds identifier properties anywhere in a decoded body.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +35,9 @@ type Server struct {
 	admin  http.Handler
 	faults faultQueue
 
-	reqOpts  openapi3filter.Options
-	respOpts openapi3filter.Options
+	reqOpts   openapi3filter.Options
+	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself
+	respOpts  openapi3filter.Options
 
 	mu       sync.RWMutex
 	mandates []Mandate
@@ -94,6 +96,8 @@ func New(cfg Config) (*Server, error) {
 			return errors.New("mockfla: security is checked before validation")
 		},
 	}
+	s.paramOpts = s.reqOpts
+	s.paramOpts.ExcludeRequestBody = true
 	s.respOpts = openapi3filter.Options{MultiError: true}
 	s.admin = s.adminMux()
 	return s, nil
@@ -142,9 +146,20 @@ type call struct {
 	canon  map[string]string // path parameters, identifiers canonical
 	caller Caller
 	body   []byte
-	value  any // decoded, validated body
+	form   bodyForm // what validation learnt about body
+	value  any      // decoded, validated body
 	ev     journal.API
 }
+
+// bodyForm is what validation learnt about a call's body, so the store
+// can keep it compact without scanning it again.
+type bodyForm uint8
+
+const (
+	bodyRaw     bodyForm = iota // nothing known: compactCopy
+	bodyValid                   // one valid JSON value and only whitespace around it
+	bodyCompact                 // compact JSON in a slice of its own, no spare capacity
+)
 
 func (c *call) layer(name string, ok bool, detail string) {
 	v := "pass"
@@ -163,7 +178,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{r: r, start: time.Now()}
-	c.ev = journal.API{RemoteAddr: r.RemoteAddr, Method: r.Method, Path: r.URL.Path}
+	// Room for the layers of an ordinary call (route, auth, scope, tenant,
+	// schema, identifiers, business, store) without growing.
+	c.ev = journal.API{RemoteAddr: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Layers: make([]journal.Layer, 0, 8)}
 	c.ev.Query, c.ev.TokenInQuery = redactQuery(r.URL.RawQuery)
 	defer func() {
 		v := recover()
@@ -213,7 +230,7 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 		h.Set("Content-Type", resp.ctype)
 	}
 	if resp.body != nil || resp.ctype != "" {
-		h.Set("Content-Length", fmt.Sprint(len(resp.body)))
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	}
 	w.WriteHeader(resp.status)
 	if len(resp.body) > 0 {
@@ -289,7 +306,7 @@ func (s *Server) route(c *call) *response {
 		vr := *route
 		vr.Operation = op.validation
 		c.route = &vr
-		c.layer("route", true, m.name+" "+op.method+" "+op.path)
+		c.layer("route", true, op.routeDetail)
 		return nil
 	}
 	c.layer("route", false, "no document mounted at this path")
@@ -319,7 +336,7 @@ func (s *Server) readBody(c *call) *response {
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return s.tooLarge(c)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+	b, err := readAllSized(r.Body, r.ContentLength, s.cfg.MaxBodyBytes+1)
 	if err != nil {
 		c.layer("body", false, err.Error())
 		return badRequest([]Issue{{Type: IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "cannot read the request body: " + err.Error(), In: "body"}})
@@ -329,6 +346,44 @@ func (s *Server) readBody(c *call) *response {
 	}
 	c.body = b
 	return nil
+}
+
+// readAllSized is io.ReadAll(io.LimitReader(body, limit)), reading into a
+// slice of the announced length first (0 < size < limit), so that a body
+// that is as long as announced is read with one allocation and no spare
+// capacity.
+func readAllSized(body io.Reader, size, limit int64) ([]byte, error) {
+	if size <= 0 || size >= limit {
+		return io.ReadAll(io.LimitReader(body, limit))
+	}
+	b := make([]byte, size)
+	n := 0
+	for n < len(b) {
+		m, err := body.Read(b[n:])
+		n += m
+		if err == io.EOF {
+			return b[:n], nil
+		}
+		if err != nil {
+			return b[:n], err
+		}
+	}
+	// As long as announced: anything more?
+	var one [1]byte
+	for {
+		m, err := body.Read(one[:])
+		if m > 0 {
+			rest, err := io.ReadAll(io.LimitReader(body, limit-size-1))
+			b = append(append(b, one[0]), rest...)
+			return b, err
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 func (s *Server) tooLarge(c *call) *response {

@@ -37,6 +37,8 @@ type operation struct {
 	path     string   // template, e.g. /employers/{employerId}/...
 	segments []string // template split on "/", without the leading empty one
 	mount    *mount
+	// routeDetail is the journal's detail of the route layer.
+	routeDetail string
 	// validation is a copy of the operation without security requirements:
 	// mockfla checks security itself, before validation, so that a token
 	// problem is a 401 and not a 400 (kin-openapi #416, #479), and so that no
@@ -201,6 +203,7 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 		hasBody:  op.RequestBody != nil,
 		idents:   map[string]string{},
 	}
+	o.routeDetail = m.name + " " + method + " " + path
 	v := *op
 	v.Security = &openapi3.SecurityRequirements{}
 	o.validation = &v

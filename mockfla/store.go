@@ -243,6 +243,54 @@ func compactCopy(body []byte) []byte {
 	return bytes.Clone(buf.Bytes())
 }
 
+// storedForm is compactCopy(c.body), with what validation learnt about the
+// body: compact JSON of its own is kept as it is, and valid JSON only loses
+// its whitespace (what json.Compact removes) without a second syntax check.
+func storedForm(c *call) []byte {
+	switch c.form {
+	case bodyCompact:
+		return c.body
+	case bodyValid:
+		return stripSpace(c.body)
+	}
+	return compactCopy(c.body)
+}
+
+// stripSpace returns b, one valid JSON value, without the whitespace
+// outside its strings, in a slice of its own.
+func stripSpace(b []byte) []byte {
+	n := 0
+	scan := func(out []byte) {
+		in, esc := false, false
+		j := 0
+		for _, ch := range b {
+			switch {
+			case esc:
+				esc = false
+			case in:
+				if ch == '\\' {
+					esc = true
+				} else if ch == '"' {
+					in = false
+				}
+			case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
+				continue
+			case ch == '"':
+				in = true
+			}
+			if out != nil {
+				out[j] = ch
+			}
+			j++
+		}
+		n = j
+	}
+	scan(nil)
+	out := make([]byte, n)
+	scan(out)
+	return out
+}
+
 // Delete removes key; it reports whether there was a resource.
 func (s *store) Delete(key string) (bool, error) {
 	if _, ok := s.Get(key); !ok {
@@ -302,12 +350,16 @@ func (s *Server) serve(c *call) *response {
 	suc := c.op.success
 	switch c.r.Method {
 	case http.MethodPut:
-		stored := compactCopy(c.body)
+		stored := storedForm(c)
 		replaced, err := s.store.Put(key, stored)
 		if err != nil {
 			return s.storeFailed(c, err)
 		}
-		c.layer("store", true, map[bool]string{true: "replaced ", false: "created "}[replaced]+key)
+		verb := "created "
+		if replaced {
+			verb = "replaced "
+		}
+		c.layer("store", true, verb+key)
 		if !replaced && suc.created != 0 {
 			suc.status = suc.created
 		}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -18,20 +20,27 @@ const titleSchema = "Input isn't valid with respect to schema"
 
 // validate checks the request against the spec and reports every violation
 // (400 badRequest, one schemaViolation issue each).
+//
+// kin-openapi checks the parameters; a JSON body is checked here, with
+// kin-openapi's schema visitor and options, in the way its
+// ValidateRequestBody does (same errors, same defaults written back), but
+// decoded and re-encoded by decodeJSON and appendJSON. Any other body goes
+// to ValidateRequestBody itself.
 func (s *Server) validate(c *call) *response {
 	r := c.r
-	body := c.body
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	r.ContentLength = int64(len(body))
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: c.params, Route: c.route, Options: &s.reqOpts}
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: c.params, Route: c.route, Options: &s.paramOpts}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
-	if err == nil {
-		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
-			c.value = vb.ValidatedValue()
+	if rb := c.route.Operation.RequestBody; rb != nil {
+		in.Options = &s.reqOpts
+		if berr := s.validateBody(c, in, rb.Value); berr != nil {
+			// As ValidateRequest with MultiError: the body's error comes last.
+			me, _ := err.(openapi3.MultiError)
+			err = append(me, berr)
 		}
-		if b, rerr := io.ReadAll(r.Body); rerr == nil {
-			c.body = b // with defaults filled in, when the spec has some
+	}
+	if err == nil {
+		if c.body == nil {
+			c.body = []byte{}
 		}
 		c.layer("schema", true, "")
 		return nil
@@ -44,6 +53,132 @@ func (s *Server) validate(c *call) *response {
 	slices.SortStableFunc(issues, cmpIssue)
 	c.layer("schema", false, strconv.Itoa(len(issues))+" violation(s)")
 	return badRequest(issues)
+}
+
+const prefixInvalidCT = "header Content-Type has unexpected value" // kin-openapi's
+
+// validateBody validates c.body as openapi3filter.ValidateRequestBody does,
+// and sets c.value (the decoded body, with defaults filled in), c.body (with
+// defaults filled in) and c.form.
+func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody) error {
+	r := c.r
+	data := c.body
+	c.form = bodyRaw
+	if len(data) == 0 {
+		if rb.Required {
+			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Err: openapi3filter.ErrInvalidRequired}
+		}
+		return nil
+	}
+	if len(rb.Content) == 0 {
+		return nil
+	}
+	inputMIME := r.Header.Get("Content-Type")
+	ct := rb.Content.Get(inputMIME)
+	if ct == nil {
+		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: fmt.Sprintf("%s %q", prefixInvalidCT, inputMIME)}
+	}
+	if ct.Schema == nil {
+		return nil
+	}
+	mediaType, _, _ := strings.Cut(inputMIME, ";")
+	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
+	sv := ct.Schema.Value
+	if mediaType != "application/json" || ct.Encoding[""] != nil || sv == nil ||
+		(sv.Type.Is("string") && sv.Format == "binary") || openapi3filter.RegisteredBodyEncoder(mediaType) == nil {
+		return s.validateBodyKin(c, in, rb)
+	}
+
+	value, compact, ok := decodeJSON(data)
+	if !ok {
+		encFn := func(name string) *openapi3.Encoding { return ct.Encoding[name] }
+		v, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(data), r.Header, ct.Schema, encFn)
+		if err != nil {
+			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "failed to decode request body", Err: err}
+		}
+		value, compact = v, false
+	}
+
+	opts := in.Options
+	defaultsSet := false
+	vopts := make([]openapi3.SchemaValidationOption, 0, 6+len(opts.SchemaValidationOptions))
+	vopts = append(vopts, openapi3.VisitAsRequest())
+	if !opts.SkipSettingDefaults {
+		vopts = append(vopts, openapi3.DefaultsSet(func() { defaultsSet = true }))
+	}
+	if opts.MultiError {
+		vopts = append(vopts, openapi3.MultiErrors())
+	}
+	if opts.ExcludeReadOnlyValidations {
+		vopts = append(vopts, openapi3.DisableReadOnlyValidation())
+	}
+	if opts.RegexCompiler != nil {
+		vopts = append(vopts, openapi3.SetSchemaRegexCompiler(opts.RegexCompiler))
+	}
+	vopts = append(vopts, opts.SchemaValidationOptions...)
+	if in.Route != nil && in.Route.Spec.IsOpenAPI31OrLater() {
+		vopts = append(vopts, openapi3.EnableJSONSchema2020())
+	}
+	if err := sv.VisitJSON(value, vopts...); err != nil {
+		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "doesn't match schema" + schemaIdentifier(ct.Schema), Err: err}
+	}
+	if defaultsSet {
+		buf := jsonBufs.Get().(*[]byte)
+		b, err := appendJSON((*buf)[:0], value)
+		if err != nil {
+			jsonBufs.Put(buf)
+			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "rewriting failed", Err: err}
+		}
+		data = bytes.Clone(b)
+		if cap(b) <= 64<<10 {
+			*buf = b
+			jsonBufs.Put(buf)
+		}
+		c.form = bodyCompact
+	} else if ok {
+		c.form = bodyValid
+		if compact && cap(data) == len(data) {
+			c.form = bodyCompact
+		}
+	}
+	c.body, c.value = data, value
+	return nil
+}
+
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// validateBodyKin hands the body to kin-openapi (media types other than
+// application/json).
+func (s *Server) validateBodyKin(c *call, in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody) error {
+	r := c.r
+	body := c.body
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r.ContentLength = int64(len(body))
+	err := openapi3filter.ValidateRequestBody(r.Context(), in, rb)
+	if err != nil {
+		return err
+	}
+	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+		c.value = vb.ValidatedValue()
+	}
+	if b, rerr := io.ReadAll(r.Body); rerr == nil {
+		c.body = b // with defaults filled in, when the spec has some
+	}
+	return nil
+}
+
+// schemaIdentifier is kin-openapi's name of a schema in its errors, with a
+// leading space.
+func schemaIdentifier(schema *openapi3.SchemaRef) string {
+	id := strings.TrimSpace(schema.Ref)
+	if id == "" && schema.Value != nil {
+		id = strings.TrimSpace(schema.Value.Title)
+	}
+	if id != "" {
+		id = " " + id
+	}
+	return id
 }
 
 // issuesOf flattens kin-openapi's errors into Belgif issues.
