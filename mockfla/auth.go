@@ -94,9 +94,29 @@ func (s *Server) authenticate(c *call) *response {
 func (s *Server) authenticated(c *call, caller Caller) *response {
 	c.caller = caller
 	c.ev.ClientID = caller.ClientID
-	c.layer("auth", true, "client "+caller.ClientID+" ("+caller.Quality+")")
+	c.layer("auth", true, s.authDetail(caller))
 	c.layer("scope", true, "")
 	return nil
+}
+
+// authDetail is the journal's detail of a passed auth layer, one string per
+// client kept for all its calls (the journal holds thousands of them).
+func (s *Server) authDetail(caller Caller) string {
+	k := [2]string{caller.ClientID, caller.Quality}
+	s.detailMu.RLock()
+	d, ok := s.details[k]
+	s.detailMu.RUnlock()
+	if ok {
+		return d
+	}
+	d = "client " + caller.ClientID + " (" + caller.Quality + ")"
+	s.detailMu.Lock()
+	if s.details == nil || len(s.details) >= 1024 {
+		s.details = map[[2]string]string{}
+	}
+	s.details[k] = d
+	s.detailMu.Unlock()
+	return d
 }
 
 // requirementHolds checks one requirement against a verified caller.

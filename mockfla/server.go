@@ -42,6 +42,9 @@ type Server struct {
 	mu       sync.RWMutex
 	mandates []Mandate
 
+	detailMu sync.RWMutex
+	details  map[[2]string]string // see authDetail
+
 	done      chan struct{} // closed by Close: ends journal streams
 	closeOnce sync.Once
 
@@ -284,7 +287,14 @@ func (s *Server) route(c *call) *response {
 			continue
 		}
 		c.mount = m
-		route, params, err := m.router.FindRoute(c.r)
+		var route *routers.Route
+		var params map[string]string
+		var err error
+		if rt, p, ok := m.fast.match(c.r); ok {
+			route, params = &rt, p
+		} else {
+			route, params, err = m.router.FindRoute(c.r)
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, routers.ErrMethodNotAllowed):
@@ -303,9 +313,8 @@ func (s *Server) route(c *call) *response {
 		}
 		c.op, c.params = op, params
 		c.ev.Operation = op.id
-		vr := *route
-		vr.Operation = op.validation
-		c.route = &vr
+		route.Operation = op.validation // route is a copy of our own (fastRouter and FindRoute both return one)
+		c.route = route
 		c.layer("route", true, op.routeDetail)
 		return nil
 	}

@@ -26,6 +26,7 @@ type mount struct {
 	profile string
 	doc     *openapi3.T
 	router  routers.Router
+	fast    *fastRouter // nil: always router
 	ops     map[*openapi3.Operation]*operation
 	count   int // operations
 }
@@ -120,7 +121,7 @@ func loadSpec(ctx context.Context, i int, sp Spec) (*mount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockfla: %s: %w", name, err)
 	}
-	m := &mount{name: name, base: base, profile: profile, doc: doc, router: router, ops: map[*openapi3.Operation]*operation{}}
+	m := &mount{name: name, base: base, profile: profile, doc: doc, router: router, fast: newFastRouter(doc), ops: map[*openapi3.Operation]*operation{}}
 	var errs []error
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
