@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -24,8 +23,8 @@ const titleSchema = "Input isn't valid with respect to schema"
 // kin-openapi checks the parameters; a JSON body is checked here, with
 // kin-openapi's schema visitor and options, in the way its
 // ValidateRequestBody does (same errors, same defaults written back), but
-// decoded and re-encoded by decodeJSON and appendJSON. Any other body goes
-// to ValidateRequestBody itself.
+// decoded once, so the value serves the identifier and business layers too.
+// Any other body goes to ValidateRequestBody itself.
 func (s *Server) validate(c *call) *response {
 	r := c.r
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: c.params, Route: c.route, Options: &s.paramOpts}
@@ -89,14 +88,14 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 		return s.validateBodyKin(c, in, rb)
 	}
 
-	value, compact, ok := decodeJSON(data)
+	value, ok := decodeJSON(data)
 	if !ok {
 		encFn := func(name string) *openapi3.Encoding { return ct.Encoding[name] }
 		v, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(data), r.Header, ct.Schema, encFn)
 		if err != nil {
 			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "failed to decode request body", Err: err}
 		}
-		value, compact = v, false
+		value = v
 	}
 
 	opts := in.Options
@@ -123,29 +122,18 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "doesn't match schema" + schemaIdentifier(ct.Schema), Err: err}
 	}
 	if defaultsSet {
-		buf := jsonBufs.Get().(*[]byte)
-		b, err := appendJSON((*buf)[:0], value)
+		b, err := json.Marshal(value) // as kin-openapi writes the defaults back
 		if err != nil {
-			jsonBufs.Put(buf)
 			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "rewriting failed", Err: err}
 		}
-		data = bytes.Clone(b)
-		if cap(b) <= 64<<10 {
-			*buf = b
-			jsonBufs.Put(buf)
-		}
+		data = b
 		c.form = bodyCompact
 	} else if ok {
 		c.form = bodyValid
-		if compact && cap(data) == len(data) {
-			c.form = bodyCompact
-		}
 	}
 	c.body, c.value = data, value
 	return nil
 }
-
-var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // validateBodyKin hands the body to kin-openapi (media types other than
 // application/json).
