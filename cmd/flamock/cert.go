@@ -64,12 +64,8 @@ certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKC
 	keyUsage := fs.String("key-usage", "digitalSignature", "key usage bits, comma-separated (digitalSignature, keyEncipherment, ...)")
 	nonCompliant := fs.Bool("non-compliant-for-negative-tests", false, "make the certificate even if the portal would refuse it (rsa1024, p256, sha1, no digitalSignature, expired): for negative tests only")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	pos, err := parseFlags(fs, args, stdout, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
 	}
 	var problems []string
 	if *cn == "" {

@@ -37,12 +37,8 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	timeLimit := fs.Duration("time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
 	parallel := fs.Int("parallel", conformance.DefaultParallel, "scenarios run at once")
 	dir := fs.String("dir", "", "working directory of the client command (default: the current one)")
-	pos, err := parseFlags(fs, args, stdout, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
 	}
 	var problems []string
 	if strings.TrimSpace(*client) == "" {
@@ -77,6 +73,7 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	}
 	var bundle *certgen.Bundle
 	if *certFile != "" {
+		var err error
 		if bundle, err = certgen.LoadBundle(*certFile, *keyFile, *password); err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cert", "create", "--bogus"}, "flamock cert create: flag provided but not defined: -bogus"},
 		{[]string{"cert", "check"}, "flamock cert: want exactly one FILE; got 0 arguments"},
 		{[]string{"cert", "show", "a", "b"}, "flamock cert: want exactly one FILE; got 2 arguments"},
-		{[]string{"version", "extra"}, "flamock version: takes no arguments"},
+		{[]string{"version", "extra"}, `flamock version: unexpected argument "extra"`},
 		{[]string{"help", "nope"}, `flamock help: unknown command "nope"`},
 		{[]string{"token"}, "flamock token: --client-id and --key are required"},
 		{[]string{"token", "--lifetime", "soon"}, `flamock token: invalid value "soon" for flag -lifetime`},

@@ -147,14 +147,19 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 	}
 }
 
+// parseNoArgs parses the flags of a command that takes no positional argument.
+func parseNoArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err == nil && len(pos) > 0 {
+		err = usageErrorf("unexpected argument %q", pos[0])
+	}
+	return err
+}
+
 func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flamock version", "flamock version", "Print the version of flamock and of Go it was built with.")
-	pos, err := parseFlags(fs, args, stdout, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("takes no arguments")
 	}
 	fmt.Fprintf(stdout, "flamock %s %s %s/%s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil

@@ -48,15 +48,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
 	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
 	verbose := fs.Bool("v", false, "log every request on stderr")
-	pos, err := parseFlags(fs, args, stdout, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
 	}
 	fc := &fileConfig{}
 	if *configFile != "" {
+		var err error
 		if fc, err = loadConfig(*configFile); err != nil {
 			return err
 		}

@@ -37,12 +37,8 @@ print the access token alone on stdout, ready for curl or Postman:
 	caFile := fs.String("ca", "", "CA certificate to trust for an https token URL (the one `flamock serve --tls` prints)")
 	asJSON := fs.Bool("json", false, "print the whole token response as JSON")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the token request")
-	pos, err := parseFlags(fs, args, stdout, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
 	}
 	if *clientID == "" || *keyFile == "" {
 		return usageErrorf("--client-id and --key are required")
