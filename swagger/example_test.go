@@ -1,0 +1,25 @@
+package swagger_test
+
+import (
+	"fmt"
+
+	"github.com/flamock/flamock/swagger"
+)
+
+// The embedded documents, where flamock serves them by default, and a
+// request body one of them shows.
+func Example() {
+	for _, d := range swagger.Documents() {
+		fmt.Println(d.Name, d.BasePath)
+	}
+	body, _ := swagger.FLA().ExampleJSON("TrainingRights")
+	fmt.Print(string(body))
+	// Output:
+	// fla.yaml /REST/careerpro-fla/v1
+	// fla-training-provider.yaml /REST/careerpro-fla-training-provider/v1
+	// {
+	//   "basis": "statutory",
+	//   "carriedOverDays": 0,
+	//   "rightDays": 4
+	// }
+}
