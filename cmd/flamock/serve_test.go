@@ -359,3 +359,38 @@ func TestServe_Errors(t *testing.T) {
 		t.Errorf("extra argument: exit %d, %q", code, errOut)
 	}
 }
+
+// The example configuration in testdata works as documented once its
+// certificates exist (made here as its comment says).
+func TestServe_ExampleConfig(t *testing.T) {
+	dir := t.TempDir()
+	example, err := os.ReadFile(filepath.Join("..", "..", "testdata", "flamock.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flamock.yaml"), example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	certs := filepath.Join(dir, "certs")
+	os.Mkdir(certs, 0o755)
+	for _, c := range []struct {
+		name, enterprise string
+		key              certgen.KeyType
+	}{{"employer", "0403019261", certgen.RSA2048}, {"provider", "0314595348", certgen.P384}, {"trainingprovider", "0566988259", certgen.RSA2048}} {
+		writeClientFiles(t, certs, c.name, c.key, c.enterprise)
+	}
+	p := startServe(t, "--config", filepath.Join(dir, "flamock.yaml"))
+	for _, want := range []string{"state          " + filepath.Join(dir, "flamock-state.log") + " (durable)", "journal        " + filepath.Join(dir, "flamock-journal.jsonl")} {
+		if !strings.Contains(p.banner, want) {
+			t.Errorf("banner lacks %q\n%s", want, p.banner)
+		}
+	}
+	code, out, errOut := flamock(t, "token", "--token-url", p.base+"/REST/oauth/v5/token",
+		"--client-id", "self_service_chaman_566988_trainingce", "--key", filepath.Join(certs, "trainingprovider.p12"), "--password", "changeit")
+	if code != 0 || strings.TrimSpace(out) == "" {
+		t.Fatalf("token for the example's training provider: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "flamock-journal.jsonl")); err != nil {
+		t.Errorf("journal file: %v", err)
+	}
+}
