@@ -1,0 +1,269 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// apiRules judge the client's API calls: what it sends, what it retries, what it reports.
+var apiRules = []Rule{
+	{APISchema, Must, AreaAPI, "Every request is valid against the spec", "the OpenAPI document; Belgif badRequest",
+		"the mock's route and schema layers accept each call the client composed", true, judgeLayer("the request", "route", "body", "schema")},
+	{APIIdentifier, Must, AreaAPI, "SSINs and enterprise numbers are valid", "Belgif person and organization identifiers (mod 97)",
+		"the mock's identifier layer accepts each call the client composed", true, judgeLayer("the identifiers", "identifiers")},
+	{APITenant, Must, AreaAPI, "Only employers the client may act for", "seed §2.2 (mandate); Belgif missingPermission",
+		"no call is refused with missingPermission when the client was given only permitted employers", true, judgeTenant},
+	{APINoRetry, Must, AreaAPI, "No retry of a 400, 403 or 404", "RFC 9110 §15.5", "the same call is not repeated after a 400, 403 or 404", true, judgeNoRetry},
+	{APIRetryAfter, Must, AreaAPI, "429 and 503 are honoured with Retry-After", "RFC 9110 §10.2.3; RFC 6585 §4; Belgif tooManyRequests",
+		"a retry comes no sooner than Retry-After seconds after the 429 or 503", true, judgeRetryAfter},
+	{APIBounded, Must, AreaAPI, "Retries of 429 and 503 are bounded", "RFC 9110 §10.2.3", "at most 3 retries of one call", true, judgeBounded},
+	{APIBackoff, Must, AreaAPI, "A 500 is retried a bounded number of times, with back-off", "RFC 9110 §15.6.1",
+		"at most 3 retries of one call, each at least 100 ms later, the waits not shrinking", true, judgeBackoff},
+	{APIDetail, Must, AreaAPI, "The problem's detail is surfaced to the caller", "RFC 9457 §3.1.4; Belgif problems",
+		"the client's result of an operation that got a problem holds its detail and the detail of each issue", false, judgeDetail},
+}
+
+func judgeLayer(what string, layers ...string) judge {
+	return func(t *Trace) []Finding {
+		var out []Finding
+		for _, c := range t.apiCalls() {
+			for _, l := range c.api().Layers {
+				if !slices.Contains(layers, l.Name) {
+					continue
+				}
+				if l.Verdict == "fail" {
+					out = append(out, fail(what+" of the call did not pass the mock's "+l.Name+" check", apiEvidence(c)...))
+				} else {
+					out = append(out, pass(l.Name+" passed"))
+				}
+			}
+		}
+		return out
+	}
+}
+
+func judgeTenant(t *Trace) []Finding {
+	var out []Finding
+	for _, c := range t.apiCalls() {
+		a := c.api()
+		for _, l := range a.Layers {
+			if l.Name != "tenant" {
+				continue
+			}
+			if l.Verdict == "fail" {
+				out = append(out, fail("the client called for an employer it may not act for", apiEvidence(c)...))
+			} else {
+				out = append(out, pass("tenant "+l.Detail))
+			}
+		}
+	}
+	return out
+}
+
+func isRetriable(status int) bool { return status == 429 || status == 503 }
+func isServerErr(status int) bool { return status == 500 || status == 502 || status == 504 }
+
+func judgeNoRetry(t *Trace) []Finding {
+	var out []Finding
+	for _, s := range t.sequences() {
+		for k, c := range s.calls {
+			st := c.api().Status
+			if st != 400 && st != 403 && st != 404 {
+				continue
+			}
+			if k+1 < len(s.calls) {
+				var ev []string
+				for _, c2 := range s.calls[k:] {
+					ev = append(ev, apiEvidence(c2)...)
+				}
+				out = append(out, fail(fmt.Sprintf("the call was repeated after a %d (%d more time(s))", st, len(s.calls)-k-1), ev...))
+			} else {
+				out = append(out, pass(fmt.Sprintf("%d not retried", st)))
+			}
+			break
+		}
+	}
+	return out
+}
+
+// retryAfter returns the Retry-After of a call's answer, in seconds.
+func retryAfter(c call) (float64, bool) {
+	if c.x != nil && c.x.RetryAfter != "" {
+		var n float64
+		if _, err := fmt.Sscan(c.x.RetryAfter, &n); err == nil {
+			return n, true
+		}
+		if at, err := time.Parse(time.RFC1123, c.x.RetryAfter); err == nil {
+			return at.Sub(c.end()).Seconds(), true
+		}
+	}
+	if f := c.api().Fault; f != "" {
+		if i := strings.Index(f, "Retry-After "); i >= 0 {
+			var n float64
+			if _, err := fmt.Sscan(f[i+len("Retry-After "):], &n); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func judgeRetryAfter(t *Trace) []Finding {
+	var out []Finding
+	const tolerance = 100 * time.Millisecond
+	for _, s := range t.sequences() {
+		for k, c := range s.calls {
+			if !isRetriable(c.api().Status) || k+1 >= len(s.calls) {
+				continue
+			}
+			ra, ok := retryAfter(c)
+			if !ok {
+				continue
+			}
+			next := s.calls[k+1]
+			gap := next.start().Sub(c.end())
+			want := time.Duration(ra * float64(time.Second))
+			if gap+tolerance < want {
+				out = append(out, fail(fmt.Sprintf("retried %s after a %d with Retry-After %gs", gap.Round(time.Millisecond), c.api().Status, ra),
+					append(apiEvidence(c), apiEvidence(next)...)...))
+			} else {
+				out = append(out, pass(fmt.Sprintf("waited %s for Retry-After %gs", gap.Round(time.Millisecond), ra)))
+			}
+		}
+	}
+	return out
+}
+
+func judgeBounded(t *Trace) []Finding {
+	return judgeRetryCount(t, isRetriable, "429 or 503")
+}
+
+func judgeRetryCount(t *Trace, match func(int) bool, what string) []Finding {
+	var out []Finding
+	for _, s := range t.sequences() {
+		retries, seen := 0, false
+		for k, c := range s.calls {
+			if !match(c.api().Status) {
+				continue
+			}
+			seen = true
+			if k+1 < len(s.calls) {
+				retries++
+			}
+		}
+		if !seen {
+			continue
+		}
+		if retries > MaxRetries {
+			var ev []string
+			for _, c := range s.calls {
+				ev = append(ev, apiEvidence(c)...)
+			}
+			out = append(out, fail(fmt.Sprintf("%d retries after %s; at most %d", retries, what, MaxRetries), ev...))
+		} else {
+			out = append(out, pass(fmt.Sprintf("%d retries after %s", retries, what)))
+		}
+	}
+	return out
+}
+
+func judgeBackoff(t *Trace) []Finding {
+	out := judgeRetryCount(t, isServerErr, "a server error")
+	for _, s := range t.sequences() {
+		var prev time.Duration
+		for k, c := range s.calls {
+			if !isServerErr(c.api().Status) || k+1 >= len(s.calls) {
+				continue
+			}
+			next := s.calls[k+1]
+			gap := next.start().Sub(c.end())
+			ev := append(apiEvidence(c), apiEvidence(next)...)
+			switch {
+			case gap < MinBackoffMillis*time.Millisecond:
+				out = append(out, fail(fmt.Sprintf("retried %s after a %d; wait at least %dms", gap.Round(time.Millisecond), c.api().Status, MinBackoffMillis), ev...))
+			case gap+50*time.Millisecond < prev:
+				out = append(out, fail(fmt.Sprintf("the wait shrank from %s to %s", prev.Round(time.Millisecond), gap.Round(time.Millisecond)), ev...))
+			}
+			prev = gap
+		}
+	}
+	return out
+}
+
+func judgeDetail(t *Trace) []Finding {
+	results := t.results()
+	if results == nil {
+		return nil
+	}
+	var out []Finding
+	calls := t.opCalls()
+	for _, op := range t.Ops {
+		s, r := calls[op.ID], results[op.ID]
+		if s == nil || r.ID == "" {
+			continue
+		}
+		last := s.last()
+		if last.x == nil || last.api().Status < 400 || len(last.x.Body) == 0 || (r.Status == 0 && s.endsOnTokenRefusal()) {
+			continue
+		}
+		var p struct {
+			Detail string `json:"detail"`
+			Issues []struct {
+				Detail string `json:"detail"`
+			} `json:"issues"`
+		}
+		if json.Unmarshal(last.x.Body, &p) != nil || p.Detail == "" {
+			continue
+		}
+		want := []string{p.Detail}
+		for _, is := range p.Issues {
+			if is.Detail != "" {
+				want = append(want, is.Detail)
+			}
+		}
+		have := jsonStrings(r.Body)
+		var missing []string
+		for _, w := range want {
+			if !slices.ContainsFunc(have, func(h string) bool { return strings.Contains(h, w) }) {
+				missing = append(missing, w)
+			}
+		}
+		ev := append(apiEvidence(last), "result: "+clip(compactResult(r), 400))
+		if len(missing) > 0 {
+			out = append(out, fail(fmt.Sprintf("operation %s: the result lacks %d of the problem's %d detail text(s), e.g. %q", op.ID, len(missing), len(want), clip(missing[0], 120)), ev...))
+		} else {
+			out = append(out, pass(fmt.Sprintf("operation %s: detail surfaced", op.ID)))
+		}
+	}
+	return out
+}
+
+// jsonStrings collects every string in a JSON value (the value itself
+// when it is not JSON).
+func jsonStrings(raw json.RawMessage) []string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return []string{string(raw)}
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}

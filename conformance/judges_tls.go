@@ -1,0 +1,30 @@
+package conformance
+
+import (
+	"fmt"
+)
+
+// tlsRules judge how the client verifies the server.
+var tlsRules = []Rule{
+	{TLSVerify, Must, AreaTLS, "The client refuses a server certificate it cannot verify", "RFC 6749 §10.9; RFC 9110 §4.3.4",
+		"against servers with an untrusted certificate, no token request or API call completes", false, judgeTLS},
+}
+
+func judgeTLS(t *Trace) []Finding {
+	if !t.Expect.UntrustedTLS {
+		return nil
+	}
+	var ev []string
+	for _, e := range t.Events {
+		switch {
+		case e.Token != nil:
+			ev = append(ev, tokenEvidence(t, e)[0])
+		case e.API != nil:
+			ev = append(ev, apiEvidence(call{ev: e, x: t.exchange(e.Seq)})[0])
+		}
+	}
+	if len(ev) > 0 {
+		return []Finding{fail(fmt.Sprintf("%d request(s) completed against servers whose certificate does not chain to %s", len(ev), EnvCAFile), ev...)}
+	}
+	return []Finding{pass("no request completed against the untrusted servers")}
+}
