@@ -19,7 +19,7 @@ import (
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // DefaultParallel is how many scenarios run at once.
@@ -189,16 +189,16 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 	tokenURL := base + mockoauth.DefaultTokenPath
 
 	id, ent := ProviderClientID, ProviderNumber
-	apiBase := swagger.EmployerBasePath
-	if sc.Quality == mockoauth.QualityTrainingProvider {
-		id, ent, apiBase = TrainingProviderClientID, TrainingProviderNumber, swagger.TrainingProviderBasePath
+	apiBase := fla.EmployerBasePath
+	if sc.Quality == fla.QualityTrainingProvider {
+		id, ent, apiBase = TrainingProviderClientID, TrainingProviderNumber, fla.TrainingProviderBasePath
 	}
 	scopes := sc.Scopes
 	if scopes == nil {
-		scopes = mockoauth.DefaultQualityScopes()[sc.Quality]
+		scopes = fla.Qualities()[sc.Quality]
 	}
 	oauth, err := mockoauth.New(mockoauth.Config{
-		Audience: tokenURL, Journal: j,
+		Audience: tokenURL, Journal: j, QualityScopes: fla.Qualities(),
 		Clients: []mockoauth.Client{{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
 			Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes}},
 	})
@@ -206,19 +206,24 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 		out.Err = err
 		return out
 	}
-	fla, err := mockfla.New(mockfla.Config{
+	profile, err := fla.New(fla.Options{Mandates: fla.ConformanceMandates()})
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	api, err := mockfla.New(mockfla.Config{
+		Specs: fla.Specs(), Rules: []*mockfla.Rules{profile.Rules()},
 		Verifier: oauth, Journal: j, Strict: true, NoAdmin: true,
-		Mandates: []mockfla.Mandate{{Provider: ProviderNumber, Employer: MandatedEmployer}},
 	})
 	if err != nil {
 		out.Err = err
 		return out
 	}
-	defer fla.Close()
-	env = Env{OAuth: oauth, API: fla}
+	defer api.Close()
+	env = Env{OAuth: oauth, API: api}
 	mux := http.NewServeMux()
 	mux.Handle(mockoauth.DefaultTokenPath, w.handler("token", oauth))
-	mux.Handle("/", w.handler("api", fla))
+	mux.Handle("/", w.handler("api", api))
 	handler.set(mux)
 	if sc.Setup != nil {
 		if err := sc.Setup(env); err != nil {
@@ -253,8 +258,8 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 		Env: append(slices.Clone(cfg.Env),
 			EnvTokenURL+"="+tokenURL,
 			EnvAPIURL+"="+base+apiBase,
-			EnvEmployerAPIURL+"="+base+swagger.EmployerBasePath,
-			EnvProviderAPIURL+"="+base+swagger.TrainingProviderBasePath,
+			EnvEmployerAPIURL+"="+base+fla.EmployerBasePath,
+			EnvProviderAPIURL+"="+base+fla.TrainingProviderBasePath,
 			EnvClientID+"="+id,
 			EnvScope+"="+strings.Join(scopes, " "),
 			EnvKeyP12+"="+f.P12,

@@ -7,17 +7,18 @@ import (
 
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
-// Identities the suite registers the client's certificate under.
+// Identities the suite registers the client's certificate under (the FLA
+// profile's conformance identities).
 const (
-	ProviderClientID         = "self_service_chaman_314595_flamockprv"
-	ProviderNumber           = "0314595348" // the mandatary's enterprise number
-	TrainingProviderClientID = "self_service_chaman_100923_flamocktrp"
-	TrainingProviderNumber   = "1009237290"
-	MandatedEmployer         = "0566988259" // gave the provider an FLA mandate
-	UnmandatedEmployer       = "0403019261" // did not
+	ProviderClientID         = fla.ConformanceProviderClientID
+	ProviderNumber           = fla.ConformanceProviderNumber // the mandatary's enterprise number
+	TrainingProviderClientID = fla.ConformanceTrainingProviderClientID
+	TrainingProviderNumber   = fla.ConformanceTrainingProviderNumber
+	MandatedEmployer         = fla.ConformanceMandatedEmployer   // gave the provider an FLA mandate
+	UnmandatedEmployer       = fla.ConformanceUnmandatedEmployer // did not
 )
 
 // Test data: valid SSINs (domain.md §5) and the year of the operations.
@@ -109,11 +110,11 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{
 			Name: "happy-path", Doc: "get a token, PUT the trainings of an employee, GET them back",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 		},
 		{
 			Name: "several-operations", Doc: "five calls in one process: one token serves them all",
-			Quality: mockoauth.QualityProvider, Decides: validCalls,
+			Quality: fla.QualityProvider, Decides: validCalls,
 			Ops: []Operation{
 				put("put-trainings", "putTrainings", trainingsPath(MandatedEmployer, ssinB), validTrainings),
 				get("get-trainings", "getTrainings", trainingsPath(MandatedEmployer, ssinB)),
@@ -124,37 +125,37 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "token-expiry", Doc: "the token expires between two calls (mockoauth ExpireTokens): renew and retry once",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Before: map[int]func(Env){2: expire},
 		},
 		{
 			Name: "token-revoked", Doc: "a still-valid token is refused with 401 invalid_token: renew and retry once",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Before: map[int]func(Env){2: revoke},
 		},
 		{
 			Name: "persistent-401", Doc: "the renewed token is refused too: stop after one renewal and one retry",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Before: map[int]func(Env){2: revoke, 3: revoke},
 		},
 		{
 			Name: "too-many-requests", Doc: "429 with Retry-After: 1: wait, then retry",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 429, RetryAfter: 1}),
 		},
 		{
 			Name: "service-unavailable", Doc: "503 with Retry-After: 1: wait, then retry",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 503, RetryAfter: 1}),
 		},
 		{
 			Name: "server-error", Doc: "500 on every attempt: a few retries with back-off, then the 500 is reported",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
+			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
 			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 500, Count: 6}),
 		},
 		{
 			Name: "validation-error", Doc: "a body with several schema violations: 400 with issues, not retried, every detail reported",
-			Quality: mockoauth.QualityProvider,
+			Quality: fla.QualityProvider,
 			Ops: []Operation{
 				put("put-invalid", "putTrainings", trainingsPath(MandatedEmployer, ssinA), invalidTrainings),
 				getA,
@@ -162,7 +163,7 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "unmandated-employer", Doc: "a call for an employer that gave the client no mandate: 403 reported, not retried",
-			Quality: mockoauth.QualityProvider,
+			Quality: fla.QualityProvider,
 			Ops: []Operation{
 				put("put-unmandated", "putTrainings", trainingsPath(UnmandatedEmployer, ssinA), validTrainings),
 				getA,
@@ -170,12 +171,12 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "wrong-scope-quality", Doc: "the client's token carries the training-provider scope only: 403 missingScope reported, not retried",
-			Quality: mockoauth.QualityProvider, Scopes: []string{swagger.TrainingProviderScope},
+			Quality: fla.QualityProvider, Scopes: []string{fla.TrainingProviderScope},
 			Ops: []Operation{getA},
 		},
 		{
 			Name: "training-provider", Doc: "a training provider registers a training in its own name and reads it back",
-			Quality: mockoauth.QualityTrainingProvider, Decides: validCalls,
+			Quality: fla.QualityTrainingProvider, Decides: validCalls,
 			Ops: []Operation{
 				put("put-provider-training", "putProviderTraining", "/trainingProviders/"+TrainingProviderNumber+"/trainings/FORKLIFT-2024-07", providerTraining),
 				get("get-provider-training", "getProviderTraining", "/trainingProviders/"+TrainingProviderNumber+"/trainings/FORKLIFT-2024-07"),
@@ -183,7 +184,7 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "untrusted-tls", Doc: "the servers present a certificate that does not chain to FLAMOCK_CA_FILE: nothing may complete",
-			Quality: mockoauth.QualityProvider, Ops: []Operation{getA}, Decides: []string{TLSVerify}, Untrusted: true,
+			Quality: fla.QualityProvider, Ops: []Operation{getA}, Decides: []string{TLSVerify}, Untrusted: true,
 		},
 	}
 }

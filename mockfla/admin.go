@@ -277,13 +277,11 @@ func (s *Server) adminMux() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("GET /__admin/mandates", func(w http.ResponseWriter, r *http.Request) {
-		s.mu.RLock()
-		ms := append([]Mandate(nil), s.mandates...)
-		s.mu.RUnlock()
-		writeJSON(w, http.StatusOK, map[string]any{"mandates": ms})
-	})
-	mux.HandleFunc("PUT /__admin/mandates", s.adminSetMandates)
+	for _, r := range s.cfg.Rules {
+		if r.Admin != nil {
+			r.Admin(mux)
+		}
+	}
 	mux.HandleFunc("/__admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemFor(http.StatusNotFound, "No admin endpoint "+r.Method+" "+r.URL.Path))
 	})
@@ -475,19 +473,4 @@ func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
 		_ = s.QueueFault(f)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"faults": s.faults.list()})
-}
-
-func (s *Server) adminSetMandates(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Mandates []Mandate `json:"mandates"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-		adminBadRequest(w, "", "", `want {"mandates":[{"provider":..,"employer":..,"from":..,"until":..}]}: `+err.Error())
-		return
-	}
-	if err := s.SetMandates(body.Mandates); err != nil {
-		adminBadRequest(w, "mandates", "", err.Error())
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -3,11 +3,9 @@ package mockfla
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/flamock/flamock/internal/bearer"
-	"github.com/flamock/flamock/internal/beid"
 )
 
 // authenticate checks the bearer token and the scopes of the operation's
@@ -216,69 +214,4 @@ func bearerToken(h string) (string, bool) {
 	}
 	t := strings.TrimSpace(h[7:])
 	return t, t != ""
-}
-
-// tenant applies the tenant rules of the FLA profile (403 missingPermission):
-// an employer only for its own enterprise number, a provider only for an
-// employer that gave it an active mandate, a training provider only for its
-// own number.
-func (s *Server) tenant(c *call) *response {
-	rule := c.op.rule
-	if rule == nil || rule.tenant == "" {
-		return nil
-	}
-	raw := c.params[rule.tenantParam]
-	target, err := beid.NormalizeEnterpriseNumber(raw)
-	if err != nil {
-		target = raw // the identifier layer reports it if the caller may go on
-		if len(target) == 9 {
-			target = "0" + target
-		}
-	}
-	own, _ := beid.NormalizeEnterpriseNumber(c.caller.EnterpriseNumber)
-	q := c.caller.Quality
-	fail := func(name, detail string) *response {
-		c.layer("tenant", false, name+": "+detail)
-		return missingPermission(name, detail)
-	}
-	switch rule.tenant {
-	case tenantEmployer:
-		switch q {
-		case QualityEmployer:
-			if own == "" || own != target {
-				return fail("employerOwnNumber", "an employer may only send data for its own enterprise number "+show(own)+", not for "+target)
-			}
-		case QualityProvider:
-			if own == "" || !s.mandated(own, target) {
-				return fail("providerMandate", "client "+c.caller.ClientID+" (provider "+show(own)+") has no active FLA mandate from employer "+target+" (seed §2.2)")
-			}
-		default:
-			return fail("employerQuality", "quality "+show(q)+" may not use the employer API; use the training-provider API")
-		}
-	case tenantTrainingProvider:
-		if q != QualityTrainingProvider {
-			return fail("trainingProviderQuality", "quality "+show(q)+" may not use the training-provider API")
-		}
-		if own == "" || own != target {
-			return fail("trainingProviderOwnNumber", "a training provider sends in its own name, with its own enterprise number "+show(own)+", not "+target+" (seed §2.5)")
-		}
-	}
-	c.layer("tenant", true, rule.tenant)
-	return nil
-}
-
-func show(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-func (s *Server) mandated(provider, employer string) bool {
-	now := s.cfg.Now()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return slices.ContainsFunc(s.mandates, func(m Mandate) bool {
-		return m.provider == provider && m.employer == employer && m.activeAt(now)
-	})
 }

@@ -1,22 +1,12 @@
-// Package mockfla is a spec-driven, stateful mock of a Belgian Social
-// Security REST API, with the CareerPro Federal Learning Account (FLA) as its
-// first profile.
+// Package mockfla is the generic engine of flamock: a spec-driven, stateful
+// mock of a Belgian Social Security REST API. It knows no particular API:
+// a profile (package profiles/fla for the CareerPro Federal Learning
+// Account, the first one) gives it documents (Config.Specs) and rules
+// (Config.Rules, see Rules and OpRule).
 //
 // A Server loads OpenAPI documents (3.0 and 3.1; Swagger 2.0 is converted),
 // mounts each at its base path, and answers every request with either a body
 // that is valid for the spec or a Belgif application/problem+json problem.
-// With the zero Config it serves flamock's reconstruction of the two FLA
-// documents (package swagger):
-//
-//	/REST/careerpro-fla/v1/...                     employer family (employer and provider scopes)
-//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainings        PUT GET DELETE
-//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainingRights   PUT GET
-//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/trainingCredit   GET (computed)
-//	  /employers/{employerId}/calendarYears/{calendarYear}/optOut                             PUT GET DELETE
-//	  /employers/{employerId}/employees/{ssin}/calendarYears/{calendarYear}/optOut            PUT GET DELETE
-//	/REST/careerpro-fla-training-provider/v1/...   training providers (trainingprovider scope)
-//	  /trainingProviders/{providerId}/trainings/{trainingReference}                           PUT GET DELETE
-//	  /trainingProviders/{providerId}/calendarYears/{calendarYear}/trainings                  GET (paginated)
 //
 // # Order of checks
 //
@@ -33,11 +23,10 @@
 //     operation is refused (fail closed).
 //  4. scope: the token lacks the scopes of every requirement: 403
 //     missingScope with requiredScopes and error="insufficient_scope".
-//  5. tenant (FLA profile): an employer only for its own enterprise number,
-//     a provider only for an employer that gave it an active mandate, a
-//     training provider only for its own number: 403 missingPermission whose
-//     detail names the rule (employerOwnNumber, providerMandate,
-//     employerQuality, trainingProviderOwnNumber, trainingProviderQuality).
+//  5. tenant (profile rules, OpRule.Tenant): whether the caller may act on
+//     this resource (for the FLA: an employer only for its own enterprise
+//     number, a provider only with an active mandate): 403
+//     missingPermission whose detail names the rule.
 //  6. body size: above Config.MaxBodyBytes: 413 payloadTooLarge.
 //  7. schema: the request against the spec, every violation reported: 400
 //     badRequest with one issue per violation (type schemaViolation, in,
@@ -47,11 +36,11 @@
 //     in path, query, headers and body: 400 badRequest with invalidInput
 //     issues. A 9-digit enterprise number without its leading zero is
 //     accepted and stored in its 10-digit form.
-//  9. business (FLA profile, a rules table keyed by operationId): calendar
-//     year inside Config.ServiceYears, start ≤ end, dates inside the
-//     calendar year, a duration that fits the dates, a certificate valid
-//     until at least the end date, set sizes: 400 badRequest, invalidInput.
-//  10. store: resources keyed by their canonical path. PUT replaces (200,
+//  9. business (profile rules, OpRule.Check, keyed by operationId; for the
+//     FLA: service years, dates, durations, certificates, set sizes): 400
+//     badRequest, invalidInput.
+//  10. store: the profile's computed answer (OpRule.Handle), else
+//     resources keyed by their canonical path. PUT replaces (200,
 //     or the spec's 201/204), GET reads (404 resourceNotFound), DELETE
 //     removes (204), a GET whose success body has an "items" array lists the
 //     resources under its path a Belgif page at a time (page, pageSize,
@@ -81,8 +70,9 @@
 //	POST   /__admin/faults            queue a Fault or a list of them (JSON, see Fault)
 //	DELETE /__admin/faults            forget every queued fault
 //	DELETE /__admin/state             forget every stored resource (durably)
-//	GET    /__admin/mandates          the FLA mandates
-//	PUT    /__admin/mandates          replace them: {"mandates":[{"provider":..,"employer":..,"from":..,"until":..}]}
+//
+// A profile adds its own endpoints (Rules.Admin), e.g. the FLA's
+// GET and PUT /__admin/mandates.
 //
 // A fault applies to the next Count requests whose method and path match:
 //

@@ -9,7 +9,7 @@ import (
 
 	"github.com/flamock/flamock/internal/bearer"
 	"github.com/flamock/flamock/mockfla"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // oneToken is a TokenVerifier that knows a single token; in real use,
@@ -45,10 +45,13 @@ var exampleT mockfla.TB = exampleTB{}
 
 // The seed's Postman call (§7.3.1), made against a mock started in a test.
 func ExampleNewTestServer() {
+	profile, _ := fla.New(fla.Options{})
 	ts := mockfla.NewTestServer(exampleT, mockfla.Config{
+		Specs: fla.Specs(),
+		Rules: []*mockfla.Rules{profile.Rules()},
 		Verifier: oneToken{token: "t0k3n", caller: mockfla.Caller{
-			ClientID: "self_service_chaman_123456_abcdefghij", Quality: mockfla.QualityEmployer,
-			EnterpriseNumber: "0880820673", Scopes: []string{swagger.EmployerScope},
+			ClientID: "self_service_chaman_123456_abcdefghij", Quality: fla.QualityEmployer,
+			EnterpriseNumber: "0880820673", Scopes: []string{fla.EmployerScope},
 		}},
 	})
 	defer ts.Close()
@@ -56,7 +59,7 @@ func ExampleNewTestServer() {
 	body := `{"trainings":[{"name":"Safety at work","startDate":"2023-03-06","endDate":"2023-03-07",` +
 		`"duration":{"value":2,"unit":"days"},"status":"completed","trainingType":"formal"}]}`
 	for _, ssin := range []string{"65111899997", "65111899998"} {
-		req, _ := http.NewRequest("PUT", ts.EmployerURL()+"/employers/880820673/employees/"+ssin+"/calendarYears/2023/trainings", strings.NewReader(body))
+		req, _ := http.NewRequest("PUT", ts.URL+fla.EmployerBasePath+"/employers/880820673/employees/"+ssin+"/calendarYears/2023/trainings", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t0k3n")
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := ts.Client().Do(req)

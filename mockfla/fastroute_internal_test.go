@@ -34,7 +34,7 @@ var routePaths = []string{
 }
 
 func testServers(t testing.TB) []*Server {
-	s1, err := New(Config{})
+	s1, err := New(flaConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}

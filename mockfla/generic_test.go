@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/flamock/flamock/mockfla"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 func mustSpec(t *testing.T, arg string) mockfla.Spec {
@@ -28,8 +28,8 @@ func genericServer(t *testing.T) *mockfla.Server {
 	v["tok-write"] = fakeToken{caller: mockfla.Caller{ClientID: "writer", Quality: "employer", EnterpriseNumber: employerEN, Scopes: []string{"scope:demo:consult", "scope:demo:write", "scope:legacy:items"}}}
 	cfg.Verifier = v
 	cfg.Specs = []mockfla.Spec{
-		{Name: "fla.yaml", Data: swagger.FLA().Data},
-		{Name: "fla-training-provider.yaml", Data: swagger.FLATrainingProvider().Data},
+		{Name: "fla.yaml", Data: fla.FLA().Data},
+		{Name: "fla-training-provider.yaml", Data: fla.FLATrainingProvider().Data},
 		mustSpec(t, "../testdata/specs/contacts-openapi31.yaml"),
 		mustSpec(t, "../testdata/specs/legacy-swagger2.yaml@/mounted/legacy/"),
 	}

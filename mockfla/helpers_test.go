@@ -14,7 +14,7 @@ import (
 	"github.com/flamock/flamock/internal/bearer"
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/mockfla"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // fakeVerifier stands in for mockoauth: token -> caller or error. It keeps
@@ -54,10 +54,10 @@ const (
 
 func verifier() fakeVerifier {
 	return fakeVerifier{
-		employerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_1_employer", Quality: mockfla.QualityEmployer, EnterpriseNumber: employerEN, Scopes: []string{swagger.EmployerScope}}},
-		providerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_2_provider", Quality: mockfla.QualityProvider, EnterpriseNumber: providerEN, Scopes: []string{swagger.ProviderScope}}},
-		strangerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_3_stranger", Quality: mockfla.QualityProvider, EnterpriseNumber: stranger, Scopes: []string{swagger.ProviderScope}}},
-		trainerTok:    {caller: mockfla.Caller{ClientID: "self_service_chaman_4_trainer", Quality: mockfla.QualityTrainingProvider, EnterpriseNumber: trainerEN, Scopes: []string{swagger.TrainingProviderScope}}},
+		employerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_1_employer", Quality: fla.QualityEmployer, EnterpriseNumber: employerEN, Scopes: []string{fla.EmployerScope}}},
+		providerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_2_provider", Quality: fla.QualityProvider, EnterpriseNumber: providerEN, Scopes: []string{fla.ProviderScope}}},
+		strangerTok:   {caller: mockfla.Caller{ClientID: "self_service_chaman_3_stranger", Quality: fla.QualityProvider, EnterpriseNumber: stranger, Scopes: []string{fla.ProviderScope}}},
+		trainerTok:    {caller: mockfla.Caller{ClientID: "self_service_chaman_4_trainer", Quality: fla.QualityTrainingProvider, EnterpriseNumber: trainerEN, Scopes: []string{fla.TrainingProviderScope}}},
 		"tok-expired": {err: bearer.ErrExpired},
 		"tok-revoked": {err: bearer.ErrRevoked},
 	}
@@ -65,14 +65,32 @@ func verifier() fakeVerifier {
 
 var fixedNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-func baseConfig() mockfla.Config {
+// baseOptions are the FLA profile's options of the tests: providerEN is
+// mandated by the seed's employer since 2024.
+func baseOptions() fla.Options {
+	return fla.Options{Mandates: []fla.Mandate{{Provider: providerEN, Employer: "880820673", From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+}
+
+// flaConfig is a Config serving the FLA profile with opts, and the
+// profile. The options are the tests' own: an error is a bug (panic).
+func flaConfig(opts fla.Options) (mockfla.Config, *fla.Profile) {
+	p, err := fla.New(opts)
+	if err != nil {
+		panic(err)
+	}
 	return mockfla.Config{
+		Specs:    fla.Specs(),
+		Rules:    []*mockfla.Rules{p.Rules()},
 		Verifier: verifier(),
 		Now:      func() time.Time { return fixedNow },
 		Journal:  journal.New(journal.Config{}),
-		Mandates: []mockfla.Mandate{{Provider: providerEN, Employer: "880820673", From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		Strict:   true,
-	}
+	}, p
+}
+
+func baseConfig() mockfla.Config {
+	cfg, _ := flaConfig(baseOptions())
+	return cfg
 }
 
 func newServer(t testing.TB, cfg mockfla.Config) *mockfla.Server {
@@ -86,8 +104,8 @@ func newServer(t testing.TB, cfg mockfla.Config) *mockfla.Server {
 }
 
 const (
-	emp  = swagger.EmployerBasePath
-	tp   = swagger.TrainingProviderBasePath
+	emp  = fla.EmployerBasePath
+	tp   = fla.TrainingProviderBasePath
 	seed = emp + "/employers/880820673/employees/65111899997/calendarYears/2023/trainings"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/mockfla"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 func href(name string) string {
@@ -70,17 +70,17 @@ func TestServer_Layers(t *testing.T) {
 		},
 		{
 			name: "training-provider token on the employer API", method: "GET", path: seed, token: trainerTok, wantStatus: 403,
-			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + swagger.EmployerScope + " " + swagger.ProviderScope + `"`,
+			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + fla.EmployerScope + " " + fla.ProviderScope + `"`,
 			want: mockfla.Problem{Type: mockfla.TypeMissingScope, Href: href("missingScope"), Title: "Missing Scope", Status: 403,
 				Detail:         "Forbidden to access the resource because the access token is missing a required scope",
-				RequiredScopes: []string{swagger.EmployerScope, swagger.ProviderScope}},
+				RequiredScopes: []string{fla.EmployerScope, fla.ProviderScope}},
 		},
 		{
 			name: "employer token on the training-provider API", method: "GET", path: tp + "/trainingProviders/0314595348/trainings/X", token: employerTok, wantStatus: 403,
-			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + swagger.TrainingProviderScope + `"`,
+			wantAuth: `Bearer realm="flamock", error="insufficient_scope", scope="` + fla.TrainingProviderScope + `"`,
 			want: mockfla.Problem{Type: mockfla.TypeMissingScope, Href: href("missingScope"), Title: "Missing Scope", Status: 403,
 				Detail:         "Forbidden to access the resource because the access token is missing a required scope",
-				RequiredScopes: []string{swagger.TrainingProviderScope}},
+				RequiredScopes: []string{fla.TrainingProviderScope}},
 		},
 		{
 			name: "employer for another employer", method: "GET", path: other, token: employerTok, wantStatus: 403,
@@ -224,19 +224,18 @@ func TestServer_SeedExample(t *testing.T) {
 
 // TestServer_Mandates checks mandate windows and SetMandates.
 func TestServer_Mandates(t *testing.T) {
-	cfg := baseConfig()
-	cfg.Mandates = []mockfla.Mandate{{Provider: providerEN, Employer: employerEN, Until: fixedNow}} // ended just now
+	cfg, profile := flaConfig(fla.Options{Mandates: []fla.Mandate{{Provider: providerEN, Employer: employerEN, Until: fixedNow}}}) // ended just now
 	s := newServer(t, cfg)
 	if r := do(t, s, "GET", seed, providerTok, ""); r.status != 403 {
 		t.Fatalf("expired mandate: %d %s", r.status, r.body)
 	}
-	if err := s.SetMandates([]mockfla.Mandate{{Provider: providerEN, Employer: employerEN, From: fixedNow}}); err != nil {
+	if err := profile.SetMandates([]fla.Mandate{{Provider: providerEN, Employer: employerEN, From: fixedNow}}); err != nil {
 		t.Fatal(err)
 	}
 	if r := do(t, s, "GET", seed, providerTok, ""); r.status != 404 {
 		t.Fatalf("active mandate: %d %s", r.status, r.body)
 	}
-	err := s.SetMandates([]mockfla.Mandate{{Provider: providerEN, Employer: employerEN}, {Provider: stranger, Employer: employerEN, From: fixedNow}})
+	err := profile.SetMandates([]fla.Mandate{{Provider: providerEN, Employer: employerEN}, {Provider: stranger, Employer: employerEN, From: fixedNow}})
 	if err == nil || !strings.Contains(err.Error(), "only one") {
 		t.Fatalf("two mandataries at once: err = %v", err)
 	}
@@ -389,19 +388,18 @@ func TestNew_Errors(t *testing.T) {
 	_, err := mockfla.New(mockfla.Config{
 		Specs:        []mockfla.Spec{{Name: "a.yaml", Data: []byte("openapi: 3.0.3\n")}, {Name: "empty"}},
 		MaxBodyBytes: -1,
-		ServiceYears: mockfla.Years{First: 2025, Last: 2023},
-		Mandates:     []mockfla.Mandate{{Provider: "123", Employer: employerEN}},
 		Realm:        `a"b`,
+		Rules:        []*mockfla.Rules{{Name: "none"}, nil},
 	})
 	if err == nil {
 		t.Fatal("New accepted a bad config")
 	}
-	for _, want := range []string{"a.yaml: invalid document", "empty: empty document", "MaxBodyBytes -1", "first after last", "mandate 0: provider", "realm"} {
+	for _, want := range []string{"a.yaml: invalid document", "empty: empty document", "MaxBodyBytes -1", "realm", `Rules[0]: name "none" is reserved`, "Rules[1] is nil"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	_, err = mockfla.New(mockfla.Config{Specs: []mockfla.Spec{{Name: "x", Data: swagger.FLA().Data}, {Name: "y", Data: swagger.FLA().Data}}})
+	_, err = mockfla.New(mockfla.Config{Specs: []mockfla.Spec{{Name: "x", Data: fla.FLA().Data, Profile: "none"}, {Name: "y", Data: fla.FLA().Data, Profile: "none"}}})
 	if err == nil || !strings.Contains(err.Error(), "both mounted") {
 		t.Fatalf("same base path twice: %v", err)
 	}
@@ -411,3 +409,13 @@ func TestNew_Errors(t *testing.T) {
 // when the client goes away.
 var _ = time.Second
 var _ = http.MethodGet
+
+// TestNew_UnknownProfile: a document that names rules the server was not
+// given is refused, naming the rules it has.
+func TestNew_UnknownProfile(t *testing.T) {
+	_, err := mockfla.New(mockfla.Config{Specs: fla.Specs()})
+	want := `mockfla: fla.yaml: unknown rules profile "fla" (want one of "none")`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v; want %q", err, want)
+	}
+}

@@ -11,7 +11,7 @@ import (
 // TestServer_Recover: a panic in a layer becomes a 500 problem and a
 // journal event, never a crash.
 func TestServer_Recover(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(flaConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,9 @@ func TestServer_Recover(t *testing.T) {
 // TestServer_StrictDrift: a response that does not match the spec is
 // replaced by a 500 problem in Strict mode.
 func TestServer_StrictDrift(t *testing.T) {
-	s, err := New(Config{Strict: true})
+	cfg := flaConfig(t)
+	cfg.Strict = true
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestServer_StrictDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.cfg.Verifier = verifierFunc(func() Caller {
-		return Caller{ClientID: "c", Quality: QualityEmployer, EnterpriseNumber: "0880820673", Scopes: []string{"scope:sigedis:gestion:careerpro-federal-learning-account:employer"}}
+		return Caller{ClientID: "c", Quality: "employer", EnterpriseNumber: "0880820673", Scopes: []string{"scope:sigedis:gestion:careerpro-federal-learning-account:employer"}}
 	})
 	req := httptest.NewRequest("GET", key, nil)
 	req.Header.Set("Authorization", "Bearer x")

@@ -20,7 +20,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/flamock/flamock/internal/journal"
-	"github.com/flamock/flamock/swagger"
 )
 
 // AdminPrefix is the path prefix of the admin API.
@@ -39,9 +38,6 @@ type Server struct {
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself
 	respOpts  openapi3filter.Options
 
-	mu       sync.RWMutex
-	mandates []Mandate
-
 	detailMu sync.RWMutex
 	details  map[[2]string]string // see authDetail
 
@@ -56,19 +52,16 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	errs := []error{cfg.check()}
 	specs := cfg.Specs
-	if specs == nil {
-		for _, d := range swagger.Documents() {
-			specs = append(specs, Spec{Name: d.Name, Data: d.Data, BasePath: d.BasePath})
-		}
-	}
 	if len(specs) == 0 {
-		errs = append(errs, errors.New("mockfla: no spec to serve"))
+		errs = append(errs, errors.New("mockfla: no spec to serve (Config.Specs is empty)"))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mandates: cfg.Mandates, done: make(chan struct{})}
+	rules, err := rulesByName(cfg.Rules)
+	errs = append(errs, err)
+	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
 	ctx := context.Background()
 	bases := map[string]string{}
 	for i, sp := range specs {
-		m, err := loadSpec(ctx, i, sp)
+		m, err := loadSpec(ctx, i, sp, rules)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -119,18 +112,6 @@ func (s *Server) Close() error {
 func (s *Server) endStreams() { s.closeOnce.Do(func() { close(s.done) }) }
 
 func (s *Server) streamsDone() <-chan struct{} { return s.done }
-
-// SetMandates replaces the FLA mandates.
-func (s *Server) SetMandates(ms []Mandate) error {
-	out, err := checkMandates(ms)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.mandates = out
-	s.mu.Unlock()
-	return nil
-}
 
 // ResetState forgets every stored resource (durably, with a state file).
 func (s *Server) ResetState() error { return s.store.Reset() }

@@ -23,7 +23,8 @@ import (
 type mount struct {
 	name    string
 	base    string // "" for the root, else "/a/b" without trailing slash
-	profile string
+	profile string // the rules' name, or ProfileNone
+	rules   *Rules // nil for ProfileNone
 	doc     *openapi3.T
 	router  routers.Router
 	fast    *fastRouter // nil: always router
@@ -50,7 +51,7 @@ type operation struct {
 	hasBody    bool
 	list       bool     // GET whose success body has an "items" array
 	listProps  []string // top-level properties of that body
-	rule       *opRule  // FLA rules, nil for other documents
+	rule       *OpRule  // the profile's rule, nil if none
 	idents     map[string]string
 }
 
@@ -80,7 +81,7 @@ type schemeUse struct {
 	scopes []string
 }
 
-func loadSpec(ctx context.Context, i int, sp Spec) (*mount, error) {
+func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules) (*mount, error) {
 	name := sp.Name
 	if name == "" {
 		name = "spec " + strconv.Itoa(i)
@@ -117,11 +118,11 @@ func loadSpec(ctx context.Context, i int, sp Spec) (*mount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockfla: %s: router: %w", name, err)
 	}
-	profile, err := profileOf(sp, doc)
+	profile, rules, err := profileOf(sp, doc, known)
 	if err != nil {
 		return nil, fmt.Errorf("mockfla: %s: %w", name, err)
 	}
-	m := &mount{name: name, base: base, profile: profile, doc: doc, router: router, fast: newFastRouter(doc), ops: map[*openapi3.Operation]*operation{}}
+	m := &mount{name: name, base: base, profile: profile, rules: rules, doc: doc, router: router, fast: newFastRouter(doc), ops: map[*openapi3.Operation]*operation{}}
 	var errs []error
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -234,28 +235,35 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 			o.idents[p.Value.In+"\x00"+p.Value.Name] = kind
 		}
 	}
-	if r, ok := flaRules[op.OperationID]; ok && m.profile == ProfileFLA {
-		o.rule = &r
+	if m.rules != nil {
+		if r, ok := m.rules.Operations[op.OperationID]; ok && op.OperationID != "" {
+			o.rule = &r
+		}
 	}
 	return o, nil
 }
 
 // profileOf returns the rules profile of a document: the Spec's, else the
 // document's x-flamock-profile extension, else none.
-func profileOf(sp Spec, doc *openapi3.T) (string, error) {
+func profileOf(sp Spec, doc *openapi3.T, known map[string]*Rules) (string, *Rules, error) {
 	p := sp.Profile
 	if p == "" {
 		if v, ok := doc.Extensions["x-flamock-profile"].(string); ok {
 			p = v
 		}
 	}
-	switch p {
-	case "", ProfileNone:
-		return ProfileNone, nil
-	case ProfileFLA:
-		return p, nil
+	if p == "" || p == ProfileNone {
+		return ProfileNone, nil, nil
 	}
-	return "", fmt.Errorf("unknown rules profile %q (want %q or %q)", p, ProfileFLA, ProfileNone)
+	if r := known[p]; r != nil {
+		return p, r, nil
+	}
+	names := []string{strconv.Quote(ProfileNone)}
+	for n := range known {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	return "", nil, fmt.Errorf("unknown rules profile %q (want one of %s)", p, strings.Join(names, ", "))
 }
 
 func newSecurity(doc *openapi3.T, reqs openapi3.SecurityRequirements) (security, error) {

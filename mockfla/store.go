@@ -339,12 +339,15 @@ func (s *store) Close() error {
 	return err
 }
 
-// serve is the last layer: the operation's own handler (FLA profile), or
+// serve is the last layer: the operation's own handler (profile rules), or
 // the generic store behaviour: PUT replaces, GET reads or lists, DELETE
 // removes; other methods answer the spec's example.
 func (s *Server) serve(c *call) *response {
-	if c.op.rule != nil && c.op.rule.handle != nil {
-		return c.op.rule.handle(s, c)
+	if c.op.rule != nil && c.op.rule.Handle != nil {
+		if a := c.op.rule.Handle(Call{s, c}); a.resp != nil {
+			return a.resp
+		}
+		return problemResponse(problemFor(http.StatusInternalServerError, "mockfla: the profile's handler of "+c.op.id+" gave no answer"))
 	}
 	key := c.op.key(c.canon)
 	suc := c.op.success

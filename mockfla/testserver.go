@@ -3,8 +3,6 @@ package mockfla
 import (
 	"net/http"
 	"net/http/httptest"
-
-	"github.com/flamock/flamock/swagger"
 )
 
 // TB is the part of testing.TB that NewTestServer uses; *testing.T,
@@ -45,14 +43,6 @@ func NewTestServer(t TB, cfg Config) *TestServer {
 
 // Client returns an HTTP client for the server.
 func (ts *TestServer) Client() *http.Client { return ts.hs.Client() }
-
-// EmployerURL is the base URL of the employer-family API of the default
-// specs: URL + "/REST/careerpro-fla/v1".
-func (ts *TestServer) EmployerURL() string { return ts.URL + swagger.EmployerBasePath }
-
-// TrainingProviderURL is the base URL of the training-provider API of the
-// default specs: URL + "/REST/careerpro-fla-training-provider/v1".
-func (ts *TestServer) TrainingProviderURL() string { return ts.URL + swagger.TrainingProviderBasePath }
 
 // Close ends the journal streams, stops the listener and closes the Server.
 // It may be called more than once.

@@ -133,7 +133,7 @@ func sameIssues(a, b *Problem) bool {
 }
 
 func TestValidateMatchesKinOpenAPI(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(flaConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func FuzzValidateMatchesKinOpenAPI(f *testing.F) {
 	for _, tc := range validateCases {
 		f.Add(tc.body)
 	}
-	s, err := New(Config{})
+	s, err := New(flaConfig(f))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func FuzzValidateMatchesKinOpenAPI(f *testing.F) {
 // TestValidateFastPath: a JSON body with defaults to fill is checked and
 // re-encoded without kin-openapi's body path, and kept as it is.
 func TestValidateFastPath(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(flaConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // specFlags collects repeatable --spec FILE[@BASEPATH] flags.
@@ -159,7 +159,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir s
 		TokenPath:            fc.OAuth.TokenPath,
 		Audience:             fc.OAuth.Audience,
 		Algorithms:           fc.OAuth.Algorithms,
-		QualityScopes:        fc.OAuth.QualityScopes,
+		QualityScopes:        qualityScopes(fla.Qualities(), fc.OAuth.QualityScopes),
 		TokenTTL:             time.Duration(fc.OAuth.TokenLifetime),
 		MaxAssertionLifetime: time.Duration(fc.OAuth.MaxAssertionLifetime),
 		ClockSkew:            time.Duration(fc.OAuth.ClockSkew),
@@ -167,7 +167,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir s
 		Journal:              s.journal,
 		Logger:               logger,
 	}
-	var mandates []mockfla.Mandate
+	var mandates []fla.Mandate
 	if demo {
 		d, err := newDemoSet(demoDir)
 		if err != nil {
@@ -196,7 +196,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir s
 			oc.Clients = append(oc.Clients, cl)
 		}
 		for _, m := range fc.Mandates {
-			mandates = append(mandates, mockfla.Mandate{Provider: m.Provider, Employer: m.Employer, From: m.From.Time, Until: m.Until.Time})
+			mandates = append(mandates, fla.Mandate{Provider: m.Provider, Employer: m.Employer, From: m.From.Time, Until: m.Until.Time})
 		}
 		if err := errors.Join(errs...); err != nil {
 			s.close()
@@ -227,22 +227,29 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, demo bool, demoDir s
 		}
 		specs = append(specs, sp)
 	}
-	fla, err := mockfla.New(mockfla.Config{
-		Specs:        specs,
-		Verifier:     oauth,
-		Journal:      s.journal,
-		Mandates:     mandates,
-		ServiceYears: mockfla.Years{First: fc.ServiceYears.First, Last: fc.ServiceYears.Last},
-		Strict:       fc.Strict,
-		StateFile:    fc.path(fc.State),
-		NoAdmin:      true,
-		Logger:       logger,
+	if specs == nil {
+		specs = fla.Specs()
+	}
+	profile, err := fla.New(fla.Options{Mandates: mandates, ServiceYears: fla.Years{First: fc.ServiceYears.First, Last: fc.ServiceYears.Last}})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	api, err := mockfla.New(mockfla.Config{
+		Specs:     specs,
+		Rules:     []*mockfla.Rules{profile.Rules()},
+		Verifier:  oauth,
+		Journal:   s.journal,
+		Strict:    fc.Strict,
+		StateFile: fc.path(fc.State),
+		NoAdmin:   true,
+		Logger:    logger,
 	})
 	if err != nil {
 		s.close()
 		return nil, err
 	}
-	s.fla = fla
+	s.fla = api
 	return s, nil
 }
 
@@ -329,7 +336,7 @@ func (s *serveSetup) printBanner(w io.Writer, base string) {
 	if s.demo != nil {
 		servesFLA := false
 		for _, m := range s.fla.Mounts() {
-			servesFLA = servesFLA || m.BasePath == swagger.EmployerBasePath+"/"
+			servesFLA = servesFLA || m.BasePath == fla.EmployerBasePath+"/"
 		}
 		s.demo.printBanner(w, base, tokenURL, s.caFile, servesFLA)
 	}
@@ -340,7 +347,7 @@ func (s *serveSetup) printBanner(w io.Writer, base string) {
 type demoSet struct {
 	dir      string
 	clients  []mockoauth.Client
-	mandates []mockfla.Mandate
+	mandates []fla.Mandate
 	keys     map[string]string // client id -> PKCS#12 file
 	body     string            // a spec-valid trainings body file
 }
@@ -349,15 +356,7 @@ const demoPassword = "changeit"
 
 // The demo uses the seed's Postman example: employer 880820673, employee
 // 65111899997, calendar year 2023 (seed §7.3.1); both numbers are valid.
-var demoClients = []struct {
-	id, quality, enterprise, name string
-	key                           certgen.KeyType
-	digest                        certgen.Digest
-}{
-	{"self_service_chaman_880820_demoemploy", mockoauth.QualityEmployer, "0880820673", "employer", certgen.RSA2048, certgen.SHA256},
-	{"self_service_chaman_314595_demosecret", mockoauth.QualityProvider, "0314595348", "provider", certgen.P384, certgen.SHA384},
-	{"self_service_chaman_566988_demotraini", mockoauth.QualityTrainingProvider, "0566988259", "trainingprovider", certgen.RSA2048, certgen.SHA256},
-}
+var demoClients = fla.DemoClients()
 
 func newDemoSet(dir string) (*demoSet, error) {
 	var err error
@@ -370,21 +369,21 @@ func newDemoSet(dir string) (*demoSet, error) {
 	}
 	d := &demoSet{dir: dir, keys: map[string]string{}}
 	for _, c := range demoClients {
-		b, err := certgen.Create(certgen.Request{Key: c.key, Digest: c.digest, CommonName: "flamock demo " + c.name,
-			Organization: "flamock demo", EnterpriseNumber: c.enterprise})
+		b, err := certgen.Create(certgen.Request{Key: c.Key, Digest: c.Digest, CommonName: "flamock demo " + c.Name,
+			Organization: "flamock demo", EnterpriseNumber: c.EnterpriseNumber})
 		if err != nil {
 			return nil, err
 		}
-		files, err := b.WriteFiles(filepath.Join(dir, c.name), demoPassword, certgen.Modern)
+		files, err := b.WriteFiles(filepath.Join(dir, c.Name), demoPassword, certgen.Modern)
 		if err != nil {
 			return nil, err
 		}
-		d.keys[c.id] = files.P12
-		d.clients = append(d.clients, mockoauth.Client{ID: c.id, Quality: c.quality, EnterpriseNumber: c.enterprise,
+		d.keys[c.ClientID] = files.P12
+		d.clients = append(d.clients, mockoauth.Client{ID: c.ClientID, Quality: c.Quality, EnterpriseNumber: c.EnterpriseNumber,
 			Certificates: []*x509.Certificate{b.Cert}})
 	}
-	d.mandates = []mockfla.Mandate{{Provider: demoClients[1].enterprise, Employer: demoClients[0].enterprise}}
-	body, err := swagger.FLA().ExampleJSON("TrainingSet")
+	d.mandates = fla.DemoMandates()
+	body, err := fla.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		return nil, err
 	}
@@ -400,9 +399,9 @@ func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string, serves
 	for i, c := range demoClients {
 		note := ""
 		if i == 1 {
-			note = "  mandated by " + demoClients[0].enterprise
+			note = "  mandated by " + demoClients[0].EnterpriseNumber
 		}
-		fmt.Fprintf(w, "  %-16s %s  enterprise %s  key %s%s\n", c.quality, c.id, c.enterprise, d.keys[c.id], note)
+		fmt.Fprintf(w, "  %-16s %s  enterprise %s  key %s%s\n", c.Quality, c.ClientID, c.EnterpriseNumber, d.keys[c.ClientID], note)
 	}
 	tls := ""
 	curlTLS := ""
@@ -413,15 +412,24 @@ func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string, serves
 	emp := demoClients[0]
 	if !servesFLA {
 		fmt.Fprintf(w, "\nA token for the demo employer:\n  go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s\n",
-			tokenURL, emp.id, d.keys[emp.id], demoPassword, tls)
+			tokenURL, emp.ClientID, d.keys[emp.ClientID], demoPassword, tls)
 		return
 	}
 	fmt.Fprintf(w, "\nA first call, as the employer (the seed's Postman example, §7.3.1):\n")
 	fmt.Fprintf(w, "  TOKEN=$(go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s)\n",
-		tokenURL, emp.id, d.keys[emp.id], demoPassword, tls)
+		tokenURL, emp.ClientID, d.keys[emp.ClientID], demoPassword, tls)
 	fmt.Fprintf(w, "  curl%s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n    --data @%s \\\n    %s%s/employers/880820673/employees/65111899997/calendarYears/2023/trainings\n",
-		curlTLS, d.body, base, swagger.EmployerBasePath)
+		curlTLS, d.body, base, fla.EmployerBasePath)
 	fmt.Fprintf(w, "  curl%s -H \"Authorization: Bearer $TOKEN\" %s%s/employers/880820673/employees/65111899997/calendarYears/2023/trainings\n",
-		curlTLS, base, swagger.EmployerBasePath)
+		curlTLS, base, fla.EmployerBasePath)
 	fmt.Fprintf(w, "  curl%s %s/__admin/journal\n", curlTLS, base)
+}
+
+// qualityScopes is the profile's qualities with the config file's
+// overrides and additions.
+func qualityScopes(profile, file map[string][]string) map[string][]string {
+	for q, s := range file {
+		profile[q] = s
+	}
+	return profile
 }

@@ -22,7 +22,7 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/ssoauth"
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // The tests here run the real flamock binary, as a user does: built once
@@ -220,7 +220,7 @@ func call(t *testing.T, client *http.Client, method, url, token, body string) ap
 
 func trainingsBody(t *testing.T) string {
 	t.Helper()
-	b, err := swagger.FLA().ExampleJSON("TrainingSet")
+	b, err := fla.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func trainingsBody(t *testing.T) string {
 }
 
 func trainingsURL(base, employer, ssin string, year int) string {
-	return fmt.Sprintf("%s%s/employers/%s/employees/%s/calendarYears/%d/trainings", base, swagger.EmployerBasePath, employer, ssin, year)
+	return fmt.Sprintf("%s%s/employers/%s/employees/%s/calendarYears/%d/trainings", base, fla.EmployerBasePath, employer, ssin, year)
 }
 
 // The binary with --config: token, PUT, GET, a validation error and a

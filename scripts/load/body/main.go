@@ -6,11 +6,11 @@ import (
 	"log"
 	"os"
 
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 func main() {
-	b, err := swagger.FLA().ExampleJSON("TrainingSet")
+	b, err := fla.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package swagger_test
+package fla_test
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
-func load(t *testing.T, d swagger.Document) *openapi3.T {
+func load(t *testing.T, d fla.Document) *openapi3.T {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(d.Data)
 	if err != nil {
@@ -27,7 +27,7 @@ func load(t *testing.T, d swagger.Document) *openapi3.T {
 // TestDocuments_BasePath checks that each default base path is the path of
 // the document's server URL and that the description says it is a reconstruction.
 func TestDocuments_BasePath(t *testing.T) {
-	for _, d := range swagger.Documents() {
+	for _, d := range fla.Documents() {
 		doc := load(t, d)
 		if len(doc.Servers) != 1 {
 			t.Fatalf("%s: %d servers; want 1", d.Name, len(doc.Servers))
@@ -52,10 +52,10 @@ func TestDocuments_BasePath(t *testing.T) {
 // TestDocuments_Scopes checks the scopes each family requires.
 func TestDocuments_Scopes(t *testing.T) {
 	want := map[string][]string{
-		"fla.yaml":                   {swagger.EmployerScope, swagger.ProviderScope},
-		"fla-training-provider.yaml": {swagger.TrainingProviderScope},
+		"fla.yaml":                   {fla.EmployerScope, fla.ProviderScope},
+		"fla-training-provider.yaml": {fla.TrainingProviderScope},
 	}
-	for _, d := range swagger.Documents() {
+	for _, d := range fla.Documents() {
 		doc := load(t, d)
 		var got []string
 		for _, req := range doc.Security {
@@ -76,7 +76,7 @@ func TestDocuments_Scopes(t *testing.T) {
 // (when it has a body) and an example for each of its responses with content,
 // and that every example validates against its schema.
 func TestDocuments_Examples(t *testing.T) {
-	for _, d := range swagger.Documents() {
+	for _, d := range fla.Documents() {
 		doc := load(t, d)
 		for path, item := range doc.Paths.Map() {
 			for method, op := range item.Operations() {
@@ -152,15 +152,15 @@ func checkExamples(t *testing.T, name string, mt *openapi3.MediaType, request bo
 
 // TestDocuments_Copies checks that callers get their own copy of the bytes.
 func TestDocuments_Copies(t *testing.T) {
-	a := swagger.FLA()
+	a := fla.FLA()
 	a.Data[0] = 'X'
-	if b := swagger.FLA(); b.Data[0] == 'X' {
+	if b := fla.FLA(); b.Data[0] == 'X' {
 		t.Fatal("FLA() returned shared bytes")
 	}
 }
 
 func TestExampleJSON(t *testing.T) {
-	b, err := swagger.FLA().ExampleJSON("TrainingSet")
+	b, err := fla.FLA().ExampleJSON("TrainingSet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestExampleJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &v); err != nil || len(v.Trainings) != 2 || v.Trainings[0]["startDate"] != "2023-03-06" {
 		t.Errorf("ExampleJSON(TrainingSet) = %s, %v", b, err)
 	}
-	if _, err := swagger.FLA().ExampleJSON("Nope"); err == nil || err.Error() != `swagger: fla.yaml has no example "Nope"` {
+	if _, err := fla.FLA().ExampleJSON("Nope"); err == nil || err.Error() != `fla: fla.yaml has no example "Nope"` {
 		t.Errorf("ExampleJSON(Nope) = %v", err)
 	}
 }

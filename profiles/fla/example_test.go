@@ -1,18 +1,18 @@
-package swagger_test
+package fla_test
 
 import (
 	"fmt"
 
-	"github.com/flamock/flamock/swagger"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // The embedded documents, where flamock serves them by default, and a
 // request body one of them shows.
 func Example() {
-	for _, d := range swagger.Documents() {
+	for _, d := range fla.Documents() {
 		fmt.Println(d.Name, d.BasePath)
 	}
-	body, _ := swagger.FLA().ExampleJSON("TrainingRights")
+	body, _ := fla.FLA().ExampleJSON("TrainingRights")
 	fmt.Print(string(body))
 	// Output:
 	// fla.yaml /REST/careerpro-fla/v1

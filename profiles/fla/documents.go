@@ -1,15 +1,4 @@
-// Package swagger holds flamock's OpenAPI documents of the CareerPro Federal
-// Learning Account (FLA) REST API and embeds them in the binary.
-//
-// The official FLA Swagger file is not public: both documents are
-// reconstructions from public sources, written in the style of the Belgif
-// REST guide (see the info.description of each). A user who has the official
-// file loads it instead (flamock serve --spec FILE[@BASEPATH]).
-//
-// The seed manual (§6.2) gives two production URLs, one for employers, social
-// secretariats and service providers and one for training providers only, so
-// there are two documents, each with its default base path.
-package swagger
+package fla
 
 import (
 	_ "embed"
@@ -17,20 +6,14 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flamock/flamock/mockfla"
 )
 
 // Default base paths, the paths of the documents' server URLs.
 const (
 	EmployerBasePath         = "/REST/careerpro-fla/v1"
 	TrainingProviderBasePath = "/REST/careerpro-fla-training-provider/v1"
-)
-
-// OAuth scopes of the FLA by quality (seed manual §6.1). The seed leaves the
-// training-provider scope blank; TrainingProviderScope is flamock's default.
-const (
-	EmployerScope         = "scope:sigedis:gestion:careerpro-federal-learning-account:employer"
-	ProviderScope         = "scope:sigedis:gestion:careerpro-federal-learning-account:provider"
-	TrainingProviderScope = "scope:sigedis:gestion:careerpro-federal-learning-account:trainingprovider"
 )
 
 var (
@@ -62,6 +45,16 @@ func FLATrainingProvider() Document {
 // Documents returns both FLA documents, employer family first.
 func Documents() []Document { return []Document{FLA(), FLATrainingProvider()} }
 
+// Specs returns both FLA documents as mockfla specs at their default base
+// paths, selecting the FLA rules (Name).
+func Specs() []mockfla.Spec {
+	var out []mockfla.Spec
+	for _, d := range Documents() {
+		out = append(out, mockfla.Spec{Name: d.Name, Data: d.Data, BasePath: d.BasePath, Profile: Name})
+	}
+	return out
+}
+
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // ExampleJSON returns the value of the document's named example
@@ -76,15 +69,15 @@ func (d Document) ExampleJSON(name string) ([]byte, error) {
 		} `yaml:"components"`
 	}
 	if err := yaml.Unmarshal(d.Data, &doc); err != nil {
-		return nil, fmt.Errorf("swagger: %s: %w", d.Name, err)
+		return nil, fmt.Errorf("fla: %s: %w", d.Name, err)
 	}
 	ex, ok := doc.Components.Examples[name]
 	if !ok {
-		return nil, fmt.Errorf("swagger: %s has no example %q", d.Name, name)
+		return nil, fmt.Errorf("fla: %s has no example %q", d.Name, name)
 	}
 	b, err := json.MarshalIndent(ex.Value, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("swagger: %s: example %q: %w", d.Name, name, err)
+		return nil, fmt.Errorf("fla: %s: example %q: %w", d.Name, name, err)
 	}
 	return append(b, '\n'), nil
 }
