@@ -22,7 +22,7 @@ func FuzzParseForm(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		form, err := ParseForm(body)
+		form, err := parseForm(body)
 		if err != nil {
 			if err.Code != "invalid_request" || err.Description == "" {
 				t.Fatalf("error %+v", err)
@@ -50,7 +50,7 @@ func FuzzParseAssertion(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, a string) {
-		h, c, e := srv.ParseAssertion(a)
+		h, c, e := srv.parseAssertion(a)
 		if e != nil {
 			if e.Code != "invalid_request" || e.Description == "" {
 				t.Fatalf("error %+v", e)

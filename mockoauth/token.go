@@ -116,15 +116,40 @@ func sleep(r *http.Request, d time.Duration) bool {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// token runs every check of a token request, in the documented order, and
-// issues a token. ev collects what the journal records.
+// tokenRequest is what the checks of one token request learn, stage by
+// stage, for the stages after them.
+type tokenRequest struct {
+	r   *http.Request
+	ev  *journal.Token
+	buf *bytes.Buffer // the body, pooled
+
+	form      url.Values
+	assertion string
+	tok       *jwt.Token // header and claims, not verified
+	parts     []string   // the three segments; nil when the signature segment is not decodable
+	parseErr  error      // the parser's error (ErrTokenUnverifiable is expected)
+	claims    jwt.MapClaims
+	sub, iss  string
+	subOK     bool // sub is a string (or absent)
+	issOK     bool
+	alg       string
+	client    *client
+	signer    *regCert
+	now       time.Time
+	exp       time.Time
+	scopes    []string
+	scopeStr  string
+}
+
+// token runs every check of a token request, one function per journal
+// stage in the documented order (doc.go, "Order of checks"), and issues a
+// token. ev collects what the journal records.
 func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Error) {
-	// 1. Transport: POST, form content type, size.
-	if r.Method != http.MethodPost {
-		return nil, ErrInvalidRequest.WithStatus(http.StatusMethodNotAllowed).Describe("method is %s; the token endpoint takes POST (RFC 6749 §3.2)", r.Method).at(journal.StageMethod)
+	if e := checkMethod(r); e != nil {
+		return nil, e
 	}
-	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return nil, err.at(journal.StageContentType)
+	if e := checkContentType(r.Header.Get("Content-Type")); e != nil {
+		return nil, e.at(journal.StageContentType)
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
@@ -134,109 +159,216 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		}
 	}()
 	buf.Reset()
-	form, oerr := s.readForm(r, buf)
-	if oerr != nil {
-		return nil, oerr.at(journal.StageForm)
+	tr := &tokenRequest{r: r, ev: ev, buf: buf}
+	// One call per stage, in order; each returns the refusal of its stage.
+	if e := s.checkForm(tr); e != nil {
+		return nil, e
 	}
-	ev.ClientAuth = clientAuth(r.Header.Get("Authorization"), form)
+	if e := s.checkQuery(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkGrant(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkClientAuth(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkAssertionType(tr); e != nil {
+		return nil, e
+	}
+	if e := s.decodeAssertion(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkAlg(tr); e != nil {
+		return nil, e
+	}
+	if e := s.findClient(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkSignature(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkIssSub(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkAud(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkTimes(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkJTI(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkScope(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkCertificate(tr); e != nil {
+		return nil, e
+	}
+	if e := s.checkDisabled(tr); e != nil {
+		return nil, e
+	}
+	return s.issue(tr)
+}
+
+// checkMethod: POST only (StageMethod).
+func checkMethod(r *http.Request) *Error {
+	if r.Method != http.MethodPost {
+		return ErrInvalidRequest.WithStatus(http.StatusMethodNotAllowed).Describe("method is %s; the token endpoint takes POST (RFC 6749 §3.2)", r.Method).at(journal.StageMethod)
+	}
+	return nil
+}
+
+// checkForm reads and parses the body (StageForm).
+func (s *Server) checkForm(tr *tokenRequest) *Error {
+	form, oerr := s.readForm(tr.r, tr.buf)
+	if oerr != nil {
+		return oerr.at(journal.StageForm)
+	}
+	tr.form = form
+	tr.ev.ClientAuth = clientAuth(tr.r.Header.Get("Authorization"), form)
+	return nil
+}
+
+// checkQuery refuses OAuth parameters in the URL query (StageQuery), then
+// records the form's parameters in the journal event.
+func (s *Server) checkQuery(tr *tokenRequest) *Error {
+	r, ev := tr.r, tr.ev
 	if r.URL.RawQuery != "" {
 		if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || hasOAuthParam(q) {
 			if _, ok := q["client_secret"]; ok && ev.ClientAuth == "" {
 				ev.ClientAuth = journal.ClientAuthSecret
 			}
-			return nil, ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(r.URL.RawQuery, 80)).at(journal.StageQuery)
+			return ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(r.URL.RawQuery, 80)).at(journal.StageQuery)
 		}
 	}
-	ev.GrantType = form.Get("grant_type")
-	ev.AssertionType = form.Get("client_assertion_type")
-	ev.RequestScope = form.Get("scope")
-	ev.ClientID = form.Get("client_id")
+	ev.GrantType = tr.form.Get("grant_type")
+	ev.AssertionType = tr.form.Get("client_assertion_type")
+	ev.RequestScope = tr.form.Get("scope")
+	ev.ClientID = tr.form.Get("client_id")
+	return nil
+}
 
-	// 2. Grant type and the client authentication method.
-	switch gt, ok := form["grant_type"]; {
+// checkGrant: grant_type=client_credentials (StageGrant).
+func (s *Server) checkGrant(tr *tokenRequest) *Error {
+	switch gt, ok := tr.form["grant_type"]; {
 	case !ok || gt[0] == "":
-		return nil, ErrInvalidRequest.Describe("grant_type is missing; want %s", GrantTypeClientCredentials).at(journal.StageGrant)
+		return ErrInvalidRequest.Describe("grant_type is missing; want %s", GrantTypeClientCredentials).at(journal.StageGrant)
 	case gt[0] != GrantTypeClientCredentials:
-		return nil, ErrUnsupportedGrantType.Describe("grant_type is %q; the portal supports only %s", truncate(gt[0], 80), GrantTypeClientCredentials).at(journal.StageGrant)
+		return ErrUnsupportedGrantType.Describe("grant_type is %q; the portal supports only %s", truncate(gt[0], 80), GrantTypeClientCredentials).at(journal.StageGrant)
 	}
-	switch ev.ClientAuth {
-	case journal.ClientAuthSecret:
-		return nil, ErrInvalidRequest.Describe("client_secret is not supported: the portal does not use client secrets; authenticate with a client_assertion signed by the key of your registered certificate (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
-	case journal.ClientAuthBasic:
-		return nil, ErrInvalidRequest.Describe("HTTP Basic authentication (client_secret_basic) is not supported: the portal does not use client secrets; send client_assertion in the form instead (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
-	case journal.ClientAuthOther:
-		return nil, ErrInvalidRequest.Describe("the token endpoint takes no Authorization header; authenticate with client_assertion in the form (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
-	}
-	switch at, ok := form["client_assertion_type"]; {
-	case !ok || at[0] == "":
-		return nil, ErrInvalidRequest.Describe("client_assertion_type is missing; want %s", ClientAssertionType).at(journal.StageAssertionType)
-	case at[0] != ClientAssertionType:
-		return nil, ErrInvalidRequest.Describe("client_assertion_type is %q; want %s", truncate(at[0], 120), ClientAssertionType).at(journal.StageAssertionType)
-	}
-	assertion := form.Get("client_assertion")
-	if assertion == "" {
-		return nil, ErrInvalidRequest.Describe("client_assertion is missing; want a JWT signed with the key of your registered certificate").at(journal.StageJWS)
-	}
-	if len(assertion) > s.cfg.MaxAssertionBytes {
-		return nil, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(assertion), s.cfg.MaxAssertionBytes).at(journal.StageJWS)
-	}
+	return nil
+}
 
-	// 3. The assertion is a compact JWS; decode header and claims.
-	claims := jwt.MapClaims{}
-	tok, parts, err := s.parser.ParseUnverified(assertion, claims)
+// checkClientAuth: no client secret, no Authorization header
+// (StageClientSecret).
+func (s *Server) checkClientAuth(tr *tokenRequest) *Error {
+	switch tr.ev.ClientAuth {
+	case journal.ClientAuthSecret:
+		return ErrInvalidRequest.Describe("client_secret is not supported: the portal does not use client secrets; authenticate with a client_assertion signed by the key of your registered certificate (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
+	case journal.ClientAuthBasic:
+		return ErrInvalidRequest.Describe("HTTP Basic authentication (client_secret_basic) is not supported: the portal does not use client secrets; send client_assertion in the form instead (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
+	case journal.ClientAuthOther:
+		return ErrInvalidRequest.Describe("the token endpoint takes no Authorization header; authenticate with client_assertion in the form (private_key_jwt, RFC 7523)").at(journal.StageClientSecret)
+	}
+	return nil
+}
+
+// checkAssertionType: client_assertion_type is the RFC 7523 URN
+// (StageAssertionType).
+func (s *Server) checkAssertionType(tr *tokenRequest) *Error {
+	switch at, ok := tr.form["client_assertion_type"]; {
+	case !ok || at[0] == "":
+		return ErrInvalidRequest.Describe("client_assertion_type is missing; want %s", ClientAssertionType).at(journal.StageAssertionType)
+	case at[0] != ClientAssertionType:
+		return ErrInvalidRequest.Describe("client_assertion_type is %q; want %s", truncate(at[0], 120), ClientAssertionType).at(journal.StageAssertionType)
+	}
+	return nil
+}
+
+// decodeAssertion: client_assertion present, bounded, a compact JWS whose
+// header and claims decode (StageJWS). The claims go to the journal.
+func (s *Server) decodeAssertion(tr *tokenRequest) *Error {
+	ev := tr.ev
+	tr.assertion = tr.form.Get("client_assertion")
+	if tr.assertion == "" {
+		return ErrInvalidRequest.Describe("client_assertion is missing; want a JWT signed with the key of your registered certificate").at(journal.StageJWS)
+	}
+	if len(tr.assertion) > s.cfg.MaxAssertionBytes {
+		return ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(tr.assertion), s.cfg.MaxAssertionBytes).at(journal.StageJWS)
+	}
+	tr.claims = jwt.MapClaims{}
+	tok, parts, err := s.parser.ParseUnverified(tr.assertion, tr.claims)
 	if err != nil && (tok == nil || tok.Header == nil || !errors.Is(err, jwt.ErrTokenUnverifiable)) {
 		if tok != nil {
 			ev.Header = tok.Header
 		}
-		return nil, s.diagnose(assertion).at(journal.StageJWS)
+		return s.diagnose(tr.assertion).at(journal.StageJWS)
 	}
+	tr.tok, tr.parts, tr.parseErr = tok, parts, err
 	ev.Header = tok.Header
-	ev.Claims = claims
-	sub, subOK := claims["sub"].(string)
-	iss, issOK := claims["iss"].(string)
+	ev.Claims = tr.claims
+	tr.sub, tr.subOK = tr.claims["sub"].(string)
+	tr.iss, tr.issOK = tr.claims["iss"].(string)
 	if ev.ClientID == "" {
-		ev.ClientID = sub
+		ev.ClientID = tr.sub
 		if ev.ClientID == "" {
-			ev.ClientID = iss
+			ev.ClientID = tr.iss
 		}
 	}
+	return nil
+}
 
-	// 4. Algorithm: in the allow list (never none, never HS*).
-	alg, ok := tok.Header["alg"].(string)
+// checkAlg: alg in the allow list, never none or HS*, no crit (StageAlg);
+// then the signature segment must decode (StageJWS).
+func (s *Server) checkAlg(tr *tokenRequest) *Error {
+	alg, ok := tr.tok.Header["alg"].(string)
 	if !ok {
-		return nil, ErrInvalidRequest.Describe("client_assertion header has no alg (RFC 7515 §4.1.1); want one of %s", strings.Join(s.cfg.Algorithms, ", ")).at(journal.StageAlg)
+		return ErrInvalidRequest.Describe("client_assertion header has no alg (RFC 7515 §4.1.1); want one of %s", strings.Join(s.cfg.Algorithms, ", ")).at(journal.StageAlg)
 	}
-	if !s.algs[alg] || tok.Method == nil {
-		return nil, s.algError(alg).at(journal.StageAlg)
+	if !s.algs[alg] || tr.tok.Method == nil {
+		return s.algError(alg).at(journal.StageAlg)
 	}
-	if crit, ok := tok.Header["crit"]; ok {
-		return nil, ErrInvalidClient.Describe("client_assertion header crit %v names extensions this server does not understand (RFC 7515 §4.1.11)", crit).at(journal.StageAlg)
+	if crit, ok := tr.tok.Header["crit"]; ok {
+		return ErrInvalidClient.Describe("client_assertion header crit %v names extensions this server does not understand (RFC 7515 §4.1.11)", crit).at(journal.StageAlg)
 	}
-	if err != nil || parts == nil { // signature segment not decodable
-		return nil, s.diagnose(assertion).at(journal.StageJWS)
+	if tr.parseErr != nil || tr.parts == nil { // signature segment not decodable
+		return s.diagnose(tr.assertion).at(journal.StageJWS)
 	}
+	tr.alg = alg
+	return nil
+}
 
-	// 5. The client, found by client_id (if sent), else sub, else iss.
-	id := ev.ClientID
-	if _, ok := claims["sub"]; ok && !subOK {
-		return nil, ErrInvalidClient.Describe("client_assertion sub is a %s; want the client id as a string", jsonType(claims["sub"])).at(journal.StageClient)
+// findClient: the client, by client_id if sent, else sub, else iss
+// (StageClient).
+func (s *Server) findClient(tr *tokenRequest) *Error {
+	claims := tr.claims
+	id := tr.ev.ClientID
+	if _, ok := claims["sub"]; ok && !tr.subOK {
+		return ErrInvalidClient.Describe("client_assertion sub is a %s; want the client id as a string", jsonType(claims["sub"])).at(journal.StageClient)
 	}
-	if _, ok := claims["iss"]; ok && !issOK {
-		return nil, ErrInvalidClient.Describe("client_assertion iss is a %s; want the client id as a string", jsonType(claims["iss"])).at(journal.StageClient)
+	if _, ok := claims["iss"]; ok && !tr.issOK {
+		return ErrInvalidClient.Describe("client_assertion iss is a %s; want the client id as a string", jsonType(claims["iss"])).at(journal.StageClient)
 	}
 	if id == "" {
-		return nil, ErrInvalidClient.Describe("client_assertion has neither sub nor iss; both must be your client id").at(journal.StageClient)
+		return ErrInvalidClient.Describe("client_assertion has neither sub nor iss; both must be your client id").at(journal.StageClient)
 	}
 	c := s.client(id)
 	if c == nil {
-		return nil, ErrInvalidClient.Describe("unknown client %q: no client with this id is registered", truncate(id, 120)).at(journal.StageClient)
+		return ErrInvalidClient.Describe("unknown client %q: no client with this id is registered", truncate(id, 120)).at(journal.StageClient)
 	}
+	tr.client = c
+	return nil
+}
 
-	// 6. A registered key of the type alg needs, and the signature.
+// checkSignature: a registered key of the type alg needs, and the
+// signature verifying with one of them (StageSignature).
+func (s *Server) checkSignature(tr *tokenRequest) *Error {
+	c, alg, tok := tr.client, tr.alg, tr.tok
 	kind := keyKindFor(alg)
-	var signer *regCert
 	tried := 0
-	signingInput := assertion[:len(parts[0])+1+len(parts[1])]
+	signingInput := tr.assertion[:len(tr.parts[0])+1+len(tr.parts[1])]
 	for i := range c.certs {
 		rc := &c.certs[i]
 		if rc.kind != kind {
@@ -244,8 +376,8 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		}
 		tried++
 		if tok.Method.Verify(signingInput, tok.Signature, rc.pub) == nil {
-			signer = rc
-			break
+			tr.signer = rc
+			return nil
 		}
 	}
 	if tried == 0 {
@@ -253,122 +385,157 @@ func (s *Server) token(r *http.Request, ev *journal.Token) (*tokenResponse, *Err
 		for i, rc := range c.certs {
 			have[i] = rc.desc
 		}
-		return nil, ErrInvalidClient.Describe("alg %s needs %s key; client %q has registered %s", alg, keyKindName(kind), c.ID, strings.Join(have, ", ")).at(journal.StageSignature)
+		return ErrInvalidClient.Describe("alg %s needs %s key; client %q has registered %s", alg, keyKindName(kind), c.ID, strings.Join(have, ", ")).at(journal.StageSignature)
 	}
-	if signer == nil {
-		x5ts := make([]string, 0, len(c.certs))
-		for _, rc := range c.certs {
-			if rc.kind == kind {
-				x5ts = append(x5ts, rc.x5t)
-			}
+	x5ts := make([]string, 0, len(c.certs))
+	for _, rc := range c.certs {
+		if rc.kind == kind {
+			x5ts = append(x5ts, rc.x5t)
 		}
-		msg := fmt.Sprintf("client_assertion signature does not verify with the %d registered %s certificate(s) of client %q (x5t %s); sign with the private key of a registered certificate",
-			tried, alg, c.ID, strings.Join(x5ts, ", "))
-		if hints := keyHints(tok.Header); hints != "" {
-			msg += "; the header's " + hints + " are never used to find or fetch a key"
-		}
-		return nil, ErrInvalidClient.Describe("%s", msg).at(journal.StageSignature)
 	}
+	msg := fmt.Sprintf("client_assertion signature does not verify with the %d registered %s certificate(s) of client %q (x5t %s); sign with the private key of a registered certificate",
+		tried, alg, c.ID, strings.Join(x5ts, ", "))
+	if hints := keyHints(tok.Header); hints != "" {
+		msg += "; the header's " + hints + " are never used to find or fetch a key"
+	}
+	return ErrInvalidClient.Describe("%s", msg).at(journal.StageSignature)
+}
 
-	// 7. iss = sub = client id.
+// checkIssSub: iss = sub = client id (StageIssSub).
+func (s *Server) checkIssSub(tr *tokenRequest) *Error {
+	c, iss, sub := tr.client, tr.iss, tr.sub
 	switch {
-	case !issOK || iss == "":
-		return nil, ErrInvalidClient.Describe("client_assertion iss is missing; want %q", c.ID).at(journal.StageIssSub)
-	case !subOK || sub == "":
-		return nil, ErrInvalidClient.Describe("client_assertion sub is missing; want %q", c.ID).at(journal.StageIssSub)
+	case !tr.issOK || iss == "":
+		return ErrInvalidClient.Describe("client_assertion iss is missing; want %q", c.ID).at(journal.StageIssSub)
+	case !tr.subOK || sub == "":
+		return ErrInvalidClient.Describe("client_assertion sub is missing; want %q", c.ID).at(journal.StageIssSub)
 	case iss != sub:
-		return nil, ErrInvalidClient.Describe("client_assertion iss %q differs from sub %q; both must be the client id", truncate(iss, 120), truncate(sub, 120)).at(journal.StageIssSub)
+		return ErrInvalidClient.Describe("client_assertion iss %q differs from sub %q; both must be the client id", truncate(iss, 120), truncate(sub, 120)).at(journal.StageIssSub)
 	case sub != c.ID:
-		return nil, ErrInvalidClient.Describe("client_id form parameter %q differs from the assertion's sub %q; they must be equal", c.ID, truncate(sub, 120)).at(journal.StageIssSub)
+		return ErrInvalidClient.Describe("client_id form parameter %q differs from the assertion's sub %q; they must be equal", c.ID, truncate(sub, 120)).at(journal.StageIssSub)
 	}
+	return nil
+}
 
-	// 8. aud is exactly the audience.
-	if e := s.checkAudience(claims["aud"], s.audience(r)); e != nil {
-		return nil, e.at(journal.StageAud)
+// checkAud: aud is exactly the audience (StageAud).
+func (s *Server) checkAud(tr *tokenRequest) *Error {
+	if e := s.checkAudience(tr.claims["aud"], s.audience(tr.r)); e != nil {
+		return e.at(journal.StageAud)
 	}
+	return nil
+}
 
-	// 9. Time: exp, lifetime, iat, nbf.
+// checkTimes: exp present and not past (StageExp), the lifetime bounded
+// (StageLifetime), iat and nbf not in the future (StageIatNbf).
+func (s *Server) checkTimes(tr *tokenRequest) *Error {
+	claims := tr.claims
 	now := s.now()
+	tr.now = now
 	skew := s.cfg.ClockSkew
 	exp, e := numericDate(claims, "exp", true)
 	if e != nil {
-		return nil, e.at(journal.StageExp)
+		return e.at(journal.StageExp)
 	}
+	tr.exp = exp
 	if !now.Before(exp.Add(skew)) {
-		return nil, ErrInvalidClient.Describe("client_assertion expired at %s, %s ago (server time %s; clock skew allowed %s)",
+		return ErrInvalidClient.Describe("client_assertion expired at %s, %s ago (server time %s; clock skew allowed %s)",
 			exp.UTC().Format(time.RFC3339), secs(now.Sub(exp)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageExp)
 	}
 	iat, e := numericDate(claims, "iat", false)
 	if e != nil {
-		return nil, e.at(journal.StageIatNbf)
+		return e.at(journal.StageIatNbf)
 	}
 	nbf, e := numericDate(claims, "nbf", false)
 	if e != nil {
-		return nil, e.at(journal.StageIatNbf)
+		return e.at(journal.StageIatNbf)
 	}
 	if !iat.IsZero() {
 		if life := exp.Sub(iat); life > s.cfg.MaxAssertionLifetime {
-			return nil, ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed", secs(life), secs(s.cfg.MaxAssertionLifetime)).at(journal.StageLifetime)
+			return ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed", secs(life), secs(s.cfg.MaxAssertionLifetime)).at(journal.StageLifetime)
 		}
 	} else if life := exp.Sub(now); life > s.cfg.MaxAssertionLifetime+skew {
-		return nil, ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew)).at(journal.StageLifetime)
+		return ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew)).at(journal.StageLifetime)
 	}
 	if !iat.IsZero() && iat.Sub(now) > skew {
-		return nil, ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
+		return ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
 	}
 	if !nbf.IsZero() && nbf.Sub(now) > skew {
-		return nil, ErrInvalidClient.Describe("client_assertion nbf is %s in the future (server time %s; clock skew allowed %s)", secs(nbf.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
+		return ErrInvalidClient.Describe("client_assertion nbf is %s in the future (server time %s; clock skew allowed %s)", secs(nbf.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
 	}
+	return nil
+}
 
-	// 10. jti: present and never seen while it could be valid.
+// checkJTI: jti present and never seen while it could be valid (StageJTI);
+// the replay cache has room (StageCapacity).
+func (s *Server) checkJTI(tr *tokenRequest) *Error {
+	claims, c, now := tr.claims, tr.client, tr.now
 	jti, ok := claims["jti"].(string)
 	if !ok || jti == "" {
 		if v, present := claims["jti"]; present && !ok {
-			return nil, ErrInvalidClient.Describe("client_assertion jti is a %s; want a unique string", jsonType(v)).at(journal.StageJTI)
+			return ErrInvalidClient.Describe("client_assertion jti is a %s; want a unique string", jsonType(v)).at(journal.StageJTI)
 		}
-		return nil, ErrInvalidClient.Describe("client_assertion jti is missing; each assertion needs a unique jti (RFC 7523 §3)").at(journal.StageJTI)
+		return ErrInvalidClient.Describe("client_assertion jti is missing; each assertion needs a unique jti (RFC 7523 §3)").at(journal.StageJTI)
 	}
-	switch res, retryAt := s.replay.add(replayKey(c.ID, jti), now.UnixNano(), exp.Add(skew).UnixNano()); res {
+	switch res, retryAt := s.replay.add(replayKey(c.ID, jti), now.UnixNano(), tr.exp.Add(s.cfg.ClockSkew).UnixNano()); res {
 	case replaySeen:
-		return nil, ErrInvalidClient.Describe("client_assertion jti %q was already used by client %q; every assertion needs a new jti", truncate(jti, 80), c.ID).at(journal.StageJTI)
+		return ErrInvalidClient.Describe("client_assertion jti %q was already used by client %q; every assertion needs a new jti", truncate(jti, 80), c.ID).at(journal.StageJTI)
 	case replayFull:
 		e := ErrTemporarilyUnavailable.Describe("the replay cache holds %d assertions, its bound; retry when the oldest expires", s.cfg.MaxReplayEntries)
 		e.retryAfter = max(time.Second, time.Duration(retryAt-now.UnixNano()))
-		return nil, e.at(journal.StageCapacity)
+		return e.at(journal.StageCapacity)
 	}
+	return nil
+}
 
-	// 11. Scopes.
-	scopes, scopeStr := c.defaults, c.defaultStr
-	if sc, ok := form["scope"]; ok {
+// checkScope: the scope parameter, if sent, lists scopes allowed for the
+// client; else its default scopes (StageScope).
+func (s *Server) checkScope(tr *tokenRequest) *Error {
+	c := tr.client
+	tr.scopes, tr.scopeStr = c.defaults, c.defaultStr
+	if sc, ok := tr.form["scope"]; ok {
 		var e *Error
-		if scopes, scopeStr, e = checkScopes(c, sc[0]); e != nil {
-			return nil, e.at(journal.StageScope)
+		if tr.scopes, tr.scopeStr, e = checkScopes(c, sc[0]); e != nil {
+			return e.at(journal.StageScope)
 		}
 	}
+	return nil
+}
 
-	// 12. The signing certificate is valid now; the client is enabled.
+// checkCertificate: the certificate that signed is valid now
+// (StageCertificate).
+func (s *Server) checkCertificate(tr *tokenRequest) *Error {
+	signer, now := tr.signer, tr.now
 	if now.Before(signer.cert.NotBefore) {
-		return nil, ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) is not valid before %s (server time %s)",
+		return ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) is not valid before %s (server time %s)",
 			certgen.RuleNotYetValid, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)).at(journal.StageCertificate)
 	}
 	if now.After(signer.cert.NotAfter) {
-		return nil, ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) expired at %s (server time %s)",
+		return ErrInvalidClient.Describe("%s: the certificate that signed (CN %q, x5t %s) expired at %s (server time %s)",
 			certgen.RuleExpired, signer.cert.Subject.CommonName, signer.x5t, signer.cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)).at(journal.StageCertificate)
 	}
-	if c.Disabled {
-		return nil, ErrUnauthorizedClient.Describe("client %q is disabled: its REST channel is not active", c.ID).at(journal.StageDisabled)
-	}
+	return nil
+}
 
-	// Issue.
+// checkDisabled: the client's REST channel is active (StageDisabled).
+func (s *Server) checkDisabled(tr *tokenRequest) *Error {
+	if tr.client.Disabled {
+		return ErrUnauthorizedClient.Describe("client %q is disabled: its REST channel is not active", tr.client.ID).at(journal.StageDisabled)
+	}
+	return nil
+}
+
+// issue makes and remembers the access token (StageIssue).
+func (s *Server) issue(tr *tokenRequest) (*tokenResponse, *Error) {
 	at, err := s.newToken()
 	if err != nil {
 		s.cfg.Logger.Error("mockoauth: token randomness", "err", err)
 		return nil, (&Error{Code: "server_error", Status: http.StatusInternalServerError}).Describe("cannot make a token: %v", err).at(journal.StageIssue)
 	}
-	g := s.grantFor(c, scopes, scopeStr)
+	g := s.grantFor(tr.client, tr.scopes, tr.scopeStr)
+	now := tr.now
 	expires := now.Add(s.cfg.TokenTTL)
 	s.tokens.put(at, tokenEntry{grant: g, expires: expires.UnixNano(), forget: expires.Add(s.cfg.ExpiredTokenRetention).UnixNano()}, now.UnixNano())
-	ev.Scopes = g.caller.Scopes
+	tr.ev.Scopes = g.caller.Scopes
 	return &tokenResponse{AccessToken: at, Scope: g.scopeStr, TokenType: "Bearer", ExpiresIn: int(s.cfg.TokenTTL / time.Second)}, nil
 }
 
@@ -432,14 +599,14 @@ func (s *Server) readForm(r *http.Request, buf *bytes.Buffer) (url.Values, *Erro
 	if n > int64(max) {
 		return nil, ErrInvalidRequest.WithStatus(http.StatusRequestEntityTooLarge).Describe("request body is more than %d bytes; at most %d allowed", max, max)
 	}
-	return ParseForm(buf.Bytes())
+	return parseForm(buf.Bytes())
 }
 
-// ParseForm parses a token request body strictly: valid
+// parseForm parses a token request body strictly: valid
 // application/x-www-form-urlencoded, UTF-8, and no parameter twice (RFC
 // 6749 §3.2: "Request and response parameters MUST NOT be included more
 // than once"). The *Error is an invalid_request naming the problem.
-func ParseForm(body []byte) (url.Values, *Error) {
+func parseForm(body []byte) (url.Values, *Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, ErrInvalidRequest.Describe("request body is empty; want grant_type, client_assertion_type and client_assertion")
 	}
@@ -472,10 +639,10 @@ func hasOAuthParam(q url.Values) bool {
 	return false
 }
 
-// ParseAssertion decodes a client assertion's header and claims without
+// parseAssertion decodes a client assertion's header and claims without
 // verifying anything else, as the token endpoint does first. The *Error is
 // an invalid_request naming the first problem.
-func (s *Server) ParseAssertion(assertion string) (header, claims map[string]any, _ *Error) {
+func (s *Server) parseAssertion(assertion string) (header, claims map[string]any, _ *Error) {
 	if len(assertion) > s.cfg.MaxAssertionBytes {
 		return nil, nil, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(assertion), s.cfg.MaxAssertionBytes)
 	}
@@ -665,7 +832,7 @@ func (s *Server) describeRequest(r *http.Request, ev *journal.Token) {
 	ev.AssertionType = form.Get("client_assertion_type")
 	ev.RequestScope = form.Get("scope")
 	ev.ClientID = form.Get("client_id")
-	if h, c, e := s.ParseAssertion(form.Get("client_assertion")); e == nil {
+	if h, c, e := s.parseAssertion(form.Get("client_assertion")); e == nil {
 		ev.Header, ev.Claims = h, c
 		if ev.ClientID == "" {
 			ev.ClientID, _ = c["sub"].(string)
