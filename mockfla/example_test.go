@@ -58,7 +58,7 @@ func ExampleNewTestServer() {
 
 	body := `{"trainings":[{"name":"Safety at work","startDate":"2023-03-06","endDate":"2023-03-07",` +
 		`"duration":{"value":2,"unit":"days"},"status":"completed","trainingType":"formal"}]}`
-	for _, ssin := range []string{"65111899997", "65111899998"} {
+	for _, ssin := range []string{"65111899801", "65111899802"} {
 		req, _ := http.NewRequest("PUT", ts.URL+fla.EmployerBasePath+"/employers/880820673/employees/"+ssin+"/calendarYears/2023/trainings", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer t0k3n")
 		req.Header.Set("Content-Type", "application/json")

@@ -25,8 +25,8 @@ paths:
 var routePaths = []string{
 	"/", "", "/base/v1", "/base/v1/", "/base/v1/a", "/base/v1/a/", "/base/v1/a/b", "/base/v1/a/b/", "/base/v1/a/x%2Fy",
 	"/base/v1/a/%20", "/base/v1/a/é", "/base/v1/a/b/c/", "/base/v1/a/b/c", "/base/v1/a//c/", "/base/v1//b", "/BASE/v1/a/b",
-	"/REST/careerpro-fla/v1/employers/880820673/employees/65111899997/calendarYears/2023/trainings",
-	"/REST/careerpro-fla/v1/employers/880820673/employees/65111899997/calendarYears/2023/trainings/",
+	"/REST/careerpro-fla/v1/employers/880820673/employees/65111899801/calendarYears/2023/trainings",
+	"/REST/careerpro-fla/v1/employers/880820673/employees/65111899801/calendarYears/2023/trainings/",
 	"/REST/careerpro-fla/v1/employers/880820673/calendarYears/2023/optOut",
 	"/REST/careerpro-fla/v1/employers/8808%2F20673/calendarYears/2023/optOut",
 	"/REST/careerpro-fla-training-provider/v1/trainingProviders/0314595348/trainings/A.b-c",

@@ -14,10 +14,10 @@ var fuzzMethods = []string{"GET", "PUT", "DELETE", "POST", "PATCH"}
 func FuzzServeHTTP(f *testing.F) {
 	f.Add(uint8(1), seed, employerTok, trainingSet)
 	f.Add(uint8(1), seed, providerTok, `{"trainings":[{"name":"x","startDate":"2023-01-01","endDate":"2023-01-01","duration":{"value":1e308,"unit":"hours"},"status":"completed","trainingType":"formal"}]}`)
-	f.Add(uint8(0), emp+"/employers/880820673/employees/65111899997/calendarYears/2023/trainingCredit", employerTok, "")
+	f.Add(uint8(0), emp+"/employers/880820673/employees/65111899801/calendarYears/2023/trainingCredit", employerTok, "")
 	f.Add(uint8(1), tp+"/trainingProviders/0314595348/trainings/A.b-c", trainerTok, providerTraining)
 	f.Add(uint8(0), tp+"/trainingProviders/0314595348/calendarYears/2024/trainings?page=99999999999&pageSize=100", trainerTok, "")
-	f.Add(uint8(1), emp+"/employers/880820673/employees/65111899997/calendarYears/2023/trainingRights", employerTok, `{"rightDays":1e400}`)
+	f.Add(uint8(1), emp+"/employers/880820673/employees/65111899801/calendarYears/2023/trainingRights", employerTok, `{"rightDays":1e400}`)
 	f.Add(uint8(1), emp+"/employers/%2e%2e/employees/%00/calendarYears/-1/trainings", employerTok, `[`)
 	f.Add(uint8(3), "/__admin/../REST/careerpro-fla/v1", "", `{"a":`+strings.Repeat("[", 100))
 	s := newServer(f, baseConfig())

@@ -45,7 +45,7 @@ const (
 	providerEN  = "0403019261" // mandated by employerEN
 	stranger    = "0566988259" // a provider without mandate
 	trainerEN   = "0314595348" // a training provider
-	seedSSIN    = "65111899997"
+	seedSSIN    = "65111899801"
 	employerTok = "tok-employer"
 	providerTok = "tok-provider"
 	strangerTok = "tok-stranger"
@@ -106,7 +106,7 @@ func newServer(t testing.TB, cfg mockfla.Config) *mockfla.Server {
 const (
 	emp  = fla.EmployerBasePath
 	tp   = fla.TrainingProviderBasePath
-	seed = emp + "/employers/880820673/employees/65111899997/calendarYears/2023/trainings"
+	seed = emp + "/employers/880820673/employees/65111899801/calendarYears/2023/trainings"
 )
 
 const trainingSet = `{"trainings":[{"reference":"SAFETY-2023-01","name":"Safety at work","startDate":"2023-03-06","endDate":"2023-03-07","duration":{"value":2,"unit":"days"},"status":"completed","trainingType":"formal","countsForFla":true,"certificate":{"received":true,"validUntil":"2026-03-07"}},{"name":"Mentoring","startDate":"2023-09-11","endDate":"2023-09-11","duration":{"value":3.8,"unit":"hours"},"status":"completed","trainingType":"informal"}]}`

@@ -1,22 +1,30 @@
 package mockfla
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/flamock/flamock/internal/beid"
 )
 
 // Kinds of Belgian identifier.
 const (
-	kindSSIN       = "SSIN"
-	kindEnterprise = "enterprise number"
+	kindSSIN       = beid.KindSSIN
+	kindEnterprise = beid.KindEnterprise
+	kindEmployerID = beid.KindEmployerID
 )
 
 // identifierNames are the parameter and property names whose values are
-// Belgian identifiers, checked with their mod-97 rules in every document
-// (they are the Belgif names; see domain.md §5).
+// Belgian identifiers, checked by the official rules (package beid) in
+// every document. They are the Belgif names. employerId is an enterprise
+// number when it is a string (the FLA paths carry a KBO number under that
+// name) and an NSSO employer number when it is an integer (the Belgif
+// EmployerId type): see identifierKind.
 var identifierNames = map[string]string{
 	"ssin":               kindSSIN,
 	"inss":               kindSSIN,
@@ -28,13 +36,45 @@ var identifierNames = map[string]string{
 	"cbeNumber":          kindEnterprise,
 }
 
-func identifierKind(name string) string { return identifierNames[name] }
+// identifierKind is the kind of identifier a parameter carries, by its
+// name and schema: an employerId (or any parameter whose schema is the
+// Belgif EmployerId, by its $ref) typed integer is an NSSO employer number.
+func identifierKind(name string, schema *openapi3.SchemaRef) string {
+	integer := schema != nil && schema.Value != nil && schema.Value.Type.Is("integer")
+	if integer && (name == "employerId" || strings.HasSuffix(schema.Ref, "/EmployerId")) {
+		return kindEmployerID
+	}
+	return identifierNames[name]
+}
+
+// bodyIdentifierKind is the kind of identifier a body property holds, by
+// its name and its JSON value (which the schema has already checked): an
+// employerId that is a number is an NSSO employer number.
+func bodyIdentifierKind(name string, v any) (kind, value string, ok bool) {
+	kind = identifierNames[name]
+	if kind == "" {
+		return "", "", false
+	}
+	switch t := v.(type) {
+	case string:
+		return kind, t, true
+	case json.Number:
+		if kind == kindEnterprise && name == "employerId" {
+			return kindEmployerID, t.String(), true
+		}
+	}
+	return "", "", false
+}
 
 const titleInvalid = "Invalid input"
 
-func checkIdentifier(kind, v string) (canonical string, err error) {
-	if kind == kindSSIN {
-		return v, beid.CheckSSIN(v)
+func checkIdentifier(kind, v string, now time.Time) (canonical string, err error) {
+	switch kind {
+	case kindSSIN:
+		return v, beid.CheckSSIN(v, now)
+	case kindEmployerID:
+		_, err := beid.ParseEmployerID(v)
+		return v, err
 	}
 	return beid.NormalizeEnterpriseNumber(v)
 }
@@ -46,6 +86,7 @@ func (s *Server) identifiers(c *call) *response {
 	var issues []Issue
 	c.canon = c.params
 	copied := false
+	now := s.cfg.Now()
 	for key, kind := range c.op.idents {
 		in, name := splitIdentKey(key)
 		var v string
@@ -64,7 +105,7 @@ func (s *Server) identifiers(c *call) *response {
 		if !ok {
 			continue
 		}
-		canon, err := checkIdentifier(kind, v)
+		canon, err := checkIdentifier(kind, v, now)
 		if err != nil {
 			issues = append(issues, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: err.Error(), In: in, Name: name, Value: v})
 			continue
@@ -77,8 +118,8 @@ func (s *Server) identifiers(c *call) *response {
 			c.canon[name] = canon
 		}
 	}
-	if c.value != nil && hasBadIdentifier(c.value) {
-		issues = append(issues, walkIdentifiers(c.value, "")...)
+	if c.value != nil && hasBadIdentifier(c.value, now) {
+		issues = append(issues, walkIdentifiers(c.value, "", now)...)
 	}
 	if len(issues) > 0 {
 		slices.SortStableFunc(issues, func(a, b Issue) int { return cmpIssue(a, b) })
@@ -133,25 +174,23 @@ func maps(m map[string]string) map[string]string {
 // hasBadIdentifier reports whether walkIdentifiers would find an invalid
 // identifier in v, without building the names it reports (most bodies
 // have none).
-func hasBadIdentifier(v any) bool {
+func hasBadIdentifier(v any, now time.Time) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, e := range t {
-			if kind := identifierNames[k]; kind != "" {
-				if sv, ok := e.(string); ok {
-					if _, err := checkIdentifier(kind, sv); err != nil {
-						return true
-					}
-					continue
+			if kind, sv, ok := bodyIdentifierKind(k, e); ok {
+				if _, err := checkIdentifier(kind, sv, now); err != nil {
+					return true
 				}
+				continue
 			}
-			if hasBadIdentifier(e) {
+			if hasBadIdentifier(e, now) {
 				return true
 			}
 		}
 	case []any:
 		for _, e := range t {
-			if hasBadIdentifier(e) {
+			if hasBadIdentifier(e, now) {
 				return true
 			}
 		}
@@ -160,7 +199,7 @@ func hasBadIdentifier(v any) bool {
 }
 
 // walkIdentifiers finds identifier properties anywhere in a decoded body.
-func walkIdentifiers(v any, path string) []Issue {
+func walkIdentifiers(v any, path string, now time.Time) []Issue {
 	var out []Issue
 	switch t := v.(type) {
 	case map[string]any:
@@ -174,19 +213,17 @@ func walkIdentifiers(v any, path string) []Issue {
 			if path != "" {
 				child = path + "." + k
 			}
-			if kind := identifierNames[k]; kind != "" {
-				if sv, ok := t[k].(string); ok {
-					if _, err := checkIdentifier(kind, sv); err != nil {
-						out = append(out, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: err.Error(), In: "body", Name: child, Value: sv})
-					}
-					continue
+			if kind, sv, ok := bodyIdentifierKind(k, t[k]); ok {
+				if _, err := checkIdentifier(kind, sv, now); err != nil {
+					out = append(out, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: err.Error(), In: "body", Name: child, Value: t[k]})
 				}
+				continue
 			}
-			out = append(out, walkIdentifiers(t[k], child)...)
+			out = append(out, walkIdentifiers(t[k], child, now)...)
 		}
 	case []any:
 		for i, e := range t {
-			out = append(out, walkIdentifiers(e, path+"["+strconv.Itoa(i)+"]")...)
+			out = append(out, walkIdentifiers(e, path+"["+strconv.Itoa(i)+"]", now)...)
 		}
 	}
 	return out

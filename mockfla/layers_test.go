@@ -20,7 +20,7 @@ func href(name string) string {
 // in the order of the layers.
 func TestServer_Layers(t *testing.T) {
 	s := newServer(t, baseConfig())
-	other := emp + "/employers/0403019261/employees/65111899997/calendarYears/2023/trainings"
+	other := emp + "/employers/0403019261/employees/65111899801/calendarYears/2023/trainings"
 	tests := []struct {
 		name       string
 		method     string
@@ -117,13 +117,13 @@ func TestServer_Layers(t *testing.T) {
 			want:     mockfla.Problem{Type: mockfla.TypeNoAccessToken, Href: href("noAccessToken"), Title: "No Access Token", Status: 401, Detail: "No Bearer access token found in Authorization HTTP header"},
 		},
 		{
-			name: "SSIN check digits", method: "GET", path: emp + "/employers/880820673/employees/65111899998/calendarYears/2023/trainings", token: employerTok, wantStatus: 400,
+			name: "SSIN check digits", method: "GET", path: emp + "/employers/880820673/employees/65111899802/calendarYears/2023/trainings", token: employerTok, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "ssin", Value: "65111899998",
-					Detail: `SSIN "65111899998": invalid check digit: check digits 98 match neither 97 (born before 2000) nor 29 (born 2000 or later)`}}},
+				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "ssin", Value: "65111899802",
+					Detail: `SSIN "65111899802": invalid check digit: check digits 02 match neither 01 (born before 2000) nor 30 (born 2000 or later)`}}},
 		},
 		{
-			name: "calendar year outside the service window", method: "GET", path: emp + "/employers/880820673/employees/65111899997/calendarYears/2026/trainings", token: employerTok, wantStatus: 400,
+			name: "calendar year outside the service window", method: "GET", path: emp + "/employers/880820673/employees/65111899801/calendarYears/2026/trainings", token: employerTok, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
 				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "calendarYear", Value: "2026",
 					Detail: "calendar year 2026 is outside the FLA service window 2023 to 2025"}}},
@@ -189,7 +189,7 @@ func TestServer_InvalidJSON(t *testing.T) {
 }
 
 // TestServer_SeedExample runs the seed's Postman call (§7.3.1). Its SSIN
-// 65111899997 passes the check: 651118999 mod 97 = 0, so the check digits
+// 65111899801 passes the check: 651118999 mod 97 = 0, so the check digits
 // are 97.
 func TestServer_SeedExample(t *testing.T) {
 	s := newServer(t, baseConfig())
@@ -269,7 +269,7 @@ func TestServer_PayloadTooLarge(t *testing.T) {
 // TestServer_CreditAndOptOut checks the computed credit.
 func TestServer_CreditAndOptOut(t *testing.T) {
 	s := newServer(t, baseConfig())
-	base := emp + "/employers/880820673/employees/65111899997/calendarYears/2023/"
+	base := emp + "/employers/880820673/employees/65111899801/calendarYears/2023/"
 	if r := do(t, s, "GET", base+"trainingCredit", employerTok, ""); r.status != 404 {
 		t.Fatalf("credit without rights = %d %s", r.status, r.body)
 	}

@@ -18,7 +18,7 @@ func TestServer_Recover(t *testing.T) {
 	defer s.Close()
 	s.panicHook = func(*http.Request) { panic("boom") }
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("GET", "/REST/careerpro-fla/v1/employers/880820673/employees/65111899997/calendarYears/2023/trainings", nil))
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/REST/careerpro-fla/v1/employers/880820673/employees/65111899801/calendarYears/2023/trainings", nil))
 	if rec.Code != 500 || rec.Header().Get("Content-Type") != "application/problem+json" ||
 		!strings.Contains(rec.Body.String(), `"type":"urn:problem-type:belgif:internalServerError"`) {
 		t.Fatalf("got %d %s", rec.Code, rec.Body)
@@ -39,7 +39,7 @@ func TestServer_StrictDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	key := "/REST/careerpro-fla/v1/employers/0880820673/employees/65111899997/calendarYears/2023/trainings"
+	key := "/REST/careerpro-fla/v1/employers/0880820673/employees/65111899801/calendarYears/2023/trainings"
 	if _, err := s.store.Put(key, []byte(`{"trainings":"not a list"}`)); err != nil {
 		t.Fatal(err)
 	}

@@ -231,7 +231,7 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 		if p.Value == nil {
 			continue
 		}
-		if kind := identifierKind(p.Value.Name); kind != "" {
+		if kind := identifierKind(p.Value.Name, p.Value.Schema); kind != "" {
 			o.idents[p.Value.In+"\x00"+p.Value.Name] = kind
 		}
 	}

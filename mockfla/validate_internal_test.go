@@ -43,8 +43,8 @@ func (s *Server) kinValidate(c *call) *response {
 }
 
 const (
-	tPutTrainings = "/REST/careerpro-fla/v1/employers/880820673/employees/65111899997/calendarYears/2023/trainings"
-	tPutRights    = "/REST/careerpro-fla/v1/employers/880820673/employees/65111899997/calendarYears/2023/trainingRights"
+	tPutTrainings = "/REST/careerpro-fla/v1/employers/880820673/employees/65111899801/calendarYears/2023/trainings"
+	tPutRights    = "/REST/careerpro-fla/v1/employers/880820673/employees/65111899801/calendarYears/2023/trainingRights"
 	tPutProvider  = "/REST/careerpro-fla-training-provider/v1/trainingProviders/0314595348/trainings/REF-1"
 )
 
@@ -69,7 +69,7 @@ var validateCases = []struct{ path, ctype, body string }{
 	{tPutTrainings, "application/json", `{"trainings":[{"name":"\ud800 \n","startDate":"2023-09-11","endDate":"2023-09-11","duration":{"value":1e2,"unit":"days"},"status":"completed","trainingType":"informal"}]}`},
 	{tPutRights, "application/json", `{"rightDays":5,"carriedOverDays":1.5}`},
 	{tPutRights, "application/json", `{"rightDays":"5"}`},
-	{tPutProvider, "application/json", `{"name":"Course","startDate":"2024-02-01","endDate":"2024-02-02","duration":{"value":2,"unit":"days"},"participants":[{"ssin":"65111899997","employerId":"0880820673"}]}`},
+	{tPutProvider, "application/json", `{"name":"Course","startDate":"2024-02-01","endDate":"2024-02-02","duration":{"value":2,"unit":"days"},"participants":[{"ssin":"65111899801","employerId":"0880820673"}]}`},
 	{tPutProvider, "application/json", `{"name":"Course","participants":[{"ssin":"x"}]}`},
 }
 

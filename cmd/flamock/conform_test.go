@@ -77,7 +77,7 @@ func TestVerify_JournalFromServe(t *testing.T) {
 	p := startServe(t, "--config", cfg, "--journal", journalFile)
 	client := &http.Client{Timeout: 10 * time.Second}
 	token := getToken(t, client, p.base, testEmployerID, bundles[testEmployerID])
-	url := trainingsURL(p.base, "403019261", "65111899997", 2023)
+	url := trainingsURL(p.base, "403019261", "65111899801", 2023)
 	if r := call(t, client, "PUT", url, token, trainingsBody(t)); r.status != 200 {
 		t.Fatalf("PUT: %d %s", r.status, r.raw)
 	}

@@ -118,7 +118,7 @@ func TestTestSSIN(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 3000; i++ {
 		s := testSSIN(i)
-		if err := beid.CheckSSIN(s); err != nil {
+		if err := beid.CheckSSIN(s, time.Now()); err != nil {
 			t.Fatalf("testSSIN(%d): %v", i, err)
 		}
 		if seen[s] {

@@ -354,8 +354,8 @@ type demoSet struct {
 
 const demoPassword = "changeit"
 
-// The demo uses the seed's Postman example: employer 880820673, employee
-// 65111899997, calendar year 2023 (seed §7.3.1); both numbers are valid.
+// The demo uses the seed's Postman example: employer 880820673, calendar
+// year 2023 (seed §7.3.1), with employee 65111899801 (see fla.DemoClients).
 var demoClients = fla.DemoClients()
 
 func newDemoSet(dir string) (*demoSet, error) {
@@ -418,9 +418,9 @@ func (d *demoSet) printBanner(w io.Writer, base, tokenURL, caFile string, serves
 	fmt.Fprintf(w, "\nA first call, as the employer (the seed's Postman example, §7.3.1):\n")
 	fmt.Fprintf(w, "  TOKEN=$(go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s)\n",
 		tokenURL, emp.ClientID, d.keys[emp.ClientID], demoPassword, tls)
-	fmt.Fprintf(w, "  curl%s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n    --data @%s \\\n    %s%s/employers/880820673/employees/65111899997/calendarYears/2023/trainings\n",
+	fmt.Fprintf(w, "  curl%s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n    --data @%s \\\n    %s%s/employers/880820673/employees/65111899801/calendarYears/2023/trainings\n",
 		curlTLS, d.body, base, fla.EmployerBasePath)
-	fmt.Fprintf(w, "  curl%s -H \"Authorization: Bearer $TOKEN\" %s%s/employers/880820673/employees/65111899997/calendarYears/2023/trainings\n",
+	fmt.Fprintf(w, "  curl%s -H \"Authorization: Bearer $TOKEN\" %s%s/employers/880820673/employees/65111899801/calendarYears/2023/trainings\n",
 		curlTLS, base, fla.EmployerBasePath)
 	fmt.Fprintf(w, "  curl%s %s/__admin/journal\n", curlTLS, base)
 }

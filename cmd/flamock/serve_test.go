@@ -247,7 +247,7 @@ func TestServe_BinaryWithConfig(t *testing.T) {
 
 	emp := getToken(t, client, p.base, testEmployerID, bundles[testEmployerID])
 	body := trainingsBody(t)
-	url := trainingsURL(p.base, "403019261", "65111899997", 2023)
+	url := trainingsURL(p.base, "403019261", "65111899801", 2023)
 	if r := call(t, client, "PUT", url, emp, body); r.status != 200 {
 		t.Fatalf("PUT: %d %s", r.status, r.raw)
 	}
@@ -257,7 +257,7 @@ func TestServe_BinaryWithConfig(t *testing.T) {
 	}
 	// A validation error: a bad SSIN check digit and a training without a name.
 	bad := strings.Replace(body, `"name": "Safety at work, basic course",`, "", 1)
-	r = call(t, client, "PUT", trainingsURL(p.base, "403019261", "65111899998", 2023), emp, bad)
+	r = call(t, client, "PUT", trainingsURL(p.base, "403019261", "65111899802", 2023), emp, bad)
 	if r.status != 400 || r.body["type"] != "urn:problem-type:belgif:badRequest" {
 		t.Fatalf("invalid PUT: %d %s", r.status, r.raw)
 	}
@@ -266,7 +266,7 @@ func TestServe_BinaryWithConfig(t *testing.T) {
 	if r := call(t, client, "GET", url, prov, ""); r.status != 200 {
 		t.Errorf("mandated provider GET: %d %s", r.status, r.raw)
 	}
-	r = call(t, client, "GET", trainingsURL(p.base, "0566988259", "65111899997", 2023), prov, "")
+	r = call(t, client, "GET", trainingsURL(p.base, "0566988259", "65111899801", 2023), prov, "")
 	if r.status != 403 || r.body["type"] != "urn:problem-type:belgif:missingPermission" {
 		t.Errorf("unmandated employer: %d %s", r.status, r.raw)
 	}
@@ -299,7 +299,7 @@ func TestServe_Demo(t *testing.T) {
 		t.Fatalf("flamock token: exit %d %s", code, errOut)
 	}
 	body, _ := os.ReadFile(filepath.Join(dir, "trainings-2023.json"))
-	r := call(t, http.DefaultClient, "PUT", trainingsURL(p.base, "880820673", "65111899997", 2023), strings.TrimSpace(out), string(body))
+	r := call(t, http.DefaultClient, "PUT", trainingsURL(p.base, "880820673", "65111899801", 2023), strings.TrimSpace(out), string(body))
 	if r.status != 200 {
 		t.Fatalf("the banner's PUT: %d %s", r.status, r.raw)
 	}
