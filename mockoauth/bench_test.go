@@ -151,6 +151,7 @@ func TestLoadServer(t *testing.T) {
 	srv, err := New(Config{
 		Audience:             ProductionAudience,
 		MaxAssertionLifetime: 25 * time.Hour,
+		QualityScopes:        testQualityScopes(),
 		Clients:              []Client{{ID: employerID, Quality: QualityEmployer, Certificates: certsOf(bundle)}},
 	})
 	if err != nil {

@@ -33,14 +33,6 @@ const (
 	ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 )
 
-// Scopes of the FLA profile by quality (seed §6.1; the training-provider
-// scope is not in the seed and is reconstructed).
-const (
-	ScopeEmployer         = "scope:sigedis:gestion:careerpro-federal-learning-account:employer"
-	ScopeProvider         = "scope:sigedis:gestion:careerpro-federal-learning-account:provider"
-	ScopeTrainingProvider = "scope:sigedis:gestion:careerpro-federal-learning-account:trainingprovider"
-)
-
 // Defaults of the zero Config.
 const (
 	DefaultTokenTTL              = 600 * time.Second
@@ -65,16 +57,6 @@ func DefaultAlgorithms() []string {
 // certificates only.
 var supportedAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 
-// DefaultQualityScopes returns the scopes a client of each quality may ask
-// for and gets when it sends no scope.
-func DefaultQualityScopes() map[string][]string {
-	return map[string][]string{
-		QualityEmployer:         {ScopeEmployer},
-		QualityProvider:         {ScopeProvider},
-		QualityTrainingProvider: {ScopeTrainingProvider},
-	}
-}
-
 // Config describes a token endpoint. The zero value is a working endpoint
 // with no clients; every field documents its zero value. New copies it.
 type Config struct {
@@ -95,11 +77,13 @@ type Config struct {
 	// Only RS*, PS* and ES256/384/512 may be named.
 	Algorithms []string
 
-	// QualityScopes gives, per quality, the scopes a client may ask for,
-	// which are also the scopes it gets when it sends no scope parameter.
-	// Nil means DefaultQualityScopes; a quality missing from a non-nil map
-	// keeps its default, and a new quality may be added. Client.Scopes
-	// overrides it per client.
+	// QualityScopes gives, per quality (the qualities a client registers
+	// under in Chaman, as the profile names them, e.g. "employer"), the
+	// scopes a client may ask for, which are also the scopes it gets when it
+	// sends no scope parameter. A profile supplies it (for the FLA,
+	// fla.Qualities()). Nil means no quality is known: every client must
+	// then have its own Client.Scopes, which overrides the quality's scopes
+	// in any case. The map is copied.
 	QualityScopes map[string][]string
 
 	// TokenTTL is the lifetime of an access token (expires_in). Zero means
@@ -162,8 +146,8 @@ type Config struct {
 type Client struct {
 	// ID is the client id, e.g. "self_service_chaman_123456_abcdefghij".
 	ID string `json:"clientId"`
-	// Quality is one of QualityEmployer, QualityProvider,
-	// QualityTrainingProvider (or any quality QualityScopes names).
+	// Quality is one of the qualities Config.QualityScopes names (for the
+	// FLA: employer, provider, trainingProvider).
 	Quality string `json:"quality"`
 	// EnterpriseNumber is the client's enterprise number (KBO/BCE); 9 or 10
 	// digits, dots allowed; stored as 10 digits. Optional.
@@ -187,9 +171,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Algorithms == nil {
 		cfg.Algorithms = DefaultAlgorithms()
 	}
-	qs := DefaultQualityScopes()
+	qs := make(map[string][]string, len(cfg.QualityScopes))
 	for q, s := range cfg.QualityScopes {
-		qs[q] = s
+		qs[q] = slices.Clone(s)
 	}
 	cfg.QualityScopes = qs
 	if cfg.TokenTTL == 0 {
@@ -323,7 +307,9 @@ func (cfg *Config) buildClient(c Client) (*client, error) {
 	scopes := c.Scopes
 	if scopes == nil {
 		var ok bool
-		if scopes, ok = cfg.QualityScopes[c.Quality]; !ok {
+		if scopes, ok = cfg.QualityScopes[c.Quality]; !ok && len(cfg.QualityScopes) == 0 {
+			errs = append(errs, fmt.Errorf("client %q: unknown quality %q: Config.QualityScopes names no quality (set it from the profile, or set Client.Scopes)", c.ID, c.Quality))
+		} else if !ok {
 			qs := make([]string, 0, len(cfg.QualityScopes))
 			for q := range cfg.QualityScopes {
 				qs = append(qs, q)

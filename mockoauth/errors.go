@@ -82,13 +82,6 @@ type Caller = bearer.Caller
 // of the required scopes; errors.Is(err, ErrInsufficientScope) holds.
 type ScopeError = bearer.ScopeError
 
-// Qualities under which a client registers its REST channel (seed §6.1).
-const (
-	QualityEmployer         = bearer.QualityEmployer
-	QualityProvider         = bearer.QualityProvider
-	QualityTrainingProvider = bearer.QualityTrainingProvider
-)
-
 // Reasons VerifyAccessToken refuses a token. They are the values of
 // internal/bearer, so an API mock can map them to Belgif problems without
 // importing this package.

@@ -30,10 +30,16 @@ func Example() {
 		log.Fatal(err)
 	}
 	const id = "self_service_chaman_123456_abcdefghij"
-	ts := mockoauth.NewTestServer(exampleT{}, mockoauth.Config{Clients: []mockoauth.Client{{
-		ID: id, Quality: mockoauth.QualityEmployer, EnterpriseNumber: "0880820673",
-		Certificates: []*x509.Certificate{b.Cert},
-	}}})
+	// The qualities and their scopes come from the profile (here the FLA's
+	// employer quality; package profiles/fla has them all).
+	const scope = "scope:sigedis:gestion:careerpro-federal-learning-account:employer"
+	ts := mockoauth.NewTestServer(exampleT{}, mockoauth.Config{
+		QualityScopes: map[string][]string{"employer": {scope}},
+		Clients: []mockoauth.Client{{
+			ID: id, Quality: "employer", EnterpriseNumber: "0880820673",
+			Certificates: []*x509.Certificate{b.Cert},
+		}},
+	})
 	defer ts.Close()
 
 	// The client side: a signed assertion, then the token request.
@@ -65,7 +71,7 @@ func Example() {
 	fmt.Println(resp.StatusCode, tok.Scope, tok.ExpiresIn)
 
 	// The API side: who is calling?
-	caller, err := ts.VerifyAccessToken(context.Background(), tok.AccessToken, []string{mockoauth.ScopeEmployer})
+	caller, err := ts.VerifyAccessToken(context.Background(), tok.AccessToken, []string{scope})
 	fmt.Println(caller.ClientID == id, caller.Quality, caller.EnterpriseNumber, err)
 	// Output:
 	// 200 scope:sigedis:gestion:careerpro-federal-learning-account:employer 600

@@ -103,8 +103,9 @@ func testConfig(t testing.TB, clk *clock) Config {
 	t.Helper()
 	b := testBundles(t)
 	return Config{
-		Audience: ProductionAudience,
-		Now:      clk.Now,
+		Audience:      ProductionAudience,
+		Now:           clk.Now,
+		QualityScopes: testQualityScopes(),
 		Clients: []Client{
 			{ID: employerID, Quality: QualityEmployer, EnterpriseNumber: enterprise(t, "08808206"), Certificates: certsOf(b[certgen.RSA2048])},
 			{ID: providerID, Quality: QualityProvider, EnterpriseNumber: enterprise(t, "04123456"), Certificates: certsOf(b[certgen.P384])},

@@ -405,6 +405,7 @@ func TestNew_Refuses(t *testing.T) {
 	testBundles(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.QualityScopes = testQualityScopes()
 			_, err := New(tt.cfg)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New = %v; want an error containing %q", err, tt.want)

@@ -53,7 +53,7 @@ func TestNewTestServer(t *testing.T) {
 // language would.
 func TestAdminHandler(t *testing.T) {
 	b := mustBundle(t, certgen.Request{Now: time.Now, CommonName: "admin-added"})
-	ts := NewTestServer(t, Config{})
+	ts := NewTestServer(t, Config{QualityScopes: testQualityScopes()})
 	call := func(method, path, body string, wantStatus int) map[string]any {
 		t.Helper()
 		req, _ := http.NewRequest(method, ts.AdminURL()+path, strings.NewReader(body))

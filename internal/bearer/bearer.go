@@ -13,18 +13,10 @@ import (
 	"strings"
 )
 
-// Qualities under which a client registers its REST channel in Chaman
-// (seed manual §4.4.1 step 4 and §6.1).
-const (
-	QualityEmployer         = "employer"         // "Employeur ONSS"
-	QualityProvider         = "provider"         // social secretariat or service provider (mandatary)
-	QualityTrainingProvider = "trainingProvider" // "Prestataire de formation"
-)
-
 // Caller is the identity behind a verified access token.
 type Caller struct {
 	ClientID         string   `json:"clientId"`
-	Quality          string   `json:"quality"`          // one of the Quality constants
+	Quality          string   `json:"quality"`          // as the profile names it, e.g. "employer"
 	EnterpriseNumber string   `json:"enterpriseNumber"` // 10 digits
 	Scopes           []string `json:"scopes"`           // granted scopes
 }
