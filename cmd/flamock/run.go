@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
 	"strings"
 )
 
@@ -154,45 +152,6 @@ func parseNoArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) erro
 		err = usageErrorf("unexpected argument %q", pos[0])
 	}
 	return err
-}
-
-func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flamock version", "flamock version", "Print the version of flamock and of Go it was built with.")
-	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "flamock %s %s %s/%s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return nil
-}
-
-// version is the module version for `go install`ed binaries, else the VCS
-// revision the binary was built from, else "(devel)".
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		return "(devel " + rev + dirty + ")"
-	}
-	return "(devel)"
 }
 
 func runHelp(_ context.Context, args []string, stdout, stderr io.Writer) error {
