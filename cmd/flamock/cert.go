@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -113,7 +114,8 @@ certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKC
 		NotBefore: nb, Days: *days, KeyUsage: ku, AllowNonCompliant: *nonCompliant,
 	})
 	if err != nil {
-		if !*nonCompliant && strings.Contains(err.Error(), "not accepted by the portal") {
+		var pe *certgen.PolicyError
+		if !*nonCompliant && errors.As(err, &pe) {
 			return fmt.Errorf("%w\n(to make such a certificate for a negative test on purpose, add --non-compliant-for-negative-tests)", err)
 		}
 		return err

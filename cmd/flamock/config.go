@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -91,6 +91,10 @@ func (d *date) UnmarshalYAML(n *yaml.Node) error {
 // maxConfigSize bounds the config file; a real one is a few kilobytes.
 const maxConfigSize = 1 << 20
 
+// loadConfig reads and checks a config file. Each error is one line that
+// starts with the file name and, where known, the line:
+//
+//	flamock.yaml: line 12: clients[0]: unknown key `certificate` (did you mean `certificates`?)
 func loadConfig(name string) (*fileConfig, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -101,39 +105,214 @@ func loadConfig(name string) (*fileConfig, error) {
 	}
 	cfg, err := parseConfig(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = name + ": " + l
+		}
+		return nil, errors.New(strings.Join(lines, "\n"))
 	}
 	cfg.dir = filepath.Dir(name)
 	return cfg, nil
 }
 
 // parseConfig decodes YAML strictly: an unknown key is an error, so that a
-// typo does not silently fall back to a default.
+// typo does not silently fall back to a default. Errors speak of keys and
+// lines of the file, never of Go types.
 func parseConfig(data []byte) (*fileConfig, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var cfg fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
-		return nil, fmt.Errorf("config: %w", err)
+	if doc.Kind == 0 { // an empty file means all defaults
+		return &cfg, nil
+	}
+	if errs := checkKeys(&doc, reflect.TypeOf(cfg), "", 0); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := doc.Decode(&cfg); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, errors.New(strings.Join(te.Errors, "\n"))
+		}
+		return nil, err
 	}
 	var errs []error
 	for i, c := range cfg.Clients {
 		if c.ID == "" {
-			errs = append(errs, fmt.Errorf("config: clients[%d]: id is required", i))
+			errs = append(errs, fmt.Errorf("clients[%d]: id is required", i))
 		}
 		if len(c.Certificates) == 0 {
-			errs = append(errs, fmt.Errorf("config: clients[%d] (%s): at least one certificate is required", i, c.ID))
+			errs = append(errs, fmt.Errorf("clients[%d] (%s): at least one certificate is required", i, c.ID))
 		}
 	}
 	for i, s := range cfg.Specs {
 		if s.File == "" {
-			errs = append(errs, fmt.Errorf("config: specs[%d]: file is required", i))
+			errs = append(errs, fmt.Errorf("specs[%d]: file is required", i))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// maxConfigDepth bounds the walk of checkKeys (aliases can nest without end).
+const maxConfigDepth = 16
+
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+
+// checkKeys walks the YAML tree beside the Go type it decodes into and
+// reports, in the user's terms, keys that do not exist and values of the
+// wrong shape or kind: "line 12: clients[0]: unknown key `certificate` (did
+// you mean `certificates`?)".
+func checkKeys(n *yaml.Node, t reflect.Type, path string, depth int) []error {
+	if depth > maxConfigDepth {
+		return []error{fmt.Errorf("line %d: %snested too deep", n.Line, where(path))}
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return checkKeys(n.Content[0], t, path, depth+1)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil
+		}
+		return checkKeys(n.Alias, t, path, depth+1)
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an empty value leaves the default
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil // durations and dates say themselves what is wrong
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return []error{fmt.Errorf("line %d: %swant keys and values (like `key: value`), found %s", n.Line, where(path), describeNode(n))}
+		}
+		var known []string
+		fields := map[string]reflect.StructField{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			known = append(known, name)
+			fields[name] = f
+		}
+		var errs []error
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := fields[k.Value]
+			if !ok {
+				msg := fmt.Sprintf("line %d: %sunknown key `%s`", k.Line, where(path), k.Value)
+				if s := suggest(k.Value, known); s != "" {
+					msg += fmt.Sprintf(" (did you mean `%s`?)", s)
+				} else {
+					msg += " (known keys: " + strings.Join(known, ", ") + ")"
+				}
+				errs = append(errs, errors.New(msg))
+				continue
+			}
+			errs = append(errs, checkKeys(v, f.Type, join(path, k.Value), depth+1)...)
+		}
+		return errs
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return []error{fmt.Errorf("line %d: %swant a list (like `[a, b]` or `- a` lines), found %s", n.Line, where(path), describeNode(n))}
+		}
+		var errs []error
+		for i, item := range n.Content {
+			errs = append(errs, checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1)...)
+		}
+		return errs
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return []error{fmt.Errorf("line %d: %swant keys and values (like `key: value`), found %s", n.Line, where(path), describeNode(n))}
+		}
+		var errs []error
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			errs = append(errs, checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), depth+1)...)
+		}
+		return errs
+	default:
+		if n.Kind != yaml.ScalarNode {
+			return []error{fmt.Errorf("line %d: %swant a single value, found %s", n.Line, where(path), describeNode(n))}
+		}
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			want := map[reflect.Kind]string{reflect.Int: "a whole number", reflect.Bool: "true or false", reflect.String: "text"}[t.Kind()]
+			return []error{fmt.Errorf("line %d: %s`%s` is not %s", n.Line, where(path), n.Value, want)}
+		}
+		return nil
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func where(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
+}
+
+func describeNode(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "keys and values"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("`%s`", n.Value)
+	}
+}
+
+// suggest returns the known key closest to key: same letters in another
+// case, or at most two edits away; "" when none is close.
+func suggest(key string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return k
+		}
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance, for short keys.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (c *fileConfig) path(p string) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -29,20 +28,36 @@ func TestLoadConfig_Example(t *testing.T) {
 
 func TestParseConfig_Errors(t *testing.T) {
 	for _, tc := range []struct{ yaml, msg string }{
-		{"adr: x", "config: yaml: unmarshal errors:\n  line 1: field adr not found in type main.fileConfig"},
+		{"adr: x", "line 1: unknown key `adr` (did you mean `addr`?)"},
+		{"clients:\n  - id: a\n    certificate: [x.cer]", "line 3: clients[0]: unknown key `certificate` (did you mean `certificates`?)"},
+		{"oauth:\n  clockskew: 5s", "line 2: oauth: unknown key `clockskew` (did you mean `clockSkew`?)"},
+		{"bogus: 1", "line 1: unknown key `bogus` (known keys: addr, tls, state, journal, strict, oauth, clients, mandates, specs, serviceYears)"},
+		{"oauth:\n  invalidClientStatus: four", "line 2: oauth.invalidClientStatus: `four` is not a whole number"},
+		{"tls: maybe", "line 1: tls: `maybe` is not true or false"},
+		{"serviceYears: 2023", "line 1: serviceYears: want keys and values (like `key: value`), found `2023`"},
+		{"clients:\n  - id: a\n    certificates: a.cer", "line 3: clients[0].certificates: want a list (like `[a, b]` or `- a` lines), found `a.cer`"},
+		{"addr: [a]", "line 1: addr: want a single value, found a list"},
 		{"oauth:\n  clockSkew: soon", `line 2: "soon" is not a duration like 600s or 10m`},
 		{"mandates:\n  - from: tomorrow", `line 2: "tomorrow" is neither YYYY-MM-DD nor RFC 3339`},
-		{"clients:\n  - quality: employer", "config: clients[0]: id is required\nconfig: clients[0] (): at least one certificate is required"},
-		{"specs:\n  - basePath: /x", "config: specs[0]: file is required"},
-		{"[1, 2", "config: yaml: line 1: did not find expected ',' or ']'"},
+		{"clients:\n  - quality: employer", "clients[0]: id is required\nclients[0] (): at least one certificate is required"},
+		{"specs:\n  - basePath: /x", "specs[0]: file is required"},
+		{"[1, 2", "line 1: did not find expected ',' or ']'"},
+		{"&a [*a]", "line 1: want keys and values (like `key: value`), found a list"},
 	} {
 		_, err := parseConfig([]byte(tc.yaml))
-		if err == nil || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("parseConfig(%q) = %v; want it to contain %q", tc.yaml, err, tc.msg)
+		if err == nil || err.Error() != tc.msg {
+			t.Errorf("parseConfig(%q) = %v; want %q", tc.yaml, err, tc.msg)
 		}
 	}
 	if cfg, err := parseConfig(nil); err != nil || cfg.Addr != "" {
 		t.Errorf("empty config: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "flamock.yaml")
+	os.WriteFile(bad, []byte("addr: x\nclients:\n  - id: a\n    certificate: [a.cer]\n    qualty: employer\n"), 0o644)
+	want := bad + ": line 4: clients[0]: unknown key `certificate` (did you mean `certificates`?)\n" +
+		bad + ": line 5: clients[0]: unknown key `qualty` (did you mean `quality`?)"
+	if _, err := loadConfig(bad); err == nil || err.Error() != want {
+		t.Errorf("loadConfig = %v; want\n%s", err, want)
 	}
 	if _, err := loadConfig(filepath.Join(t.TempDir(), "none.yaml")); !os.IsNotExist(err) {
 		t.Errorf("missing file: %v", err)

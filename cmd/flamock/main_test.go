@@ -45,6 +45,8 @@ func TestHelpGolden(t *testing.T) {
 	}{
 		{"help", []string{"help"}},
 		{"help", []string{"--help"}},
+		{"help", []string{"help", "-h"}},
+		{"help", []string{"help", "--help"}},
 		{"cert-help", []string{"cert", "-h"}},
 		{"cert-create-help", []string{"cert", "create", "-h"}},
 		{"cert-create-help", []string{"help", "cert", "create"}},

@@ -155,7 +155,7 @@ func parseNoArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) erro
 }
 
 func runHelp(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		writeMainUsage(stdout)
 		return nil
 	}

@@ -81,9 +81,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	journalExisted := fileExists(fc.path(fc.Journal))
 
 	srv, err := newServeSetup(fc, specs, *configFile == "", *demoDir, logger)
 	if err != nil {
+		removeIfNewAndEmpty(fc.path(fc.Journal), journalExisted)
 		return err
 	}
 	defer srv.close()
@@ -277,6 +279,9 @@ func (s *serveSetup) close() {
 	if s.jfile != nil {
 		s.jfile.Close()
 	}
+	if s.demo != nil && s.demo.temp {
+		os.RemoveAll(s.demo.dir)
+	}
 }
 
 // tlsConfig makes a CA and a server certificate for the listening address
@@ -346,6 +351,7 @@ func (s *serveSetup) printBanner(w io.Writer, base string) {
 // demoSet is the three demo clients of `flamock serve` without --config.
 type demoSet struct {
 	dir      string
+	temp     bool // dir was made here (no --demo-dir): removed on exit
 	clients  []mockoauth.Client
 	mandates []fla.Mandate
 	keys     map[string]string // client id -> PKCS#12 file
@@ -360,14 +366,15 @@ var demoClients = fla.DemoClients()
 
 func newDemoSet(dir string) (*demoSet, error) {
 	var err error
-	if dir == "" {
+	temp := dir == ""
+	if temp {
 		if dir, err = os.MkdirTemp("", "flamock-demo-"); err != nil {
 			return nil, err
 		}
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	d := &demoSet{dir: dir, keys: map[string]string{}}
+	d := &demoSet{dir: dir, temp: temp, keys: map[string]string{}}
 	for _, c := range demoClients {
 		b, err := certgen.Create(certgen.Request{Key: c.Key, Digest: c.Digest, CommonName: "flamock demo " + c.Name,
 			Organization: "flamock demo", EnterpriseNumber: c.EnterpriseNumber})

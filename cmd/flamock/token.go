@@ -34,7 +34,7 @@ print the access token alone on stdout, ready for curl or Postman:
 	alg := fs.String("alg", "", "JWS algorithm (default: RS256 for RSA, ES384 for P-384, ES512 for P-521)")
 	lifetime := fs.Duration("lifetime", ssoauth.DefaultLifetime, "assertion lifetime, exp − iat (the portal allows at most 10m)")
 	assertionOnly := fs.Bool("assertion-only", false, "print the signed client assertion and stop (for Postman's client_assertion field)")
-	caFile := fs.String("ca", "", "CA certificate to trust for an https token URL (the one `flamock serve --tls` prints)")
+	caFile := fs.String("ca", "", "CA certificate to trust for an https token URL (the one flamock serve --tls prints)")
 	asJSON := fs.Bool("json", false, "print the whole token response as JSON")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of the token request")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
