@@ -44,6 +44,8 @@ type Server struct {
 	done      chan struct{} // closed by Close: ends journal streams
 	closeOnce sync.Once
 
+	gen genericState // the generic profile's ids and deleted items
+
 	panicHook func(*http.Request) // tests only
 }
 
@@ -96,6 +98,7 @@ func New(cfg Config) (*Server, error) {
 	s.paramOpts.ExcludeRequestBody = true
 	s.respOpts = openapi3filter.Options{MultiError: true}
 	s.admin = s.adminMux()
+	s.prepareGeneric()
 	return s, nil
 }
 
@@ -114,7 +117,10 @@ func (s *Server) endStreams() { s.closeOnce.Do(func() { close(s.done) }) }
 func (s *Server) streamsDone() <-chan struct{} { return s.done }
 
 // ResetState forgets every stored resource (durably, with a state file).
-func (s *Server) ResetState() error { return s.store.Reset() }
+func (s *Server) ResetState() error {
+	s.gen.reset()
+	return s.store.Reset()
+}
 
 // AdminHandler serves the admin API (paths start with AdminPrefix).
 func (s *Server) AdminHandler() http.Handler { return s.admin }
@@ -184,6 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp == nil { // connection dropped
 		return
 	}
+	resp = s.errorModel(c, resp)
 	resp = s.checkResponse(c, resp)
 	s.finish(w, c, resp)
 }

@@ -49,9 +49,10 @@ type operation struct {
 	security   security
 	success    success
 	hasBody    bool
-	list       bool     // GET whose success body has an "items" array
-	listProps  []string // top-level properties of that body
-	rule       *OpRule  // the profile's rule, nil if none
+	list       bool       // GET whose success body has an "items" array
+	listProps  []string   // top-level properties of that body
+	rule       *OpRule    // the profile's rule, nil if none
+	generic    *genericOp // the generic profile, for operations without rule
 	idents     map[string]string
 }
 
@@ -91,6 +92,9 @@ func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules) (*mo
 	}
 	doc, err := parseDoc(sp.Data)
 	if err != nil {
+		if fm := frontMatterError(sp.Data); fm != nil {
+			err = fm
+		}
 		return nil, fmt.Errorf("mockfla: %s: %w", name, err)
 	}
 	if err := doc.Validate(ctx, openapi3.DisableExamplesValidation()); err != nil {
@@ -99,6 +103,9 @@ func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules) (*mo
 	base := sp.BasePath
 	if base == "" {
 		base = serverPath(doc)
+		if _, err := cleanBase(base); err != nil || placeholderRE.MatchString(base) {
+			return nil, fmt.Errorf("mockfla: %s: %w", name, basePathError(name, base))
+		}
 	}
 	if base, err = cleanBase(base); err != nil {
 		return nil, fmt.Errorf("mockfla: %s: %w", name, err)
@@ -147,6 +154,7 @@ func parseDoc(data []byte) (*openapi3.T, error) {
 	}
 	var doc2 openapi2.T
 	if err := openapi2.UnmarshalFromData(data, &doc2); err == nil && strings.HasPrefix(doc2.Swagger, "2") {
+		dropUndefinedSecurity(&doc2)
 		doc, err := openapi2conv.ToV3(&doc2)
 		if err != nil {
 			return nil, fmt.Errorf("convert Swagger 2.0: %w", err)
@@ -177,7 +185,7 @@ func serverPath(doc *openapi3.T) string {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return ""
+		return rawServerPath(raw)
 	}
 	return u.Path
 }

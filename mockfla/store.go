@@ -349,6 +349,9 @@ func (s *Server) serve(c *call) *response {
 		}
 		return problemResponse(problemFor(http.StatusInternalServerError, "mockfla: the profile's handler of "+c.op.id+" gave no answer"))
 	}
+	if c.op.generic != nil {
+		return s.serveGeneric(c)
+	}
 	key := c.op.key(c.canon)
 	suc := c.op.success
 	switch c.r.Method {

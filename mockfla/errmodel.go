@@ -1,0 +1,389 @@
+package mockfla
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// This file answers a refusal in the spec's own error model. mockfla
+// decides every refusal as a Belgif problem (status, type, detail,
+// issues); for an operation of the generic profile, errorModel then finds
+// what the operation declares for that status and shapes the answer to it:
+//
+//   - the status: the one decided when the operation declares it (or its
+//     class, 4XX), else the same status when it declares a default
+//     response; else, for a 4xx, the nearest declared 4xx (400 for 404 when
+//     only 400 is declared; ties go to the lower); a 5xx, or a 4xx of an
+//     operation that declares no 4xx and no default, keeps its status.
+//   - the body: a problem-shaped declaration (application/problem+json, or
+//     a schema with title and type or status) gets the Belgif problem as it
+//     is when the schema accepts it; any other schema (a StatusMessage with
+//     id, code, message...) gets a body synthesized from that schema whose
+//     message-like fields (message, detail, description, code, status, id,
+//     timestamp, and a details/errors/issues array, one entry per issue)
+//     are filled from the refusal, each only where the schema accepts the
+//     value; text/plain gets the title and detail. A declared status
+//     without a body schema gets the Belgif problem (nothing forbids it, and
+//     it says why).
+
+// errorChoice is what an operation declares for a refusal.
+type errorChoice struct {
+	status int
+	resp   *openapi3.Response // nil: nothing declared
+}
+
+// chooseError picks the status and the declared response of a refusal
+// decided with status want.
+func chooseError(op *openapi3.Operation, want int) errorChoice {
+	if op == nil || op.Responses == nil {
+		return errorChoice{status: want}
+	}
+	if r := op.Responses.Status(want); r != nil && r.Value != nil {
+		return errorChoice{status: want, resp: r.Value}
+	}
+	if r := op.Responses.Default(); r != nil && r.Value != nil {
+		return errorChoice{status: want, resp: r.Value}
+	}
+	if want < 400 || want >= 500 {
+		return errorChoice{status: want}
+	}
+	best := 0
+	for k, r := range op.Responses.Map() {
+		n, err := strconv.Atoi(k)
+		if k == "4XX" {
+			n = 400
+		} else if err != nil {
+			continue
+		}
+		if n < 400 || n >= 500 || r == nil || r.Value == nil {
+			continue
+		}
+		if d, bd := abs(n-want), abs(best-want); best == 0 || d < bd || (d == bd && n < best) {
+			best = n
+		}
+	}
+	if best == 0 {
+		return errorChoice{status: want}
+	}
+	return errorChoice{status: best, resp: op.Responses.Status(best).Value}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// errorMedia picks the media type of an error answer: problem+json, then
+// application/json, then another JSON type, then text/plain; "" if the
+// response declares no content.
+func errorMedia(resp *openapi3.Response) (string, *openapi3.MediaType) {
+	if resp == nil || len(resp.Content) == 0 {
+		return "", nil
+	}
+	keys := sortedKeys(resp.Content)
+	rank := func(k string) int {
+		k = strings.ToLower(k)
+		switch {
+		case strings.HasSuffix(k, "problem+json"):
+			return 0
+		case k == "application/json":
+			return 1
+		case strings.HasSuffix(k, "+json") || strings.HasSuffix(k, "/json") || k == "*/*" || k == "application/*":
+			return 2
+		case strings.HasPrefix(k, "text/plain"):
+			return 3
+		}
+		return 4
+	}
+	slices.SortStableFunc(keys, func(a, b string) int { return rank(a) - rank(b) })
+	k := keys[0]
+	ct := k
+	if strings.Contains(k, "*") {
+		ct = "application/json"
+	}
+	return ct, resp.Content[k]
+}
+
+// problemShaped reports whether a declared error is an RFC 9457 problem.
+func problemShaped(ctype string, s *openapi3.Schema) bool {
+	if strings.HasSuffix(strings.ToLower(ctype), "problem+json") {
+		return true
+	}
+	if s == nil {
+		return false
+	}
+	props := map[string]*openapi3.SchemaRef{}
+	collect(s, props, 0)
+	return props["title"] != nil && (props["type"] != nil || props["status"] != nil)
+}
+
+// violation is a refusal, as the fillers of a declared error schema see it.
+type violation struct {
+	p    Problem
+	path string
+	id   string // a fresh identifier for the answer (id, traceId...)
+	now  time.Time
+}
+
+// shortType is the last segment of a problem or issue type URN
+// ("badRequest", "schemaViolation").
+func shortType(typ string) string {
+	if typ == "about:blank" || typ == "" {
+		return ""
+	}
+	if i := strings.LastIndexAny(typ, ":/"); i >= 0 {
+		return typ[i+1:]
+	}
+	return typ
+}
+
+// fieldKind classifies the name of a property of an error object.
+func fieldKind(name string) string {
+	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+	switch n {
+	case "message", "msg", "detail", "description", "errormessage", "errordescription", "errordetail",
+		"reason", "text", "usermessage", "developermessage", "localizedmessage", "explanation":
+		return "message"
+	case "title", "summary":
+		return "title"
+	case "code", "errorcode", "error", "errortype", "kind", "category":
+		return "code"
+	case "type":
+		return "type"
+	case "status", "statuscode", "httpstatus", "httpcode", "httpstatuscode":
+		return "status"
+	case "id", "errorid", "uuid", "traceid", "correlationid", "incidentid", "logid", "ticket", "requestid", "belgovtraceid":
+		return "id"
+	case "instance", "uri", "requesturi", "resource":
+		return "instance"
+	case "path", "field", "name", "property", "parameter", "param", "jsonpath", "location", "attribute", "target", "source":
+		return "field"
+	case "pointer", "jsonpointer":
+		return "pointer"
+	case "in":
+		return "in"
+	case "value", "rejectedvalue", "invalidvalue", "actualvalue":
+		return "value"
+	case "timestamp", "time", "datetime", "date", "occurredat", "when":
+		return "time"
+	case "href":
+		return "href"
+	case "details", "errors", "issues", "violations", "fielderrors", "validationerrors", "messages", "causes",
+		"problems", "suberrors", "invalidparams", "items", "reasons":
+		return "list"
+	}
+	return ""
+}
+
+// candidates are the values tried for a property of the top-level error.
+func (v *violation) candidates(name string) []any {
+	p := v.p
+	switch fieldKind(name) {
+	case "message":
+		return []any{orTitle(p.Detail, p.Title), p.Title}
+	case "title":
+		return []any{p.Title}
+	case "code":
+		return []any{shortType(p.Type), strconv.Itoa(p.Status), float64(p.Status)}
+	case "type":
+		return []any{p.Type, shortType(p.Type)}
+	case "status":
+		return []any{float64(p.Status), strconv.Itoa(p.Status)}
+	case "id":
+		return []any{v.id}
+	case "instance", "field":
+		return []any{v.path}
+	case "time":
+		return []any{v.now.UTC().Truncate(time.Second).Format(time.RFC3339), v.now.UTC().Format(time.DateOnly)}
+	case "href":
+		if p.Href != "" {
+			return []any{p.Href}
+		}
+	}
+	return nil
+}
+
+func orTitle(detail, title string) string {
+	if detail != "" {
+		return detail
+	}
+	return title
+}
+
+// issueCandidates are the values tried for a property of one entry of a
+// details/errors/issues array.
+func issueCandidates(is Issue, name string) []any {
+	switch fieldKind(name) {
+	case "message":
+		return []any{is.Detail, is.String()}
+	case "title":
+		return []any{is.Title, is.Detail}
+	case "code":
+		return []any{shortType(is.Type)}
+	case "type":
+		return []any{is.Type, shortType(is.Type)}
+	case "field":
+		if is.Name != "" {
+			return []any{is.Name, is.In + " " + is.Name}
+		}
+		return []any{is.In}
+	case "pointer":
+		if is.In == "body" {
+			return []any{jsonPointerOf(is.Name)}
+		}
+		return []any{is.Name} // not in the body: no pointer; its name, where one is required
+	case "in":
+		return []any{is.In}
+	case "value":
+		if is.Value != nil {
+			return []any{is.Value, fmt.Sprint(is.Value)}
+		}
+	case "status":
+		return []any{float64(http.StatusBadRequest), "400"}
+	}
+	return nil
+}
+
+// jsonPointerOf writes "trainings[0].name" as "/trainings/0/name".
+func jsonPointerOf(name string) string {
+	if name == "" {
+		return ""
+	}
+	r := strings.NewReplacer("~", "~0", "/", "~1", ".", "/", "[", "/", "]", "")
+	return "/" + r.Replace(name)
+}
+
+// errorValue builds a value of schema s for the refusal: a sample of the
+// schema with its message-like fields filled from fill (and list-like
+// fields from the issues), each only where the field's schema accepts it.
+func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, issues []Issue, depth int) any {
+	base := g.value(s, "", depth)
+	if typeOf(s) == "string" || (s.Type == nil && base == nil) {
+		for _, c := range fill("message") {
+			if g.valid(s, c) == nil {
+				return c
+			}
+		}
+		return base
+	}
+	m, ok := base.(map[string]any)
+	if !ok {
+		return base
+	}
+	props := map[string]*openapi3.SchemaRef{}
+	collect(s, props, 0)
+	out := deepCopy(m).(map[string]any)
+	for _, k := range sortedKeys(props) {
+		ref := props[k]
+		if ref == nil || ref.Value == nil || g.skip(ref.Value) {
+			continue
+		}
+		ps := ref.Value
+		var cands []any
+		switch {
+		case typeOf(ps) == "array" && fieldKind(k) == "list":
+			if len(issues) == 0 || ps.Items == nil || ps.Items.Value == nil {
+				continue
+			}
+			list := make([]any, 0, len(issues))
+			for _, is := range issues {
+				list = append(list, g.errorValue(ps.Items.Value, func(name string) []any { return issueCandidates(is, name) }, nil, depth+1))
+			}
+			cands = []any{list}
+		case typeOf(ps) == "object" && depth < 3 && (fieldKind(k) == "code" || k == "problem" || k == "fault" || k == "statusMessage"):
+			cands = []any{g.errorValue(ps, fill, issues, depth+1)}
+		default:
+			cands = fill(k)
+		}
+		for _, c := range cands {
+			if c == "" || c == nil {
+				continue
+			}
+			if str, ok := c.(string); ok {
+				c = fitLength(str, ps) // a message longer than maxLength is cut
+			}
+			if g.valid(ps, c) == nil {
+				out[k] = c
+				break
+			}
+		}
+	}
+	if g.valid(s, out) == nil {
+		return out
+	}
+	return base
+}
+
+// errorBody shapes a refusal to what the operation declares for its
+// status: the content type and body to answer.
+func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, []byte) {
+	ctype, mt := errorMedia(resp)
+	problem, _ := json.Marshal(v.p)
+	if ctype == "" || mt == nil {
+		return "application/problem+json", problem
+	}
+	var s *openapi3.Schema
+	if mt.Schema != nil {
+		s = mt.Schema.Value
+	}
+	lower := strings.ToLower(ctype)
+	if !strings.Contains(lower, "json") {
+		if strings.HasPrefix(lower, "text/plain") {
+			return ctype, []byte(v.p.Title + ": " + orTitle(v.p.Detail, v.p.Title))
+		}
+		return "application/problem+json", problem // XML and the like: not synthesized
+	}
+	if s == nil {
+		return ctype, problem
+	}
+	if problemShaped(ctype, s) {
+		var pv any
+		_ = json.Unmarshal(problem, &pv)
+		if g.valid(s, pv) == nil {
+			return ctype, problem
+		}
+	}
+	body, err := json.Marshal(g.errorValue(s, v.candidates, v.p.Issues, 0))
+	if err != nil {
+		return "application/problem+json", problem
+	}
+	return ctype, body
+}
+
+// errorModel answers a refusal of a generic operation in the operation's
+// own error model (see the top of this file). Injected faults and
+// operations handled by a profile keep their Belgif problem.
+func (s *Server) errorModel(c *call, resp *response) *response {
+	if c.op == nil || c.op.generic == nil || resp.problem == nil || resp.fault != "" {
+		return resp
+	}
+	ch := chooseError(c.op.validation, resp.status)
+	p := *resp.problem
+	if ch.status != resp.status {
+		// Not the Belgif type of the new status, which would name a cause
+		// that is not the real one: RFC 9457's about:blank, and the detail
+		// says what happened.
+		orig := p
+		p = Problem{Type: "about:blank", Title: http.StatusText(ch.status), Status: ch.status, Issues: orig.Issues,
+			Detail: fmt.Sprintf("%s (%d %s; the operation declares no %d)", orTitle(orig.Detail, orig.Title), orig.Status, orig.Title, orig.Status)}
+		c.layer("errors", true, fmt.Sprintf("%d answered as %d, the nearest status the operation declares", orig.Status, ch.status))
+	}
+	if ch.resp == nil {
+		return resp
+	}
+	v := &violation{p: p, path: c.r.URL.Path, now: s.cfg.Now(),
+		id: fmt.Sprintf("00000000-0000-4000-8000-%012d", s.gen.errSeq.Add(1)%1e12)}
+	syn := &synthesizer{now: v.now, oas31: c.op.generic.oas31}
+	ctype, body := syn.errorBody(ch.resp, v)
+	out := &response{status: ch.status, header: resp.header, ctype: ctype, body: body, problem: &p}
+	return out
+}

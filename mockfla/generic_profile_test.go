@@ -1,0 +1,213 @@
+package mockfla_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/flamock/flamock/mockfla"
+)
+
+// step is one call of a walk through a generic document; "{loc}" in path
+// stands for the Location of the last creation.
+type step struct {
+	method, path, token, body, ctype string
+	want                             int
+	has                              []string // substrings of the body
+	hasNot                           []string
+}
+
+func walk(t *testing.T, s *mockfla.Server, steps []step) {
+	t.Helper()
+	loc := ""
+	for i, st := range steps {
+		path := strings.ReplaceAll(st.path, "{loc}", loc)
+		var hdr []string
+		if st.ctype != "" {
+			hdr = []string{"Content-Type", st.ctype}
+		}
+		r := do(t, s, st.method, path, st.token, st.body, hdr...)
+		if r.status != st.want {
+			t.Errorf("step %d: %s %s = %d %s; want %d", i, st.method, path, r.status, r.body, st.want)
+			continue
+		}
+		for _, h := range st.has {
+			if !strings.Contains(string(r.body), h) {
+				t.Errorf("step %d: %s %s = %d %s; lacks %s", i, st.method, path, r.status, r.body, h)
+			}
+		}
+		for _, h := range st.hasNot {
+			if strings.Contains(string(r.body), h) {
+				t.Errorf("step %d: %s %s = %d %s; has %s", i, st.method, path, r.status, r.body, h)
+			}
+		}
+		if l := r.header.Get("Location"); l != "" {
+			loc = l
+		}
+	}
+	// Strict is on: no answer of the mock drifted from the document.
+	for _, ev := range s.Journal().Events(0) {
+		if ev.API == nil {
+			continue
+		}
+		for _, l := range ev.API.Layers {
+			if l.Name == "response" || l.Name == "panic" {
+				t.Errorf("%s %s: %s %s", ev.API.Method, ev.API.Path, l.Name, l.Detail)
+			}
+		}
+	}
+}
+
+const dossiers = "/REST/dossiers/v1/employers/0403019261/dossiers"
+
+// The Swagger 2.0 document in the style of an older Social Security API:
+// StatusMessage errors, HAL pages, no security, a placeholder basePath.
+func TestGeneric_Swagger2StatusMessage(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Specs = []mockfla.Spec{mustSpec(t, "../testdata/specs/dossiers-swagger2.yaml@/REST/dossiers/v1")}
+	s := newServer(t, cfg)
+	long := strings.Repeat("x", 100)
+	walk(t, s, []step{
+		// Reads with nothing stored: the example, a synthesized body (the
+		// path's id in it), an empty HAL page; no token: no securityDefinitions.
+		{method: "GET", path: "/REST/dossiers/v1/status", want: 200, has: []string{`{"status":"UP"}`}},
+		{method: "GET", path: dossiers + "/D123456", want: 200, has: []string{`"dossierId":"D123456"`, `"status":"open"`, `"openedOn":"2025-06-01"`}},
+		{method: "GET", path: dossiers, want: 200, has: []string{`"_embedded":{"dossiers":[]}`, `"total":0`, `"_links":{"self":{"href":"` + dossiers + `?page=1\u0026pageSize=20"}}`}},
+		// Create, read at the Location, patch, list, delete.
+		{method: "POST", path: dossiers, body: `{"subject":"Late declaration","status":"open","openedOn":"2025-05-02","ssin":"85073003328"}`, want: 201,
+			has: []string{`"dossierId":"D000001"`, `"_links":{"self":{"href":"` + dossiers + `/D000001"}}`}},
+		{method: "GET", path: "{loc}", want: 200, has: []string{`"subject":"Late declaration"`, `"dossierId":"D000001"`}},
+		{method: "PATCH", path: "{loc}", body: `{"status":"closed","contactEmail":"hr@example.be"}`, ctype: "application/merge-patch+json", want: 200,
+			has: []string{`"status":"closed"`, `"contactEmail":"hr@example.be"`, `"subject":"Late declaration"`}},
+		{method: "POST", path: dossiers, body: `{"subject":"Second","status":"open","openedOn":"2025-05-03"}`, want: 201, has: []string{`"dossierId":"D000002"`}},
+		{method: "GET", path: dossiers + "?pageSize=1", want: 200, has: []string{`"total":2`, `"subject":"Late declaration"`}, hasNot: []string{`"Second"`}},
+		{method: "GET", path: dossiers + "?page=2&pageSize=1", want: 200, has: []string{`"subject":"Second"`}},
+		{method: "DELETE", path: dossiers + "/D000001", want: 204},
+		// Truly absent: deleted, or not among the collection's stored items.
+		{method: "GET", path: dossiers + "/D000001", want: 404, has: []string{`"code":"resourceNotFound"`, `"message":"No resource at ` + dossiers + `/D000001"`, `"id":"`}},
+		{method: "GET", path: dossiers + "/D999999", want: 404, has: []string{`"code":"resourceNotFound"`}},
+		{method: "PATCH", path: dossiers + "/D999999", body: `{"status":"open"}`, ctype: "application/json", want: 404, has: []string{`"code":"resourceNotFound"`}},
+		{method: "DELETE", path: dossiers + "/D000001", want: 404, has: []string{`"code":"resourceNotFound"`}},
+		// Bad bodies, answered as StatusMessage with one detail per issue.
+		{method: "POST", path: dossiers, body: `{"subject":"","status":"weird"}`, want: 400, has: []string{`"code":"badRequest"`, `"message":"The input message is incorrect"`,
+			`{"code":"schemaViolation","location":"openedOn","message":"required property is missing"}`, `"location":"status"`, `"location":"subject"`}, hasNot: []string{`"type"`}},
+		{method: "PATCH", path: dossiers + "/D000002", body: `{"subject":"` + long + `"}`, ctype: "application/merge-patch+json", want: 400,
+			has: []string{`"location":"subject","message":"after the patch: maximum string length is 80"`}},
+		{method: "GET", path: "/REST/dossiers/v1/employers/0403019262/dossiers", want: 400, has: []string{`"code":"invalidInput","location":"employerId"`}},
+		// Not resource-shaped: a search answers its declared page.
+		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"status":"open"}`, want: 200, has: []string{`"_embedded":{"dossiers":[]}`}},
+		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"state":"open"}`, want: 400, has: []string{`"location":"state","message":"property is not allowed here"`}},
+	})
+	// formData with a file (multipart): the declared 202, or a StatusMessage.
+	for _, withFile := range []bool{true, false} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		if withFile {
+			fw, _ := mw.CreateFormFile("file", "scan.pdf")
+			fw.Write([]byte("%PDF-1.4 scan"))
+		}
+		mw.WriteField("description", "a scan")
+		mw.Close()
+		req := httptest.NewRequest("POST", dossiers+"/D000002/attachments", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		want, has := 202, `"receivedAt":"2025-06-01T12:00:00Z"`
+		if !withFile {
+			want, has = 400, `{"code":"schemaViolation","location":"file","message":"required property is missing"}`
+		}
+		if rec.Code != want || !strings.Contains(rec.Body.String(), has) {
+			t.Errorf("attachment (file %v) = %d %s; want %d with %s", withFile, rec.Code, rec.Body, want, has)
+		}
+	}
+}
+
+const absences = "/REST/absences/v1/employees/85073003328/absences"
+
+// The OpenAPI 3.1 document with RFC 9457 problems of a closed schema.
+func TestGeneric_OpenAPI31Problems(t *testing.T) {
+	cfg := baseConfig()
+	v := verifier()
+	v["tok-any"] = fakeToken{caller: mockfla.Caller{ClientID: "any", Quality: "employer", EnterpriseNumber: employerEN}}
+	cfg.Verifier = v
+	cfg.Specs = []mockfla.Spec{mustSpec(t, "../testdata/specs/absences-openapi31.yaml")}
+	s := newServer(t, cfg)
+	const tok = "tok-any"
+	const uuid1 = "00000000-0000-4000-8000-000000000001"
+	walk(t, s, []step{
+		// The token is checked first; the 401 fits the closed Problem schema (no href).
+		{method: "GET", path: absences, want: 401, has: []string{`"type":"urn:problem-type:belgif:noAccessToken"`, `"instance":"` + absences + `"`}, hasNot: []string{`"href"`}},
+		// Reads with nothing stored: the empty page, the spec's example (its
+		// id replaced by the one in the path).
+		{method: "GET", path: absences, token: tok, want: 200, has: []string{`{"items":[],"self":"` + absences + `?page=1\u0026pageSize=20","totalItems":0}`}},
+		{method: "GET", path: absences + "/9b2f2a34-1c7e-4b5e-8d3a-2a1f0c9e7b12", token: tok, want: 200,
+			has: []string{`"absenceId":"9b2f2a34-1c7e-4b5e-8d3a-2a1f0c9e7b12"`, `"reason":"illness"`, `"until":"2025-03-07"`}},
+		// Create (a generated UUID), read, merge patch, JSON patch, list.
+		{method: "POST", path: absences, token: tok, body: `{"reason":"illness","from":"2025-03-03","until":"2025-03-07"}`, want: 201, has: []string{`"absenceId":"` + uuid1 + `"`}},
+		{method: "GET", path: "{loc}", token: tok, want: 200, has: []string{`"from":"2025-03-03"`}},
+		{method: "PATCH", path: "{loc}", token: tok, body: `{"until":null,"note":"flu"}`, ctype: "application/merge-patch+json", want: 200,
+			has: []string{`"note":"flu"`}, hasNot: []string{`"until"`}},
+		{method: "PATCH", path: "{loc}", token: tok, body: `[{"op":"test","path":"/note","value":"flu"},{"op":"replace","path":"/reason","value":"leave"}]`, ctype: "application/json-patch+json", want: 200,
+			has: []string{`"reason":"leave"`}},
+		{method: "GET", path: absences + "?pageSize=1", token: tok, want: 200, has: []string{`"totalItems":1`, `"reason":"leave"`}},
+		// Patches that cannot apply, or whose result the schema refuses.
+		{method: "PATCH", path: "{loc}", token: tok, body: `{"reason":null}`, ctype: "application/merge-patch+json", want: 400,
+			has: []string{`"type":"urn:problem-type:belgif:badRequest"`, `after the patch:`, `missing property 'reason'`}},
+		{method: "PATCH", path: "{loc}", token: tok, body: `[{"op":"remove","path":"/nothing"}]`, ctype: "application/json-patch+json", want: 400,
+			has: []string{`json patch: operation 0: remove \"/nothing\": member \"nothing\" does not exist`}},
+		{method: "PATCH", path: "{loc}", token: tok, body: `[{"op":"remove","path":"/from"}]`, ctype: "application/json-patch+json", want: 400,
+			has: []string{`missing property 'from'`}},
+		// A bad body: one RFC 9457 problem, no member the schema does not allow.
+		{method: "POST", path: absences, token: tok, body: `{"reason":"holiday","from":"2025-03-03","extra":1}`, want: 400,
+			has: []string{`"status":400`, `"title":"Bad Request"`, `"errors":[{"detail":`}, hasNot: []string{`"issues"`, `"href"`}},
+		// An action answers its declared success, synthesized.
+		{method: "POST", path: "{loc}/approve", token: tok, want: 200, has: []string{`{"approvedAt":"2025-06-01T12:00:00Z","approver":"user@example.com"}`}},
+		// PUT replaces (the id from the path), DELETE removes, then 404.
+		{method: "PUT", path: "{loc}", token: tok, body: `{"reason":"training","from":"2025-04-01"}`, want: 200, has: []string{`"absenceId":"` + uuid1 + `"`, `"reason":"training"`}, hasNot: []string{`"note"`}},
+		{method: "DELETE", path: "{loc}", token: tok, want: 204},
+		{method: "GET", path: "{loc}", token: tok, want: 404, has: []string{`"type":"urn:problem-type:belgif:resourceNotFound"`, `"status":404`}},
+		{method: "GET", path: absences, token: tok, want: 200, has: []string{`"items":[]`, `"totalItems":0`}},
+		// The approve action declares no 400: a bad SSIN is answered with the
+		// nearest declared status, 401, as about:blank saying what happened.
+		{method: "POST", path: "/REST/absences/v1/employees/85073003329/absences/" + uuid1 + "/approve", token: tok, want: 401,
+			has: []string{`"type":"about:blank"`, `"title":"Unauthorized"`, `(400 Bad Request; the operation declares no 400)`}},
+	})
+}
+
+// Swagger 2.0 quirks of official files, and the errors a user reads.
+func TestGeneric_LoadErrors(t *testing.T) {
+	const paths = "paths:\n  /x:\n    get:\n      responses: {'200': {description: ok}}\n"
+	for _, c := range []struct{ doc, want string }{
+		{"---\nlayout: page\ntitle: API\n---\nswagger: \"2.0\"\ninfo: {title: t, version: '1'}\n" + paths,
+			`mockfla: x.yaml: line 5: the document starts here, after a front-matter block (lines 1-4, closed by the "---" at line 4); flamock reads a file that holds one OpenAPI or Swagger document: remove lines 1-4`},
+		{"# comment\ntitle: API\n---\n\nswagger: \"2.0\"\n" + paths,
+			`mockfla: x.yaml: line 5: the document starts here, after a front-matter block (lines 1-3, closed by the "---" at line 3)`},
+		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /REST/{applicationName}/v1\n" + paths,
+			`mockfla: x.yaml: the document's base path "/REST/{applicationName}/v1" holds the placeholder {applicationName} and cannot be used as it is; choose where to mount it: --spec x.yaml@/your/base/path (or basePath: in the configuration's specs)`},
+		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nhost: ${host}\nbasePath: /REST/${app}/v1\n" + paths,
+			`holds the placeholder ${app}`},
+		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /REST/@app.name@/v1\n" + paths,
+			`holds the placeholder @app.name@`},
+	} {
+		_, err := mockfla.New(mockfla.Config{Specs: []mockfla.Spec{{Name: "x.yaml", Data: []byte(c.doc)}}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err %v; want %s", c.doc, err, c.want)
+		}
+	}
+	// Mounted at a base of the user's choice, the placeholder is no problem;
+	// a document without securityDefinitions requires no token even where it
+	// lists requirements.
+	doc := "swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /REST/{app}/v1\nsecurity: [{oauth: []}]\npaths:\n  /x:\n    get:\n      security: [{other: [a]}]\n      responses: {'200': {description: ok, schema: {type: object, required: [a], properties: {a: {type: string, format: date}}}}}\n"
+	cfg := baseConfig()
+	cfg.Specs = []mockfla.Spec{{Name: "x.yaml", Data: []byte(doc), BasePath: "/REST/app/v1"}}
+	s := newServer(t, cfg)
+	r := do(t, s, "GET", "/REST/app/v1/x", "", "")
+	var body map[string]string
+	json.Unmarshal(r.body, &body)
+	if r.status != 200 || body["a"] != "2025-06-01" {
+		t.Errorf("GET without token = %d %s", r.status, r.body)
+	}
+}
