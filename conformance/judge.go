@@ -80,6 +80,9 @@ func tokenEvidence(t *Trace, ev journal.Event) []string {
 	if tk.Claims != nil {
 		out = append(out, "assertion claims: "+compactJSON(tk.Claims)+claimTimes(tk.Claims, ev.Time))
 	}
+	if id := formClientID(tk); id != "" {
+		out = append(out, "client_id form field: "+strconvQuote(id))
+	}
 	if tk.RequestScope != "" {
 		out = append(out, "scope: "+tk.RequestScope)
 	}

@@ -20,8 +20,8 @@ var apiRules = []Rule{
 	{APIRetryAfter, Must, AreaAPI, "429 and 503 are honoured with Retry-After", "RFC 9110 §10.2.3; RFC 6585 §4; Belgif tooManyRequests",
 		"a retry comes no sooner than Retry-After seconds after the 429 or 503", true, judgeRetryAfter},
 	{APIBounded, Must, AreaAPI, "Retries of 429 and 503 are bounded", "RFC 9110 §10.2.3", "at most 3 retries of one call", true, judgeBounded},
-	{APIBackoff, Must, AreaAPI, "A 500 is retried a bounded number of times, with back-off", "RFC 9110 §15.6.1",
-		"at most 3 retries of one call, each at least 100 ms later, the waits not shrinking", true, judgeBackoff},
+	{APIBackoff, Must, AreaAPI, "A 500 is retried a bounded number of times, with exponential back-off", "RFC 9110 §15.6.1",
+		"at most 3 retries of one call; each retry at least 100 ms after the answer it follows, and the k-th retry at least 100 ms × (2^k − 1) after the first 500 (100, 300, 700 ms); jitter may lengthen waits, never bring a retry under these bounds", true, judgeBackoff},
 	{APIDetail, Must, AreaAPI, "The problem's detail is surfaced to the caller", "RFC 9457 §3.1.4; Belgif problems",
 		"the client's result of an operation that got a problem holds its detail and the detail of each issue", false, judgeDetail},
 }
@@ -116,10 +116,16 @@ func judgeRetryAfter(t *Trace) []Finding {
 	const tolerance = 100 * time.Millisecond
 	for _, s := range t.sequences() {
 		for k, c := range s.calls {
-			if !isRetriable(c.api().Status) || k+1 >= len(s.calls) {
+			if !isRetriable(c.api().Status) {
 				continue
 			}
 			ra, ok := retryAfter(c)
+			if k+1 >= len(s.calls) {
+				if k == 0 { // not a retry that ran out: the client chose not to retry
+					out = append(out, pass(fmt.Sprintf("got a %d%s and did not retry it: nothing to honour", c.api().Status, retryAfterText(ra, ok))))
+				}
+				continue
+			}
 			if !ok {
 				continue
 			}
@@ -135,6 +141,13 @@ func judgeRetryAfter(t *Trace) []Finding {
 		}
 	}
 	return out
+}
+
+func retryAfterText(ra float64, ok bool) string {
+	if !ok {
+		return " without Retry-After"
+	}
+	return fmt.Sprintf(" with Retry-After %gs", ra)
 }
 
 func judgeBounded(t *Trace) []Finding {
@@ -170,24 +183,61 @@ func judgeRetryCount(t *Trace, match func(int) bool, what string) []Finding {
 	return out
 }
 
+// backoffFloor is the least time from the end of the first 500 answer of
+// a call to the start of its k-th retry: MinBackoffMillis × (2^k − 1), what
+// exponential back-off from MinBackoffMillis (100, 200, 400 ms) adds up to.
+// Jitter that only adds to each wait, or draws it from [d, 2d] or [d/2, d]
+// with d = 200, 400, 800 ms, stays above it.
+func backoffFloor(k int) time.Duration {
+	k = min(k, MaxRetries)
+	return time.Duration((1<<k)-1) * MinBackoffMillis * time.Millisecond
+}
+
+// judgeBackoff bounds the retries of a call that got a server error, and
+// holds each retry to lower bounds only: the harness sees a retry no
+// sooner than the client sent it, so a loaded machine can only make the
+// waits look longer, never shorter.
 func judgeBackoff(t *Trace) []Finding {
 	out := judgeRetryCount(t, isServerErr, "a server error")
 	for _, s := range t.sequences() {
-		var prev time.Duration
-		for k, c := range s.calls {
-			if !isServerErr(c.api().Status) || k+1 >= len(s.calls) {
+		var first time.Time
+		k := 0
+		var bad *Finding
+		var waits []string
+		for i, c := range s.calls {
+			if !isServerErr(c.api().Status) || i+1 >= len(s.calls) {
 				continue
 			}
-			next := s.calls[k+1]
-			gap := next.start().Sub(c.end())
+			next := s.calls[i+1]
+			if first.IsZero() {
+				first = c.end()
+			}
+			k++
+			gap, since := next.start().Sub(c.end()), next.start().Sub(first)
+			waits = append(waits, gap.Round(time.Millisecond).String())
+			if bad != nil {
+				continue
+			}
 			ev := append(apiEvidence(c), apiEvidence(next)...)
 			switch {
 			case gap < MinBackoffMillis*time.Millisecond:
-				out = append(out, fail(fmt.Sprintf("retried %s after a %d; wait at least %dms", gap.Round(time.Millisecond), c.api().Status, MinBackoffMillis), ev...))
-			case gap+50*time.Millisecond < prev:
-				out = append(out, fail(fmt.Sprintf("the wait shrank from %s to %s", prev.Round(time.Millisecond), gap.Round(time.Millisecond)), ev...))
+				f := fail(fmt.Sprintf("retry %d came %s after a %d; wait at least %d ms before each retry", k, gap.Round(time.Millisecond), c.api().Status, MinBackoffMillis), ev...)
+				bad = &f
+			case since < backoffFloor(k):
+				var all []string
+				for _, c2 := range s.calls[:i+2] {
+					all = append(all, apiEvidence(c2)...)
+				}
+				f := fail(fmt.Sprintf("retry %d came %s after the first server error; exponential back-off (%d ms, doubling) waits at least %s in all before it",
+					k, since.Round(time.Millisecond), MinBackoffMillis, backoffFloor(k)), all...)
+				bad = &f
 			}
-			prev = gap
+		}
+		switch {
+		case bad != nil:
+			out = append(out, *bad)
+		case k > 0:
+			out = append(out, pass(fmt.Sprintf("backed off %s before %d retr(ies)", strings.Join(waits, ", "), k)))
 		}
 	}
 	return out

@@ -24,11 +24,14 @@ var tokenRequestRules = []Rule{
 		"JWS header alg is RS*, PS* or ES* of the key's type; never none or HS*", true, judgeAlg},
 	{OAuthSignature, Must, AreaToken, "The assertion is signed by the registered certificate's key", "RFC 7523 §3 item 9; seed §6.1",
 		"the token endpoint verified the signature with a registered certificate", true, judgeSignature},
-	{OAuthIssuer, Must, AreaToken, "iss = sub = client id", "RFC 7523 §3 items 1-2; seed §6.1", "the assertion's iss and sub claims", true, judgeIssuer},
+	{OAuthIssuer, Must, AreaToken, "iss = sub = client id, and so is client_id if sent", "RFC 7523 §3 items 1-2; RFC 7521 §4.2 (client_id); seed §6.1",
+		"the assertion's iss and sub claims, and the client_id form field when the request has one", true, judgeIssuer},
 	{OAuthAudience, Must, AreaToken, "aud is exactly the token URL", "RFC 7523 §3 item 3; seed §6.1",
 		"the assertion's aud claim: the token URL, no trailing slash, no other value", true, judgeAudience},
-	{OAuthExpiry, Must, AreaToken, "exp is present and at most 10 minutes after iat", "seed §6.1; RFC 7523 §3 item 4", "exp − iat (or exp − time of the request) <= 600 s", true, judgeExpiry},
-	{OAuthIssuedAt, Must, AreaToken, "iat is present and not in the future", "RFC 7519 §4.1.6; RFC 7523 §3 item 6", "iat <= time of the request + 60 s", true, judgeIssuedAt},
+	{OAuthExpiry, Must, AreaToken, "exp is present and at most 10 minutes after iat, or after the request when there is no iat", "seed §6.1; RFC 7523 §3 item 4",
+		"exp − iat <= 600 s; without iat, exp − time of the request <= 600 s + 60 s clock skew; exp not past", true, judgeExpiry},
+	{OAuthIssuedAt, Must, AreaToken, "iat, if present, is not in the future", "RFC 7523 §3 item 6 (iat MAY be sent); RFC 7519 §4.1.6; seed §6.1 (its example has no iat)",
+		"iat absent, or a NumericDate <= time of the request + 60 s", true, judgeIssuedAt},
 	{OAuthJTI, Must, AreaToken, "Every assertion has a fresh jti", "RFC 7523 §3 item 7", "jti present and never repeated across the run", true, judgeJTI},
 	{OAuthScope, Must, AreaToken, "The scope, if sent, is the one of the client's quality", "seed §6.1",
 		"the scope form field lists only the scopes registered for the client's quality", true, judgeScope},
@@ -299,17 +302,36 @@ func judgeIssuer(t *Trace) []Finding {
 			out = append(out, fail(fmt.Sprintf("iss %q or sub %q is missing", iss, sub), tokenEvidence(t, ev)...))
 		case iss != sub:
 			out = append(out, fail(fmt.Sprintf("iss %q differs from sub %q", iss, sub), tokenEvidence(t, ev)...))
+		case formClientID(ev.Token) != "":
+			out = append(out, fail(fmt.Sprintf("the client_id form field is %q, but iss and sub are %q: the token endpoint looks the client up by client_id", formClientID(ev.Token), iss),
+				tokenEvidence(t, ev)...))
 		case t.Expect.ClientID != "" && iss != t.Expect.ClientID:
 			out = append(out, fail(fmt.Sprintf("iss and sub are %q; the client id is %q", iss, t.Expect.ClientID), tokenEvidence(t, ev)...))
 		case t.Expect.ClientID == "" && stage == journal.StageClient:
 			out = append(out, fail(fmt.Sprintf("iss and sub %q name no registered client", iss), tokenEvidence(t, ev)...))
 		case stage == journal.StageIssSub:
-			out = append(out, fail(fmt.Sprintf("iss and sub are %q, but the client_id form field names client %q", iss, ev.Token.ClientID), tokenEvidence(t, ev)...))
+			out = append(out, fail(fmt.Sprintf("iss and sub are %q, but the token endpoint found them to differ from the client id", iss), tokenEvidence(t, ev)...))
 		default:
 			out = append(out, pass("iss = sub = "+iss))
 		}
 	}
 	return out
+}
+
+// formClientID returns the client_id form field of a token request when it
+// differs from the assertion's sub (or, without sub, its iss): the journal
+// records the client as the token endpoint looked it up, by client_id when
+// one was sent, else by sub, else by iss.
+func formClientID(tk *journal.Token) string {
+	if tk.Claims == nil || tk.ClientID == "" {
+		return ""
+	}
+	sub, _ := tk.Claims["sub"].(string)
+	iss, _ := tk.Claims["iss"].(string)
+	if tk.ClientID == sub || (sub == "" && tk.ClientID == iss) {
+		return ""
+	}
+	return tk.ClientID
 }
 
 func judgeAudience(t *Trace) []Finding {
@@ -393,13 +415,16 @@ func judgeIssuedAt(t *Trace) []Finding {
 			continue
 		}
 		iat, ok := numeric(c, "iat")
+		_, present := c["iat"]
 		switch {
+		case !present:
+			out = append(out, pass("no iat: optional (RFC 7523 §3 item 6); exp is judged against the time of the request"))
 		case !ok:
-			out = append(out, fail("iat is missing or not a NumericDate", tokenEvidence(t, ev)...))
+			out = append(out, fail("iat is not a NumericDate", tokenEvidence(t, ev)...))
 		case iat.Sub(ev.Time) > ClockSkew*time.Second:
 			out = append(out, fail(fmt.Sprintf("iat is %s in the future", iat.Sub(ev.Time).Round(time.Second)), tokenEvidence(t, ev)...))
 		default:
-			out = append(out, pass("iat present"))
+			out = append(out, pass("iat not in the future"))
 		}
 	}
 	return out

@@ -35,6 +35,11 @@ var plantedBugs = []struct {
 	{"skip-tls-verify", []string{conformance.TLSVerify}},
 	{"unmandated-employer", []string{conformance.APITenant}},
 	{"hide-detail", []string{conformance.APIDetail}},
+	{"iat-future", []string{conformance.OAuthIssuedAt}},
+	{"no-iat-exp-hour", []string{conformance.OAuthExpiry}},
+	{"fixed-backoff", []string{conformance.APIBackoff}},
+	{"endless-retry-429", []string{conformance.APIBounded}},
+	{"client-id-field", []string{conformance.OAuthIssuer}},
 }
 
 func reportText(r *conformance.Report) string {

@@ -39,9 +39,15 @@ type Outcome struct {
 	Failures []Finding `json:"failures,omitempty"`
 	// Judged counts the findings, passed and failed.
 	Judged int `json:"judged"`
+	// NeedsConform marks a SKIP of flamock verify: the rule cannot be
+	// judged from a journal.
+	NeedsConform bool `json:"needsConform,omitempty"`
 }
 
 const maxFailures = 5
+
+// maxUnattributedShown bounds the unattributed events the text report lists.
+const maxUnattributedShown = 20
 
 // Report is the verdict on a client.
 type Report struct {
@@ -55,6 +61,13 @@ type Report struct {
 	// Notes are remarks about the run as a whole (events the journal
 	// dropped, a scenario that could not be set up).
 	Notes []string `json:"notes,omitempty"`
+	// JournalOnly says the report judged a journal (flamock verify): its
+	// verdict covers the rules a journal can decide.
+	JournalOnly bool `json:"journalOnly,omitempty"`
+	// Unattributed lists the journal's events that verify --client-id
+	// could tie to no client (no token, or a token of no known client):
+	// not judged.
+	Unattributed []string `json:"unattributed,omitempty"`
 }
 
 // Options select the rules a report holds.
@@ -171,6 +184,8 @@ func certOutcome(o Outcome, cert *x509.Certificate, results map[string]certgen.R
 // Counts summarises a report.
 type Counts struct {
 	Pass, Fail, Skip, MustFail, MustUnjudged int
+	// NeedConform counts the rules a journal cannot decide (verify).
+	NeedConform int
 }
 
 // Counts counts the outcomes.
@@ -187,7 +202,10 @@ func (r *Report) Counts() Counts {
 			}
 		case Skip:
 			c.Skip++
-			if o.Rule.Level == Must && !o.NotApplicable && !o.Ignored {
+			if o.NeedsConform {
+				c.NeedConform++
+			}
+			if o.Rule.Level == Must && !o.NotApplicable && !o.Ignored && !o.NeedsConform {
 				c.MustUnjudged++
 			}
 		}
@@ -196,10 +214,43 @@ func (r *Report) Counts() Counts {
 }
 
 // OK reports whether every MUST rule that was not left out passed (or does
-// not apply): what `flamock conform` exits 0 on.
+// not apply): what `flamock conform` exits 0 on. For a journal (verify),
+// whether no MUST rule failed: a journal decides only some rules.
 func (r *Report) OK() bool {
 	c := r.Counts()
+	if r.JournalOnly {
+		return c.MustFail == 0
+	}
 	return c.MustFail == 0 && c.MustUnjudged == 0
+}
+
+// Verdict is the report's last line.
+func (r *Report) Verdict() string {
+	c := r.Counts()
+	if r.JournalOnly {
+		s := fmt.Sprintf("judged %d rules: ", c.Pass+c.Fail)
+		if c.MustFail == 0 {
+			s += "all MUST passed"
+		} else {
+			s += fmt.Sprintf("%d MUST failed", c.MustFail)
+		}
+		if other := c.Skip - c.NeedConform; other > 0 {
+			s += fmt.Sprintf("; %d skipped", other)
+		}
+		s += fmt.Sprintf("; %d need `flamock conform`", c.NeedConform)
+		if c.MustFail > 0 {
+			s += ": NOT CONFORMANT"
+		}
+		return s
+	}
+	s := fmt.Sprintf("%d passed, %d failed (%d MUST), %d skipped", c.Pass, c.Fail, c.MustFail, c.Skip)
+	if c.MustUnjudged > 0 {
+		s += fmt.Sprintf(" (%d MUST rules not exercised)", c.MustUnjudged)
+	}
+	if r.OK() {
+		return s + ": every MUST rule passed"
+	}
+	return s + ": NOT CONFORMANT"
 }
 
 // Failed returns the ids of the failed rules, in catalogue order.
@@ -269,16 +320,17 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 	}
-	c := r.Counts()
-	fmt.Fprintf(&b, "\n%d passed, %d failed (%d MUST), %d skipped", c.Pass, c.Fail, c.MustFail, c.Skip)
-	if c.MustUnjudged > 0 {
-		fmt.Fprintf(&b, " (%d MUST rules not exercised)", c.MustUnjudged)
+	if len(r.Unattributed) > 0 {
+		fmt.Fprintf(&b, "\nunattributed traffic, not judged (%d event(s): no token or assertion of this client):\n", len(r.Unattributed))
+		for i, l := range r.Unattributed {
+			if i == maxUnattributedShown {
+				fmt.Fprintf(&b, "  … and %d more\n", len(r.Unattributed)-i)
+				break
+			}
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
 	}
-	if r.OK() {
-		b.WriteString(": every MUST rule passed\n")
-	} else {
-		b.WriteString(": NOT CONFORMANT\n")
-	}
+	fmt.Fprintf(&b, "\n%s\n", r.Verdict())
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -14,12 +14,15 @@ import (
 // VerifyConfig says what a passive verification knows beyond the journal.
 // Every field is optional; each one given sharpens a rule.
 type VerifyConfig struct {
-	ClientID string            // only this client's token requests are judged; iss/sub must equal it
-	TokenURL string            // the exact aud expected
-	Scopes   []string          // the scopes the client may ask for
-	Cert     *x509.Certificate // the client's registered certificate (certificate and alg rules)
-	Options  Options
-	Now      func() time.Time // default time.Now
+	ClientID string // only this client's token requests are judged; iss/sub must equal it
+	TokenURL string // the exact aud expected
+	// Scopes are the scopes the client may ask for; nil means those of
+	// the client's quality as the token endpoint that recorded the journal
+	// registered it (the scope is then judged by its verdict).
+	Scopes  []string
+	Cert    *x509.Certificate // the client's registered certificate (certificate and alg rules)
+	Options Options
+	Now     func() time.Time // default time.Now
 }
 
 // ReadJournal reads a JSON-lines journal as `flamock serve --journal`
@@ -54,21 +57,24 @@ func ReadJournal(r io.Reader) ([]journal.Event, []string, error) {
 // Verify judges recorded traffic: every rule the journal can decide. The
 // rules it cannot (those needing the scenarios, or traffic the journal does
 // not hold) are SKIP with the reason.
+//
+// With a ClientID, only that client's traffic is judged, attributed by
+// what identifies the client: a token request by its assertion's iss or
+// sub (by its client_id form field only when the assertion could not be
+// read), an API call by the access token it presented (the fingerprint of
+// a token granted to the client, or the client the API mock verified it
+// for). The other events are left out: another client's are counted, the
+// rest (no token, or a token the journal cannot tie to any client) is
+// listed in Report.Unattributed.
 func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	now := time.Now
 	if cfg.Now != nil {
 		now = cfg.Now
 	}
 	start := now()
-	var evs []journal.Event
-	for _, ev := range events {
-		if cfg.ClientID != "" && ev.Token != nil && ev.Token.ClientID != "" && ev.Token.ClientID != cfg.ClientID {
-			continue
-		}
-		if cfg.ClientID != "" && ev.API != nil && ev.API.ClientID != "" && ev.API.ClientID != cfg.ClientID {
-			continue
-		}
-		evs = append(evs, ev)
+	evs, others, unattributed := events, 0, []journal.Event(nil)
+	if cfg.ClientID != "" {
+		evs, others, unattributed = attribute(events, cfg.ClientID)
 	}
 	passive := map[string]bool{}
 	for _, r := range catalogue {
@@ -85,16 +91,88 @@ func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	for i, o := range outcomes {
 		if !o.Rule.Passive && o.Rule.Area != AreaCertificate && !o.Ignored {
 			outcomes[i].Reason = "cannot be judged from a journal; run flamock conform"
+			outcomes[i].NeedsConform = true
 		}
 	}
-	rep := &Report{Tool: "flamock verify", Level: levelOf(cfg.Options), Started: start, Duration: now().Sub(start), Outcomes: outcomes}
-	if len(evs) == 0 {
-		rep.Notes = append(rep.Notes, "the journal holds no event for this client")
+	rep := &Report{Tool: "flamock verify", Level: levelOf(cfg.Options), Started: start, Duration: now().Sub(start), Outcomes: outcomes, JournalOnly: true}
+	switch {
+	case len(events) == 0:
+		rep.Notes = append(rep.Notes, "the journal holds no event")
+	case len(evs) == 0:
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the journal holds no event of client %q", cfg.ClientID))
+	}
+	if others > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d event(s) of other clients left out", others))
+	}
+	for i, ev := range unattributed {
+		if i == maxUnattributed {
+			rep.Unattributed = append(rep.Unattributed, fmt.Sprintf("… and %d more", len(unattributed)-i))
+			break
+		}
+		rep.Unattributed = append(rep.Unattributed, eventLine(t, ev))
 	}
 	if len(evs) > 0 && evs[0].Seq > 1 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the journal starts at event %d: earlier traffic is not judged", evs[0].Seq))
 	}
 	return rep
+}
+
+// maxUnattributed bounds the unattributed events a report lists.
+const maxUnattributed = 100
+
+// attribute splits a journal into the events of client id, the number of
+// events of other clients, and the events no client can be tied to.
+func attribute(events []journal.Event, id string) (mine []journal.Event, others int, unattributed []journal.Event) {
+	owner := map[string]string{} // token fingerprint -> client it was granted to
+	tokenOwner := func(tk *journal.Token) string {
+		if tk.Claims != nil {
+			iss, _ := tk.Claims["iss"].(string)
+			sub, _ := tk.Claims["sub"].(string)
+			switch {
+			case iss == id || sub == id:
+				return id
+			case sub != "":
+				return sub
+			case iss != "":
+				return iss
+			}
+		}
+		return tk.ClientID // the client_id form field, when the assertion could not be read
+	}
+	for _, ev := range events {
+		if tk := ev.Token; tk != nil && tk.Fingerprint != "" && tk.Verdict == journal.VerdictGranted {
+			owner[tk.Fingerprint] = tokenOwner(tk)
+		}
+	}
+	for _, ev := range events {
+		who := ""
+		switch {
+		case ev.Token != nil:
+			who = tokenOwner(ev.Token)
+		case ev.API != nil:
+			who = owner[ev.API.Fingerprint]
+			if who == "" || ev.API.Fingerprint == "" {
+				who = ev.API.ClientID // the client the API mock verified the token for
+			}
+		}
+		switch who {
+		case id:
+			mine = append(mine, ev)
+		case "":
+			unattributed = append(unattributed, ev)
+		default:
+			others++
+		}
+	}
+	return mine, others, unattributed
+}
+
+// eventLine renders one event as the first line of its evidence.
+func eventLine(t *Trace, ev journal.Event) string {
+	if ev.Token != nil {
+		return tokenEvidence(t, ev)[0]
+	}
+	return apiEvidence(call{ev: ev, x: t.exchange(ev.Seq)})[0]
 }
 
 func levelOf(o Options) Level {

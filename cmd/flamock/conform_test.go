@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flamock/flamock/internal/ssoauth"
 )
 
 func TestConform_BashAdapterPasses(t *testing.T) {
@@ -93,5 +96,94 @@ func TestVerify_JournalFromServe(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("verify report lacks %q\n%s", want, out)
 		}
+	}
+}
+
+// A client that sends its own scope, beside another tool's call without a
+// token and another client's refused call, is judged on its own traffic:
+// before, the empty --scopes list failed OAUTH-SCOPE-01, the other traffic
+// was blamed on the client, and the verdict was always NOT CONFORMANT.
+func TestVerify_ClientIDJudgesOnlyThatClient(t *testing.T) {
+	cfg, bundles := writeTestConfig(t, "")
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	p := startServe(t, "--config", cfg, "--journal", journalFile)
+	client := &http.Client{Timeout: 10 * time.Second}
+	tokenURL := p.base + "/REST/oauth/v5/token"
+	a, err := ssoauth.Assertion{ClientID: testEmployerID, Audience: tokenURL, Key: bundles[testEmployerID].Key}.Sign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := ssoauth.RequestToken(t.Context(), client, tokenURL, a, "scope:sigedis:gestion:careerpro-federal-learning-account:employer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := trainingsURL(p.base, "403019261", "65111899997", 2023)
+	if r := call(t, client, "PUT", url, tok.AccessToken, trainingsBody(t)); r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.raw)
+	}
+	// Another tool, no token: a 404 that is nobody's API-SCHEMA-01.
+	call(t, client, "GET", p.base+"/.well-known/openid-configuration", "", "")
+	// Another client whose call is refused: not this client's TOKEN-RENEW-01.
+	call(t, client, "GET", url, "not-a-token", "")
+	// This client's token request with a client_id form field that is not
+	// its own: refused as an unknown client, and OAUTH-ISS-01 says why.
+	a2, err := ssoauth.Assertion{ClientID: testEmployerID, Audience: tokenURL, Key: bundles[testEmployerID].Key}.Sign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer" +
+		"&client_id=other-app&client_assertion=" + a2
+	resp, err := client.Post(tokenURL, "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 && resp.StatusCode != 400 {
+		t.Fatalf("token request with a foreign client_id: status %d", resp.StatusCode)
+	}
+	p.kill()
+
+	code, out, errOut := flamock(t, "verify", journalFile, "--client-id", testEmployerID)
+	if code != 1 {
+		t.Fatalf("verify: exit %d; want 1 (OAUTH-ISS-01)\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"PASS  OAUTH-SCOPE-01", "PASS  API-SCHEMA-01", "FAIL  OAUTH-ISS-01",
+		`the client_id form field is "other-app"`, `client_id form field: "other-app"`,
+		"unattributed traffic, not judged (2 event(s)", "GET /.well-known/openid-configuration",
+		"1 MUST failed", "need `flamock conform`: NOT CONFORMANT",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify report lacks %q\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"FAIL  API-SCHEMA-01", "FAIL  TOKEN-RENEW-01", "FAIL  OAUTH-SCOPE-01"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("verify report has %q\n%s", unwanted, out)
+		}
+	}
+}
+
+// Everything a journal decides passed: verify exits 0 and says how much it
+// judged and what needs flamock conform.
+func TestVerify_VerdictCoversWhatAJournalDecides(t *testing.T) {
+	cfg, bundles := writeTestConfig(t, "")
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	p := startServe(t, "--config", cfg, "--journal", journalFile)
+	client := &http.Client{Timeout: 10 * time.Second}
+	token := getToken(t, client, p.base, testEmployerID, bundles[testEmployerID])
+	if r := call(t, client, "GET", trainingsURL(p.base, "403019261", "65111899997", 2023), token, ""); r.status != 200 && r.status != 404 {
+		t.Fatalf("GET: %d %s", r.status, r.raw)
+	}
+	p.kill()
+	code, out, errOut := flamock(t, "verify", journalFile, "--client-id", testEmployerID)
+	if code != 0 {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !regexp.MustCompile("judged [0-9]+ rules: all MUST passed; [0-9]+ skipped; [0-9]+ need `flamock conform`\n$").MatchString(out) {
+		t.Errorf("verdict line:\n%s", out)
+	}
+	if strings.Contains(out, "NOT CONFORMANT") {
+		t.Errorf("a journal whose judged rules all passed is called NOT CONFORMANT\n%s", out)
 	}
 }

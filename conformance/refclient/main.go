@@ -15,7 +15,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
+	crand "crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -58,6 +59,11 @@ var bugs = []string{
 	"skip-tls-verify",         // accepts any server certificate
 	"unmandated-employer",     // the first employer call goes to another employer
 	"hide-detail",             // reports the status of a problem, not its body
+	"iat-future",              // iat five minutes ahead of the clock
+	"no-iat-exp-hour",         // no iat, exp one hour ahead
+	"fixed-backoff",           // retries 500 three times, 110 ms apart
+	"endless-retry-429",       // retries 429 and 503 (honouring Retry-After) up to 10 times
+	"client-id-field",         // sends a client_id form field that is not its client id
 }
 
 const (
@@ -232,6 +238,14 @@ func (c *client) do(ctx context.Context, op operation) result {
 			continue
 		case status == http.StatusUnauthorized:
 			c.token = ""
+		case (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && c.bug == "endless-retry-429" && retries < 10:
+			retries++
+			time.Sleep(retryAfter(hdr.Get("Retry-After")))
+			continue
+		case (status == 500 || status == 502 || status == 504) && c.bug == "fixed-backoff" && retries < 3:
+			retries++
+			time.Sleep(110 * time.Millisecond)
+			continue
 		case (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && retries < maxRetries:
 			retries++
 			if c.bug != "ignore-retry-after" {
@@ -240,7 +254,7 @@ func (c *client) do(ctx context.Context, op operation) result {
 			continue
 		case (status == 500 || status == 502 || status == 504) && retries < maxRetries:
 			if c.bug != "no-backoff" {
-				time.Sleep(time.Duration(200<<retries) * time.Millisecond)
+				time.Sleep(backoff(retries))
 			}
 			retries++
 			continue
@@ -255,6 +269,13 @@ func (c *client) do(ctx context.Context, op operation) result {
 		}
 		return res
 	}
+}
+
+// backoff is the wait before retry n+1 of a server error: exponential
+// (200, 400 ms...) with jitter drawn from its upper half.
+func backoff(n int) time.Duration {
+	d := time.Duration(200<<n) * time.Millisecond
+	return d/2 + rand.N(d/2+1)
 }
 
 var employerPath = regexp.MustCompile(`^/employers/[0-9]+/`)
@@ -343,6 +364,9 @@ func (c *client) accessToken(ctx context.Context) (string, error) {
 	if c.bug == "client-secret" {
 		form.Set("client_secret", "s3cret")
 	}
+	if c.bug == "client-id-field" {
+		form.Set("client_id", c.clientID+"-app")
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
@@ -417,6 +441,12 @@ func (c *client) assertion() (string, error) {
 		claims["exp"] = now.Add(time.Hour).Unix()
 	case "aud-trailing-slash":
 		claims["aud"] = c.tokenURL + "/"
+	case "iat-future":
+		claims["iat"] = now.Add(5 * time.Minute).Unix()
+		claims["exp"] = now.Add(5*time.Minute + assertionLifetime).Unix()
+	case "no-iat-exp-hour":
+		delete(claims, "iat")
+		claims["exp"] = now.Add(time.Hour).Unix()
 	case "iss-not-sub":
 		claims["iss"] = c.clientID + "-app"
 	case "alg-none":
@@ -427,7 +457,7 @@ func (c *client) assertion() (string, error) {
 
 func newJTI() (string, error) {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := crand.Read(b[:]); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(b[:]), nil
