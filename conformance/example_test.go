@@ -15,7 +15,7 @@ func ExampleRuleByID() {
 	fmt.Println(r.ID, r.Level, "-", r.Title)
 	fmt.Println("source:", r.Source)
 	// Output:
-	// OAUTH-EXP-01 MUST - exp is present and at most 10 minutes after iat
+	// OAUTH-EXP-01 MUST - exp is present and at most 10 minutes after iat, or after the request when there is no iat
 	// source: seed §6.1; RFC 7523 §3 item 4
 }
 

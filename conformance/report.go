@@ -157,6 +157,15 @@ func summarise(fs []Finding) string {
 		slices.Sort(names)
 		s += " in " + strings.Join(names, ", ")
 	}
+	var msgs []string
+	for _, f := range fs {
+		if !slices.Contains(msgs, f.Message) {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) <= 2 {
+		s += ": " + strings.Join(msgs, "; ")
+	}
 	return s
 }
 

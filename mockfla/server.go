@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/flamock/flamock/internal/bearer"
 	"github.com/flamock/flamock/internal/journal"
 )
 
@@ -234,6 +235,9 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 // handle runs the layers; the first that refuses answers.
 func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 	r := c.r
+	if token, ok := bearerToken(r.Header.Get("Authorization")); ok {
+		c.ev.Fingerprint = bearer.Fingerprint(token) // names the client of a call a fault answers too
+	}
 	if resp, drop := s.applyFault(r.Context(), c); drop {
 		s.dropConnection(w, c)
 		return nil

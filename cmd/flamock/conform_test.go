@@ -117,7 +117,7 @@ func TestVerify_ClientIDJudgesOnlyThatClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := trainingsURL(p.base, "403019261", "65111899997", 2023)
+	url := trainingsURL(p.base, "403019261", "65111899801", 2023)
 	if r := call(t, client, "PUT", url, tok.AccessToken, trainingsBody(t)); r.status != 200 {
 		t.Fatalf("PUT: %d %s", r.status, r.raw)
 	}
@@ -172,7 +172,7 @@ func TestVerify_VerdictCoversWhatAJournalDecides(t *testing.T) {
 	p := startServe(t, "--config", cfg, "--journal", journalFile)
 	client := &http.Client{Timeout: 10 * time.Second}
 	token := getToken(t, client, p.base, testEmployerID, bundles[testEmployerID])
-	if r := call(t, client, "GET", trainingsURL(p.base, "403019261", "65111899997", 2023), token, ""); r.status != 200 && r.status != 404 {
+	if r := call(t, client, "GET", trainingsURL(p.base, "403019261", "65111899801", 2023), token, ""); r.status != 200 && r.status != 404 {
 		t.Fatalf("GET: %d %s", r.status, r.raw)
 	}
 	p.kill()
