@@ -28,8 +28,13 @@ type Fault struct {
 	// Status, if set (400 to 599), is answered with the Belgif problem of
 	// that status instead of handling the request.
 	Status int `json:"status,omitempty"`
-	// RetryAfter, in seconds, adds a Retry-After header (and retryAfterSec to a 429).
+	// RetryAfter, in seconds, adds a Retry-After header; a 429 or 503 also
+	// carries it as retryAfterSec and retryAfter (the moment, RFC 3339).
+	// Zero means 1 for a 429 or 503, none for other statuses.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Limit, if set, is the limit a 429 tooManyRequests names (its limit
+	// member).
+	Limit int64 `json:"limit,omitempty"`
 	// DelayMS delays the answer (the injected one, or the normal one when
 	// Status is zero and Drop is false).
 	DelayMS int `json:"delayMs,omitempty"`
@@ -47,8 +52,8 @@ func (f Fault) check() error {
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		errs = append(errs, fmt.Errorf("status %d is not 400 to 599", f.Status))
 	}
-	if f.RetryAfter < 0 || f.DelayMS < 0 {
-		errs = append(errs, errors.New("retryAfter and delayMs must not be negative"))
+	if f.RetryAfter < 0 || f.DelayMS < 0 || f.Limit < 0 {
+		errs = append(errs, errors.New("retryAfter, delayMs and limit must not be negative"))
 	}
 	if f.DelayMS > 600_000 {
 		errs = append(errs, fmt.Errorf("delayMs %d is more than 10 minutes", f.DelayMS))
@@ -220,12 +225,17 @@ func (s *Server) applyFault(ctx context.Context, c *call) (*response, bool) {
 		detail = "Fault injected by flamock (" + f.String() + ")"
 	}
 	p := problemFor(f.Status, detail)
-	if f.Status == http.StatusTooManyRequests && f.RetryAfter > 0 {
-		p.RetryAfterSec = f.RetryAfter
-	}
-	resp := problemResponse(p)
-	if f.RetryAfter > 0 {
-		resp.setHeader("Retry-After", strconv.Itoa(f.RetryAfter))
+	var resp *response
+	switch {
+	case f.Status == http.StatusTooManyRequests || f.Status == http.StatusServiceUnavailable:
+		if f.Status == http.StatusTooManyRequests {
+			p.Limit = f.Limit
+		}
+		resp = retryLater(p, max(f.RetryAfter, 1), s.cfg.Now())
+	case f.RetryAfter > 0:
+		resp = problemResponse(p).setHeader("Retry-After", strconv.Itoa(f.RetryAfter))
+	default:
+		resp = problemResponse(p)
 	}
 	if f.Status == http.StatusUnauthorized {
 		resp.setHeader("WWW-Authenticate", `Bearer realm="`+s.cfg.Realm+`"`)
@@ -272,7 +282,7 @@ func (s *Server) adminMux() http.Handler {
 	})
 	mux.HandleFunc("DELETE /__admin/state", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.ResetState(); err != nil {
-			writeProblem(w, problemFor(http.StatusServiceUnavailable, err.Error()))
+			writeResponse(w, retryLater(problemFor(http.StatusServiceUnavailable, err.Error()), storeRetrySec, s.cfg.Now()))
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -299,19 +309,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-func writeProblem(w http.ResponseWriter, p Problem) {
-	resp := problemResponse(p)
+func writeProblem(w http.ResponseWriter, p Problem) { writeResponse(w, problemResponse(p)) }
+
+// writeResponse writes an admin API answer.
+func writeResponse(w http.ResponseWriter, resp *response) {
+	for k, v := range resp.header {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", resp.ctype)
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 }
 
 func adminBadRequest(w http.ResponseWriter, name, value, detail string) {
+	writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: detail, In: "body", Name: name, Value: value})
+}
+
+// writeIssue answers an admin request with a 400 badRequest of one issue
+// (about the since query parameter, or else the body).
+func writeIssue(w http.ResponseWriter, is Issue) {
 	p := problemFor(http.StatusBadRequest, "The input message is incorrect")
-	p.Issues = []Issue{{Type: IssueInvalidInput, Title: titleInvalid, Detail: detail, In: "body", Name: name, Value: value}}
-	if name == "since" {
-		p.Issues[0].In = "query"
+	if is.Name == "since" {
+		is.In = "query"
 	}
+	if is.Value == "" {
+		is.Value = nil
+	}
+	p.Issues = []Issue{is}
 	writeProblem(w, p)
 }
 

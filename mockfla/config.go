@@ -2,8 +2,10 @@ package mockfla
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -102,6 +104,10 @@ type Config struct {
 	// time.Now.
 	Now func() time.Time
 
+	// Rand is the source of the BelGov-Trace-Id of each response. Nil means
+	// crypto/rand.
+	Rand io.Reader
+
 	// MaxBodyBytes bounds a request body (413 payloadTooLarge above it).
 	// Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -137,6 +143,9 @@ func (cfg *Config) check() error {
 	var errs []error
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

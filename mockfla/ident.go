@@ -66,8 +66,6 @@ func bodyIdentifierKind(name string, v any) (kind, value string, ok bool) {
 	return "", "", false
 }
 
-const titleInvalid = "Invalid input"
-
 func checkIdentifier(kind, v string, now time.Time) (canonical string, err error) {
 	switch kind {
 	case kindSSIN:

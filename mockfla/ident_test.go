@@ -1,6 +1,7 @@
 package mockfla_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/flamock/flamock/mockfla"
@@ -26,9 +27,9 @@ func TestServer_IdentifierRules(t *testing.T) {
 	for _, c := range cases {
 		r := do(t, s, "GET", path(c.ssin), employerTok, "")
 		p := r.problem(t)
-		want := mockfla.Issue{Type: mockfla.IssueInvalidInput,
+		want := mockfla.Issue{Type: mockfla.IssueInvalidInput, Href: "https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html",
 			Title: "Invalid input", In: "path", Name: "ssin", Value: c.ssin, Detail: c.detail}
-		if r.status != 400 || len(p.Issues) != 1 || p.Issues[0] != want {
+		if r.status != 400 || len(p.Issues) != 1 || !reflect.DeepEqual(p.Issues[0], want) {
 			t.Errorf("GET ssin %s = %d %s; want the issue %+v", c.ssin, r.status, r.body, want)
 		}
 	}

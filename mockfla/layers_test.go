@@ -16,6 +16,10 @@ func href(name string) string {
 	return "https://www.belgif.be/specification/rest/api-guide/problems/" + name + ".html"
 }
 
+func issueHref(name string) string {
+	return "https://www.belgif.be/specification/rest/api-guide/issues/" + name + ".html"
+}
+
 // TestServer_Layers checks the exact problem a client sees for each layer,
 // in the order of the layers.
 func TestServer_Layers(t *testing.T) {
@@ -103,12 +107,12 @@ func TestServer_Layers(t *testing.T) {
 			wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
 				Issues: []mockfla.Issue{
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "property is not allowed here", In: "body", Name: "extra"},
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: `value is not one of the allowed values ["hours","days"]`, In: "body", Name: "trainings[0].duration.unit", Value: "weeks"},
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "number must be at least 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "number must be more than 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: "minimum string length is 1", In: "body", Name: "trainings[0].name", Value: ""},
-					{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", Detail: `string doesn't match the format "date" (parsing time "2023-02-30": day out of range)`, In: "body", Name: "trainings[0].startDate", Value: "2023-02-30"},
+					{Type: mockfla.IssueUnknownInput, Href: issueHref("unknownInput"), Title: "Unknown input", Detail: "unknown input: the schema defines no such property here", In: "body", Name: "extra", Value: true},
+					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: `value is not one of the allowed values ["hours","days"]`, In: "body", Name: "trainings[0].duration.unit", Value: "weeks"},
+					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: "number must be at least 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
+					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: "number must be more than 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
+					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: "minimum string length is 1", In: "body", Name: "trainings[0].name", Value: ""},
+					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: `string doesn't match the format "date" (parsing time "2023-02-30": day out of range)`, In: "body", Name: "trainings[0].startDate", Value: "2023-02-30"},
 				}},
 		},
 		{
@@ -119,13 +123,13 @@ func TestServer_Layers(t *testing.T) {
 		{
 			name: "SSIN check digits", method: "GET", path: emp + "/employers/880820673/employees/65111899802/calendarYears/2023/trainings", token: employerTok, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "ssin", Value: "65111899802",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "path", Name: "ssin", Value: "65111899802",
 					Detail: `SSIN "65111899802": invalid check digit: check digits 02 match neither 01 (born before 2000) nor 30 (born 2000 or later)`}}},
 		},
 		{
 			name: "calendar year outside the service window", method: "GET", path: emp + "/employers/880820673/employees/65111899801/calendarYears/2026/trainings", token: employerTok, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "path", Name: "calendarYear", Value: "2026",
+				Issues: []mockfla.Issue{{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "path", Name: "calendarYear", Value: "2026",
 					Detail: "calendar year 2026 is outside the FLA service window 2023 to 2025"}}},
 		},
 		{
@@ -137,23 +141,23 @@ func TestServer_Layers(t *testing.T) {
 			wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
 				Issues: []mockfla.Issue{
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[0].endDate", Value: "2023-05-01", Detail: "endDate 2023-05-01 is before startDate 2023-05-02"},
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].reference", Value: "A", Detail: `reference "A" is also used by trainings[0]`},
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].startDate", Value: "2022-12-31", Detail: "startDate 2022-12-31 is not in calendar year 2023"},
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].duration.value", Value: 49.0, Detail: "a duration of 49 hours does not fit the 2 calendar day(s) from 2022-12-31 to 2023-01-01"},
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[1].certificate.validUntil", Value: "2022-12-31", Detail: "the certificate is valid until 2022-12-31, before the end of the training 2023-01-01"},
-					{Type: mockfla.IssueInvalidInput, Title: "Invalid input", In: "body", Name: "trainings[2].certificate.validUntil", Value: "2024-01-01", Detail: "validUntil is given but no certificate was received"},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[0].endDate", Value: "2023-05-01", Detail: "endDate 2023-05-01 is before startDate 2023-05-02", Inputs: []mockfla.Input{{In: "body", Name: "trainings[0].startDate", Value: "2023-05-02"}, {In: "body", Name: "trainings[0].endDate", Value: "2023-05-01"}}},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[1].reference", Value: "A", Detail: `reference "A" is also used by trainings[0]`, Inputs: []mockfla.Input{{In: "body", Name: "trainings[0].reference", Value: "A"}, {In: "body", Name: "trainings[1].reference", Value: "A"}}},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[1].startDate", Value: "2022-12-31", Detail: "startDate 2022-12-31 is not in calendar year 2023", Inputs: []mockfla.Input{{In: "path", Name: "calendarYear", Value: "2023"}, {In: "body", Name: "trainings[1].startDate", Value: "2022-12-31"}}},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[1].duration.value", Value: 49.0, Detail: "a duration of 49 hours does not fit the 2 calendar day(s) from 2022-12-31 to 2023-01-01", Inputs: []mockfla.Input{{In: "body", Name: "trainings[1].duration.value", Value: 49.0}, {In: "body", Name: "trainings[1].startDate", Value: "2022-12-31"}, {In: "body", Name: "trainings[1].endDate", Value: "2023-01-01"}}},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[1].certificate.validUntil", Value: "2022-12-31", Detail: "the certificate is valid until 2022-12-31, before the end of the training 2023-01-01", Inputs: []mockfla.Input{{In: "body", Name: "trainings[1].certificate.validUntil", Value: "2022-12-31"}, {In: "body", Name: "trainings[1].endDate", Value: "2023-01-01"}}},
+					{Type: mockfla.IssueInvalidInput, Href: issueHref("invalidInput"), Title: "Invalid input", In: "body", Name: "trainings[2].certificate.validUntil", Value: "2024-01-01", Detail: "validUntil is given but no certificate was received"},
 				}},
 		},
 		{
 			name: "wrong content type", method: "PUT", path: seed, token: employerTok, body: trainingSet, hdr: []string{"Content-Type", "text/plain"}, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", In: "header", Name: "Content-Type", Value: "text/plain", Detail: "unsupported media type; want one of application/json"}}},
+				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", In: "header", Name: "Content-Type", Value: "text/plain", Detail: "unsupported media type; want one of application/json"}}},
 		},
 		{
 			name: "missing body", method: "PUT", path: seed, token: employerTok, wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Title: "Input isn't valid with respect to schema", In: "body", Detail: "a request body is required"}}},
+				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", In: "body", Detail: "a request body is required"}}},
 		},
 	}
 	for _, tt := range tests {
@@ -260,7 +264,7 @@ func TestServer_PayloadTooLarge(t *testing.T) {
 	s := newServer(t, cfg)
 	r := do(t, s, "PUT", seed, employerTok, trainingSet)
 	p := r.problem(t)
-	want := mockfla.Problem{Type: mockfla.TypePayloadTooLarge, Href: href("payloadTooLarge"), Title: "Payload Too Large", Status: 413, Detail: "The request body is larger than 100 bytes"}
+	want := mockfla.Problem{Type: mockfla.TypePayloadTooLarge, Href: href("payloadTooLarge"), Title: "Payload Too Large", Status: 413, Detail: "The request body is larger than 100 bytes", Limit: 100}
 	if r.status != 413 || !reflect.DeepEqual(p, want) {
 		t.Fatalf("got %d %+v", r.status, p)
 	}

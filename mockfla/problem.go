@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Belgif problem types (https://www.belgif.be/specification/rest/api-guide/problems/).
@@ -26,10 +27,16 @@ const (
 	TypeMethodNotAllowed = "about:blank"
 )
 
-// Belgif input-validation issue types.
+// Belgif input-validation issue types, with their titles. Each has a
+// documentation page (Issue.Href), filled in when the problem is written.
 const (
 	IssueSchemaViolation = "urn:problem-type:belgif:input-validation:schemaViolation"
 	IssueInvalidInput    = "urn:problem-type:belgif:input-validation:invalidInput"
+	IssueUnknownInput    = "urn:problem-type:belgif:input-validation:unknownInput"
+
+	titleSchema  = "Input isn't valid with respect to schema"
+	titleInvalid = "Invalid input"
+	titleUnknown = "Unknown input"
 )
 
 // Problem is a Belgif application/problem+json body (RFC 9457).
@@ -40,19 +47,32 @@ type Problem struct {
 	Status         int      `json:"status"`
 	Detail         string   `json:"detail,omitempty"`
 	Instance       string   `json:"instance,omitempty"`
-	Issues         []Issue  `json:"issues,omitempty"`
+	Issues         []Issue  `json:"issues,omitempty"`         // badRequest; resourceNotFound naming the path parameter
 	RequiredScopes []string `json:"requiredScopes,omitempty"` // missingScope
-	RetryAfterSec  int      `json:"retryAfterSec,omitempty"`  // tooManyRequests
+	Limit          int64    `json:"limit,omitempty"`          // payloadTooLarge (bytes), tooManyRequests
+	RetryAfter     string   `json:"retryAfter,omitempty"`     // tooManyRequests, serviceUnavailable: RFC 3339 date-time
+	RetryAfterSec  int      `json:"retryAfterSec,omitempty"`  // the same, in seconds (and the Retry-After header)
 }
 
-// Issue is one entry of a badRequest problem's issues.
+// Issue is one entry of a problem's issues: an input-validation issue of a
+// badRequest, or the path parameter of a resourceNotFound (which has no
+// type).
 type Issue struct {
-	Type   string `json:"type"`
-	Title  string `json:"title,omitempty"`
-	Detail string `json:"detail"`
-	In     string `json:"in,omitempty"` // body, path, query or header
-	Name   string `json:"name,omitempty"`
-	Value  any    `json:"value,omitempty"`
+	Type   string  `json:"type,omitempty"`
+	Href   string  `json:"href,omitempty"`
+	Title  string  `json:"title,omitempty"`
+	Detail string  `json:"detail"`
+	In     string  `json:"in,omitempty"` // body, path, query or header
+	Name   string  `json:"name,omitempty"`
+	Value  any     `json:"value,omitempty"`
+	Inputs []Input `json:"inputs,omitempty"` // when several inputs are involved
+}
+
+// Input is one of the inputs of an issue that involves several.
+type Input struct {
+	In    string `json:"in"` // body, path, query or header
+	Name  string `json:"name"`
+	Value any    `json:"value,omitempty"`
 }
 
 func (i Issue) String() string {
@@ -67,12 +87,25 @@ func (i Issue) String() string {
 	return b.String()
 }
 
+const belgifGuide = "https://www.belgif.be/specification/rest/api-guide/"
+
+// belgifHref is the documentation page of a Belgif problem type
+// ("urn:problem-type:belgif:<x>" -> …/api-guide/problems/<x>.html) or issue
+// type ("urn:problem-type:belgif:input-validation:<x>" -> …/issues/<x>.html,
+// "urn:problem-type:belgif-ext:input-validation:<x>" -> …/issues/ext/<x>.html);
+// "" for any other type.
 func belgifHref(typ string) string {
+	if name, ok := strings.CutPrefix(typ, "urn:problem-type:belgif:input-validation:"); ok && name != "" && !strings.Contains(name, ":") {
+		return belgifGuide + "issues/" + name + ".html"
+	}
+	if name, ok := strings.CutPrefix(typ, "urn:problem-type:belgif-ext:input-validation:"); ok && name != "" && !strings.Contains(name, ":") {
+		return belgifGuide + "issues/ext/" + name + ".html"
+	}
 	name, ok := strings.CutPrefix(typ, "urn:problem-type:belgif:")
-	if !ok || strings.Contains(name, ":") {
+	if !ok || name == "" || strings.Contains(name, ":") {
 		return ""
 	}
-	return "https://www.belgif.be/specification/rest/api-guide/problems/" + name + ".html"
+	return belgifGuide + "problems/" + name + ".html"
 }
 
 // problemFor returns the Belgif problem for an HTTP status.
@@ -97,7 +130,7 @@ func problemFor(status int, detail string) Problem {
 	case http.StatusBadGateway:
 		typ, title = TypeBadGateway, "Bad Gateway"
 	case http.StatusServiceUnavailable:
-		typ, title = TypeServiceUnavailable, "Service Unavailable"
+		typ, title = TypeServiceUnavailable, "Service is unavailable"
 	default:
 		typ, title = "about:blank", http.StatusText(status)
 		if title == "" {
@@ -120,6 +153,7 @@ type response struct {
 }
 
 func problemResponse(p Problem) *response {
+	p.Issues = withHrefs(p.Issues)
 	body, err := json.Marshal(p)
 	if err != nil { // cannot happen: Problem holds only JSON values
 		body = []byte(`{"type":"` + TypeInternalError + `","title":"Internal Server Error","status":500}`)
@@ -135,14 +169,69 @@ func (r *response) setHeader(k, v string) *response {
 	return r
 }
 
+// withHrefs fills in the documentation page of each issue whose type has
+// one, in a copy when any is missing.
+func withHrefs(issues []Issue) []Issue {
+	var out []Issue
+	for i, is := range issues {
+		if is.Href != "" || is.Type == "" {
+			continue
+		}
+		h := belgifHref(is.Type)
+		if h == "" {
+			continue
+		}
+		if out == nil {
+			out = append([]Issue(nil), issues...)
+		}
+		out[i].Href = h
+	}
+	if out == nil {
+		return issues
+	}
+	return out
+}
+
 func badRequest(issues []Issue) *response {
 	p := problemFor(http.StatusBadRequest, "The input message is incorrect")
 	p.Issues = issues
 	return problemResponse(p)
 }
 
-func notFound(path string) *response {
-	return problemResponse(problemFor(http.StatusNotFound, "No resource at "+path))
+// notFound is the 404 of a call whose resource is absent. When the
+// operation's path ends with a path parameter, the resource is that
+// parameter's, and the problem's issue names it (in, name, value).
+func notFound(c *call, key, detail string) *response {
+	if detail == "" {
+		detail = "No resource at " + key
+	}
+	p := problemFor(http.StatusNotFound, detail)
+	if c != nil && c.op != nil {
+		if name, ok := lastPathParam(c.op.path); ok {
+			v := c.params[name]
+			p.Issues = []Issue{{In: "path", Name: name, Value: v, Detail: "no resource with " + name + " " + v + " at this path"}}
+		}
+	}
+	return problemResponse(p)
+}
+
+// lastPathParam returns the name of the parameter that is the last segment
+// of a path template ("/trainings/{reference}" -> "reference").
+func lastPathParam(template string) (string, bool) {
+	seg := template[strings.LastIndexByte(template, '/')+1:]
+	if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
+		return seg[1 : len(seg)-1], true
+	}
+	return "", false
+}
+
+// retryLater answers p (a 429 or 503) with the Belgif retry hints: sec in
+// retryAfterSec and the Retry-After header, and the moment now + sec in
+// retryAfter (RFC 3339, UTC, whole seconds).
+func retryLater(p Problem, sec int, now time.Time) *response {
+	p.RetryAfterSec = sec
+	p.RetryAfter = now.UTC().Truncate(time.Second).Add(time.Duration(sec) * time.Second).Format(time.RFC3339)
+	return problemResponse(p).setHeader("Retry-After", strconv.Itoa(sec))
 }
 
 func missingPermission(rule, detail string) *response {

@@ -112,9 +112,10 @@ func (c Call) JSON(status int, v any) Answer {
 	return Answer{&response{status: status, ctype: "application/json", body: b}}
 }
 
-// NotFound answers a Belgif 404 resourceNotFound problem with detail.
+// NotFound answers a Belgif 404 resourceNotFound problem with detail (and,
+// when the operation's path ends with a path parameter, an issue naming it).
 func (c Call) NotFound(detail string) Answer {
-	return Answer{problemResponse(problemFor(http.StatusNotFound, detail))}
+	return Answer{notFound(c.c, "", detail)}
 }
 
 // Page returns one page of all, as the request's page and pageSize query
@@ -132,6 +133,14 @@ func Page[T any](c Call, all []T) (body map[string]any, n int) {
 // InvalidInput is a Belgif invalidInput issue, as a business rule reports it.
 func InvalidInput(in, name string, value any, detail string) Issue {
 	return Issue{Type: IssueInvalidInput, Title: titleInvalid, Detail: detail, In: in, Name: name, Value: value}
+}
+
+// WithInputs returns the issue with the inputs it involves, for an issue
+// about several inputs (a period whose end precedes its start, a value
+// that repeats another): Belgif lists them in the issue's inputs member.
+func (i Issue) WithInputs(inputs ...Input) Issue {
+	i.Inputs = inputs
+	return i
 }
 
 // rulesByName indexes Config.Rules and checks them.
@@ -210,7 +219,7 @@ func DecodeAdminJSON(w http.ResponseWriter, r *http.Request, v any, want string)
 	msg := err.Error()
 	if key, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		key = strings.Trim(key, `"`)
-		adminBadRequest(w, key, "", "unknown key "+strings.TrimSpace(key)+"; want "+want)
+		writeIssue(w, Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "body", Name: key, Detail: "unknown key " + strings.TrimSpace(key) + "; want " + want})
 		return false
 	}
 	adminBadRequest(w, "", "", "want "+want+": "+msg)

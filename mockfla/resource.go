@@ -318,7 +318,7 @@ func (s *Server) absent(c *call, key string) bool {
 
 func (s *Server) missing(c *call, key string) *response {
 	c.layer("store", false, "nothing at "+key)
-	return notFound(key)
+	return notFound(c, key, "")
 }
 
 // declared answers the declared success response: the example, else the

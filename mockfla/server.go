@@ -39,6 +39,8 @@ type Server struct {
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself
 	respOpts  openapi3filter.Options
 
+	randMu sync.Mutex // guards cfg.Rand when it is not crypto/rand
+
 	detailMu sync.RWMutex
 	details  map[[2]string]string // see authDetail
 
@@ -98,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	s.paramOpts = s.reqOpts
 	s.paramOpts.ExcludeRequestBody = true
 	s.respOpts = openapi3filter.Options{MultiError: true}
-	s.admin = s.adminMux()
+	s.admin = s.traced(s.adminMux())
 	s.prepareGeneric()
 	return s, nil
 }
@@ -168,6 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.admin.ServeHTTP(w, r)
 		return
 	}
+	s.traceHeaders(w.Header(), r)
 	c := &call{r: r, start: time.Now()}
 	// Room for the layers of an ordinary call (route, auth, scope, tenant,
 	// schema, identifiers, business, store) without growing.
@@ -191,7 +194,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp == nil { // connection dropped
 		return
 	}
-	resp = s.errorModel(c, resp)
+	resp = s.errorModel(c, s.fitProblem(c, resp))
 	resp = s.checkResponse(c, resp)
 	s.finish(w, c, resp)
 }
@@ -296,12 +299,12 @@ func (s *Server) route(c *call) *response {
 			return problemResponse(p).setHeader("Allow", allow)
 		default:
 			c.layer("route", false, "no operation at this path")
-			return notFound(path)
+			return notFound(nil, path, "")
 		}
 		op := m.ops[route.Operation]
 		if op == nil { // cannot happen: every operation was indexed
 			c.layer("route", false, "operation not indexed")
-			return notFound(path)
+			return notFound(nil, path, "")
 		}
 		c.op, c.params = op, params
 		c.ev.Operation = op.id
@@ -311,7 +314,7 @@ func (s *Server) route(c *call) *response {
 		return nil
 	}
 	c.layer("route", false, "no document mounted at this path")
-	return notFound(path)
+	return notFound(nil, path, "")
 }
 
 // allowed lists the methods the path answers, for a 405's Allow header.
@@ -390,7 +393,9 @@ func readAllSized(body io.Reader, size, limit int64) ([]byte, error) {
 func (s *Server) tooLarge(c *call) *response {
 	detail := fmt.Sprintf("The request body is larger than %d bytes", s.cfg.MaxBodyBytes)
 	c.layer("body", false, detail)
-	return problemResponse(problemFor(http.StatusRequestEntityTooLarge, detail))
+	p := problemFor(http.StatusRequestEntityTooLarge, detail)
+	p.Limit = s.cfg.MaxBodyBytes
+	return problemResponse(p)
 }
 
 // checkResponse validates the response against the spec in Strict mode.

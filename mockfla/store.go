@@ -383,7 +383,7 @@ func (s *Server) serve(c *call) *response {
 		}
 		if !ok {
 			c.layer("store", false, "nothing at "+key)
-			return notFound(key)
+			return notFound(c, key, "")
 		}
 		c.layer("store", true, "read "+key)
 		return bodyResponse(suc, b)
@@ -394,7 +394,7 @@ func (s *Server) serve(c *call) *response {
 		}
 		if !found {
 			c.layer("store", false, "nothing at "+key)
-			return notFound(key)
+			return notFound(c, key, "")
 		}
 		c.layer("store", true, "deleted "+key)
 		return &response{status: suc.status}
@@ -413,10 +413,13 @@ func bodyResponse(suc success, body []byte) *response {
 	return &response{status: suc.status, ctype: suc.ctype, body: body}
 }
 
+// storeRetrySec is the retry hint of a 503 whose write the store refused.
+const storeRetrySec = 1
+
 func (s *Server) storeFailed(c *call, err error) *response {
 	s.log.Error("mockfla: store write failed", "path", c.r.URL.Path, "err", err)
 	c.layer("store", false, err.Error())
-	return problemResponse(problemFor(http.StatusServiceUnavailable, "The mock could not store the change durably: "+err.Error()))
+	return retryLater(problemFor(http.StatusServiceUnavailable, "The mock could not store the change durably: "+err.Error()), storeRetrySec, s.cfg.Now())
 }
 
 // list answers a Belgif collection of the resources directly under key.

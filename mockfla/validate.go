@@ -15,10 +15,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
-const titleSchema = "Input isn't valid with respect to schema"
-
 // validate checks the request against the spec and reports every violation
-// (400 badRequest, one schemaViolation issue each).
+// (400 badRequest, one issue each: schemaViolation, or unknownInput for a
+// body property the schema does not allow and for a query parameter the
+// operation does not declare).
 //
 // kin-openapi checks the parameters; a JSON body is checked here, with
 // kin-openapi's schema visitor and options, in the way its
@@ -37,17 +37,25 @@ func (s *Server) validate(c *call) *response {
 			err = append(me, berr)
 		}
 	}
-	if err == nil {
+	var unknown []Issue
+	if r.URL.RawQuery != "" {
+		unknown = unknownQuery(c)
+	}
+	if err == nil && len(unknown) == 0 {
 		if c.body == nil {
 			c.body = []byte{}
 		}
 		c.layer("schema", true, "")
 		return nil
 	}
-	issues := s.issuesOf(c, err)
-	if len(issues) == 0 { // never answer 400 without saying why
-		issues = []Issue{{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())}}
+	var issues []Issue
+	if err != nil {
+		issues = s.issuesOf(c, err)
+		if len(issues) == 0 { // never answer 400 without saying why
+			issues = []Issue{{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())}}
+		}
 	}
+	issues = append(issues, unknown...)
 	// kin-openapi walks properties in map order: sort for stable answers.
 	slices.SortStableFunc(issues, cmpIssue)
 	c.layer("schema", false, strconv.Itoa(len(issues))+" violation(s)")
@@ -273,8 +281,12 @@ func schemaIssues(base Issue, err error, reason string) []Issue {
 			if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
 				ptr = append(ptr, m[1])
 			}
+			is.Type, is.Title = IssueUnknownInput, titleUnknown
 			is.Value = nil
-			detail = "property is not allowed here"
+			if obj, ok := se.Value.(map[string]any); ok {
+				is.Value = scalar(obj[m[1]])
+			}
+			detail = "unknown input: the schema defines no such property here"
 		} else if is.In == "body" {
 			is.Value = scalar(se.Value)
 		}
@@ -361,4 +373,51 @@ func contentTypes(c openapi3.Content) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// unknownQuery reports the query parameters the operation does not declare
+// (unknownInput issues). Also known: the query names of the operation's
+// API-key security schemes, and page and pageSize on the lists the mock
+// paginates (its own links carry them). The value of an access_token
+// parameter is never repeated.
+func unknownQuery(c *call) []Issue {
+	q := c.r.URL.Query()
+	var out []Issue
+	for name, vs := range q {
+		if queryKnown(c, name) {
+			continue
+		}
+		is := Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "query", Name: name,
+			Detail: "unknown input: the operation has no query parameter " + strconv.Quote(name)}
+		if name != "access_token" && len(vs) > 0 {
+			is.Value = vs[0]
+		}
+		out = append(out, is)
+	}
+	return out
+}
+
+func queryKnown(c *call, name string) bool {
+	declared := func(ps openapi3.Parameters) bool {
+		for _, p := range ps {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && p.Value.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if declared(c.route.Operation.Parameters) || (c.route.PathItem != nil && declared(c.route.PathItem.Parameters)) {
+		return true
+	}
+	if c.op.list && (name == "page" || name == "pageSize") {
+		return true
+	}
+	for _, req := range c.op.security.requirements {
+		for _, u := range req {
+			if u.kind == "apiKey" && u.in == "query" && u.key == name {
+				return true
+			}
+		}
+	}
+	return false
 }

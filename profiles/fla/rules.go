@@ -131,6 +131,11 @@ func invalid(in, name string, value any, detail string) mockfla.Issue {
 	return mockfla.InvalidInput(in, name, value, detail)
 }
 
+// input is one of the inputs of an issue that involves several.
+func input(in, name string, value any) mockfla.Input {
+	return mockfla.Input{In: in, Name: name, Value: value}
+}
+
 // training is the part of a training that the rules read.
 type trainingDates struct {
 	start, end time.Time
@@ -154,7 +159,8 @@ func dates(m map[string]any) (trainingDates, bool) {
 func checkDatesAndDuration(prefix string, m map[string]any, d trainingDates) []mockfla.Issue {
 	var out []mockfla.Issue
 	if d.end.Before(d.start) {
-		out = append(out, invalid("body", prefix+"endDate", d.endRaw, "endDate "+d.endRaw+" is before startDate "+d.startRaw))
+		out = append(out, invalid("body", prefix+"endDate", d.endRaw, "endDate "+d.endRaw+" is before startDate "+d.startRaw).
+			WithInputs(input("body", prefix+"startDate", d.startRaw), input("body", prefix+"endDate", d.endRaw)))
 		return out
 	}
 	days := d.end.Sub(d.start).Hours()/24 + 1
@@ -167,16 +173,19 @@ func checkDatesAndDuration(prefix string, m map[string]any, d trainingDates) []m
 		}
 		if v <= 0 || v > limit {
 			out = append(out, invalid("body", prefix+"duration.value", v,
-				fmt.Sprintf("a duration of %g %s does not fit the %g calendar day(s) from %s to %s", v, unit, days, d.startRaw, d.endRaw)))
+				fmt.Sprintf("a duration of %g %s does not fit the %g calendar day(s) from %s to %s", v, unit, days, d.startRaw, d.endRaw)).
+				WithInputs(input("body", prefix+"duration.value", v), input("body", prefix+"startDate", d.startRaw), input("body", prefix+"endDate", d.endRaw)))
 		}
 	}
 	if cert, ok := m["certificate"].(map[string]any); ok {
-		out = append(out, checkCertificate(prefix+"certificate.", cert, d)...)
+		out = append(out, checkCertificate(prefix+"certificate.", cert, d, prefix+"endDate")...)
 	}
 	return out
 }
 
-func checkCertificate(prefix string, cert map[string]any, d trainingDates) []mockfla.Issue {
+// checkCertificate checks a certificate against the training's dates;
+// endName names the training's endDate.
+func checkCertificate(prefix string, cert map[string]any, d trainingDates, endName string) []mockfla.Issue {
 	until, has := cert["validUntil"].(string)
 	if !has {
 		return nil
@@ -185,7 +194,8 @@ func checkCertificate(prefix string, cert map[string]any, d trainingDates) []moc
 		return []mockfla.Issue{invalid("body", prefix+"validUntil", until, "validUntil is given but no certificate was received")}
 	}
 	if u, err := time.Parse(time.DateOnly, until); err == nil && u.Before(d.end) {
-		return []mockfla.Issue{invalid("body", prefix+"validUntil", until, "the certificate is valid until "+until+", before the end of the training "+d.endRaw)}
+		return []mockfla.Issue{invalid("body", prefix+"validUntil", until, "the certificate is valid until "+until+", before the end of the training "+d.endRaw).
+			WithInputs(input("body", prefix+"validUntil", until), input("body", endName, d.endRaw))}
 	}
 	return nil
 }
@@ -208,7 +218,8 @@ func (p *Profile) checkTrainingSet(c mockfla.Call) []mockfla.Issue {
 		prefix := "trainings[" + strconv.Itoa(i) + "]."
 		if ref, ok := m["reference"].(string); ok {
 			if j, dup := refs[ref]; dup {
-				out = append(out, invalid("body", prefix+"reference", ref, fmt.Sprintf("reference %q is also used by trainings[%d]", ref, j)))
+				out = append(out, invalid("body", prefix+"reference", ref, fmt.Sprintf("reference %q is also used by trainings[%d]", ref, j)).
+					WithInputs(input("body", fmt.Sprintf("trainings[%d].reference", j), ref), input("body", prefix+"reference", ref)))
 			} else {
 				refs[ref] = i
 			}
@@ -223,7 +234,8 @@ func (p *Profile) checkTrainingSet(c mockfla.Call) []mockfla.Issue {
 			raw  string
 		}{{"startDate", d.start, d.startRaw}, {"endDate", d.end, d.endRaw}} {
 			if f.t.Year() != year {
-				out = append(out, invalid("body", prefix+f.name, f.raw, fmt.Sprintf("%s %s is not in calendar year %d", f.name, f.raw, year)))
+				out = append(out, invalid("body", prefix+f.name, f.raw, fmt.Sprintf("%s %s is not in calendar year %d", f.name, f.raw, year)).
+					WithInputs(input("path", "calendarYear", c.Param("calendarYear")), input("body", prefix+f.name, f.raw)))
 			}
 		}
 		out = append(out, checkDatesAndDuration(prefix, m, d)...)
@@ -240,7 +252,8 @@ func (p *Profile) checkProviderTraining(c mockfla.Call) []mockfla.Issue {
 			out = append(out, invalid("body", "startDate", d.startRaw, p.windowText(y)))
 		}
 		if d.end.Year() != d.start.Year() && !d.end.Before(d.start) {
-			out = append(out, invalid("body", "endDate", d.endRaw, "endDate "+d.endRaw+" is not in the calendar year of startDate "+d.startRaw))
+			out = append(out, invalid("body", "endDate", d.endRaw, "endDate "+d.endRaw+" is not in the calendar year of startDate "+d.startRaw).
+				WithInputs(input("body", "startDate", d.startRaw), input("body", "endDate", d.endRaw)))
 		}
 		out = append(out, checkDatesAndDuration("", m, d)...)
 		parts, _ := m["participants"].([]any)
@@ -253,13 +266,14 @@ func (p *Profile) checkProviderTraining(c mockfla.Call) []mockfla.Issue {
 			prefix := "participants[" + strconv.Itoa(i) + "]."
 			if ssin, ok := p["ssin"].(string); ok {
 				if j, dup := seen[ssin]; dup {
-					out = append(out, invalid("body", prefix+"ssin", ssin, fmt.Sprintf("SSIN %s is also participants[%d]", ssin, j)))
+					out = append(out, invalid("body", prefix+"ssin", ssin, fmt.Sprintf("SSIN %s is also participants[%d]", ssin, j)).
+						WithInputs(input("body", fmt.Sprintf("participants[%d].ssin", j), ssin), input("body", prefix+"ssin", ssin)))
 				} else {
 					seen[ssin] = i
 				}
 			}
 			if cert, ok := p["certificate"].(map[string]any); ok {
-				out = append(out, checkCertificate(prefix+"certificate.", cert, d)...)
+				out = append(out, checkCertificate(prefix+"certificate.", cert, d, "endDate")...)
 			}
 		}
 	}
