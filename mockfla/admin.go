@@ -339,15 +339,37 @@ func writeIssue(w http.ResponseWriter, is Issue) {
 	writeProblem(w, p)
 }
 
+// adminHealth answers UP, or DEGRADED with the reasons in "problems":
+// damaged records skipped when the state file was read, a state write
+// that failed (until one succeeds), a journal file that cannot be written.
 func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"status":         "UP",
 		"specs":          s.Mounts(),
 		"resources":      s.store.Len(),
 		"stateFile":      s.cfg.StateFile,
 		"strict":         s.cfg.Strict,
 		"journalDropped": s.cfg.Journal.Dropped(),
-	})
+	}
+	var problems []string
+	if st, ok := s.store.Status(); ok {
+		body["state"] = st
+		if st.DamagedRecords > 0 {
+			problems = append(problems, fmt.Sprintf("state file: %d damaged records skipped at start; the original is kept as %s", st.DamagedRecords, st.DamagedCopy))
+		}
+		if st.WriteError != "" {
+			problems = append(problems, "state file: the last write failed: "+st.WriteError)
+		}
+	}
+	if err := s.cfg.Journal.Err(); err != nil {
+		body["journalError"] = err.Error()
+		problems = append(problems, "journal: "+err.Error())
+	}
+	if len(problems) > 0 {
+		body["status"] = "DEGRADED"
+		body["problems"] = problems
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // Mount describes one mounted document.

@@ -87,19 +87,36 @@
 //
 // With Config.StateFile, a write (PUT, DELETE, state reset) is appended to
 // the file and synced (fsync) before it is applied and acknowledged, so an
-// acknowledged write survives a crash or a kill -9. Each line of the file is
-// one record:
+// acknowledged write survives a crash or a kill -9. Concurrent writes share
+// one append and one fsync (group commit); each is acknowledged only after
+// the fsync that covers it. Each line of the file is one record:
 //
 //	CRC SP JSON LF
 //
 // where JSON is {"op":"put","key":PATH,"data":BASE64}, {"op":"delete","key":PATH}
 // or {"op":"reset"}, and CRC is the CRC-32 (IEEE) of the JSON bytes in
-// 8 lowercase hex digits. On start the file is replayed; a last line without
-// its LF, or a record whose checksum does not match, was never acknowledged
-// and is ignored with a warning (never fatal), along with anything after it.
-// The live resources are then written to FILE.tmp, synced, renamed over FILE
-// and the directory synced, so the file is compact after every start.
-// Server.Close syncs and closes the file.
+// 8 lowercase hex digits.
+//
+// A write that fails (a full disk) is answered 503 and undone: the file is
+// truncated back to the end of the last synced record, so it never holds
+// part of a record a reader could take for one, and the next write goes on
+// from there once the disk has room. If even the truncation fails, writes
+// are refused (503) until it succeeds; /__admin/health is DEGRADED with the
+// error meanwhile.
+//
+// On start the file is replayed line by line. An unfinished last line is a
+// write cut short by a crash, never acknowledged: it is dropped with a
+// warning. A line whose checksum or form is wrong is damage: it is skipped,
+// the intact records before and after it are kept, an error is logged,
+// /__admin/health reports DEGRADED with the count, and the original file
+// is kept as FILE.damaged-<time> before the file is rewritten. The live
+// resources are then written to FILE.tmp, synced, renamed over FILE and
+// the directory synced, so the file is compact after every start. While
+// running, the log is compacted the same way in the background once it is
+// larger than 1 MiB and four times the live resources; writes go on
+// meanwhile. A read-only state file is an error. CheckStateFile reads a
+// file without changing it (flamock state check). Server.Close syncs and
+// closes the file.
 //
 // # In Go tests
 //

@@ -82,7 +82,7 @@ func New(cfg Config) (*Server, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	st, err := openStore(cfg.StateFile, s.log)
+	st, err := openStore(logConfig{path: cfg.StateFile, log: s.log, now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}

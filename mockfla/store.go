@@ -2,15 +2,9 @@ package mockfla
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"hash/crc32"
-	"log/slog"
+	stdmaps "maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,150 +13,29 @@ import (
 
 // store keeps resources keyed by their canonical path. With a state file,
 // every change is appended to it and synced before it is applied and
-// acknowledged (see the package documentation for the file format).
+// acknowledged (see statelog.go and the package documentation).
 type store struct {
 	mu       sync.RWMutex
-	m        map[string][]byte
+	m        map[string][]byte   // values are never changed in place
 	children map[string][]string // parent path -> child keys (a slice: most parents have one child)
+	live     int64               // estimated size of a compact log of m
+	closed   bool                // in memory only; the log has its own
 
-	wmu    sync.Mutex // orders writes to the file and their application
-	f      *os.File
-	path   string
-	log    *slog.Logger
-	closed bool
+	log *stateLog // nil: in memory
 }
 
-// record is one line of the state file, after its checksum.
-type record struct {
-	Op   string `json:"op"` // put, delete or reset
-	Key  string `json:"key,omitempty"`
-	Data []byte `json:"data,omitempty"` // base64 in JSON
-}
-
-var errClosed = errors.New("mockfla: store is closed")
-
-func openStore(path string, log *slog.Logger) (*store, error) {
-	s := &store{m: map[string][]byte{}, children: map[string][]string{}, path: path, log: log}
-	if path == "" {
+func openStore(cfg logConfig) (*store, error) {
+	s := &store{m: map[string][]byte{}, children: map[string][]string{}}
+	if cfg.path == "" {
 		return s, nil
 	}
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("mockfla: state file: %w", err)
-	}
-	n, good := 0, 0
-	for off := 0; off < len(data); {
-		nl := bytes.IndexByte(data[off:], '\n')
-		if nl < 0 {
-			log.Warn("mockfla: state file ends with a truncated record; ignoring it (it was never acknowledged)",
-				"file", path, "offset", off, "bytes", len(data)-off)
-			break
-		}
-		rec, ok := decodeRecord(data[off : off+nl])
-		if !ok {
-			log.Warn("mockfla: state file has a damaged record; ignoring it and everything after it",
-				"file", path, "offset", off, "bytes", len(data)-off)
-			break
-		}
-		s.apply(rec)
-		off += nl + 1
-		good = off
-		n++
-	}
-	_ = good
-	// Compact: write the live resources to a new file, sync it, rename it
-	// over the old one and sync the directory. A crash at any point leaves
-	// either the old file or the new one, both complete.
-	if err := s.rewrite(); err != nil {
+	l, err := openLog(cfg, s)
+	if err != nil {
 		return nil, err
 	}
-	s.log.Info("mockfla: state loaded", "file", path, "records", n, "resources", len(s.m))
+	s.log = l
+	cfg.log.Info("mockfla: state loaded", "file", cfg.path, "records", l.status.Records, "resources", len(s.m))
 	return s, nil
-}
-
-func encodeRecord(r record) []byte {
-	j, _ := json.Marshal(r) // only strings and bytes: cannot fail
-	line := make([]byte, 0, len(j)+10)
-	line = hex.AppendEncode(line, crc(j))
-	line = append(line, ' ')
-	line = append(line, j...)
-	return append(line, '\n')
-}
-
-func crc(b []byte) []byte {
-	v := crc32.ChecksumIEEE(b)
-	return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-}
-
-func decodeRecord(line []byte) (record, bool) {
-	var r record
-	if len(line) < 10 || line[8] != ' ' {
-		return r, false
-	}
-	sum, err := hex.DecodeString(string(line[:8]))
-	if err != nil || !bytes.Equal(sum, crc(line[9:])) {
-		return r, false
-	}
-	if json.Unmarshal(line[9:], &r) != nil {
-		return r, false
-	}
-	switch r.Op {
-	case "put", "delete":
-		return r, r.Key != ""
-	case "reset":
-		return r, true
-	}
-	return r, false
-}
-
-func (s *store) rewrite() error {
-	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("mockfla: state file: %w", err)
-	}
-	keys := make([]string, 0, len(s.m))
-	for k := range s.m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var buf bytes.Buffer
-	for _, k := range keys {
-		buf.Write(encodeRecord(record{Op: "put", Key: k, Data: s.m[k]}))
-	}
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, s.path)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(s.path))
-	}
-	if err != nil {
-		return fmt.Errorf("mockfla: state file: %w", err)
-	}
-	s.f, err = os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("mockfla: state file: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func parentOf(key string) string {
@@ -172,20 +45,27 @@ func parentOf(key string) string {
 	return ""
 }
 
-// apply changes memory; the caller holds wmu (or is opening the store).
-func (s *store) apply(r record) (existed bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// applyRecord changes memory; the caller holds mu (or is opening the store).
+func (s *store) applyRecord(r record) (existed bool) {
 	switch r.Op {
 	case "put":
-		_, existed = s.m[r.Key]
+		var old []byte
+		old, existed = s.m[r.Key]
 		s.m[r.Key] = r.Data
-		if !existed {
+		s.live += recordSize(r.Key, r.Data)
+		if existed {
+			s.live -= recordSize(r.Key, old)
+		} else {
 			p := parentOf(r.Key)
 			s.children[p] = append(s.children[p], r.Key)
 		}
 	case "delete":
-		_, existed = s.m[r.Key]
+		var old []byte
+		old, existed = s.m[r.Key]
+		if !existed {
+			return false
+		}
+		s.live -= recordSize(r.Key, old)
 		delete(s.m, r.Key)
 		p := parentOf(r.Key)
 		if kids := slices.DeleteFunc(s.children[p], func(k string) bool { return k == r.Key }); len(kids) > 0 {
@@ -196,26 +76,44 @@ func (s *store) apply(r record) (existed bool) {
 	case "reset":
 		s.m = map[string][]byte{}
 		s.children = map[string][]string{}
+		s.live = 0
 	}
 	return existed
 }
 
+// applyBatch applies synced records in order.
+func (s *store) applyBatch(batch []*pending) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range batch {
+		p.existed = s.applyRecord(p.rec)
+	}
+}
+
+func (s *store) liveBytes() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.live
+}
+
+// snapshot is a copy of the map (the values are shared: never changed in place).
+func (s *store) snapshot() map[string][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return stdmaps.Clone(s.m)
+}
+
 // commit makes r durable (with a state file), then applies it.
 func (s *store) commit(r record) (existed bool, err error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
+	if s.log != nil {
+		return s.log.commit(r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return false, errClosed
 	}
-	if s.f != nil {
-		if _, err := s.f.Write(encodeRecord(r)); err != nil {
-			return false, fmt.Errorf("mockfla: state file: %w", err)
-		}
-		if err := s.f.Sync(); err != nil {
-			return false, fmt.Errorf("mockfla: state file: %w", err)
-		}
-	}
-	return s.apply(r), nil
+	return s.applyRecord(r), nil
 }
 
 // Get returns the resource at key.
@@ -323,20 +221,21 @@ func (s *store) Children(parent string) []string {
 
 // Close syncs and closes the state file; later writes fail.
 func (s *store) Close() error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.closed {
-		return nil
+	if s.log != nil {
+		return s.log.close()
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.closed = true
-	if s.f == nil {
-		return nil
+	return nil
+}
+
+// Status is the state file's status; ok is false in memory.
+func (s *store) Status() (StateStatus, bool) {
+	if s.log == nil {
+		return StateStatus{}, false
 	}
-	err := s.f.Sync()
-	if cerr := s.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return s.log.Status(), true
 }
 
 // serve is the last layer: the operation's own handler (profile rules), or

@@ -56,6 +56,7 @@ func TestHelpGolden(t *testing.T) {
 		{"conform-help", []string{"conform", "-h"}},
 		{"verify-help", []string{"verify", "-h"}},
 		{"serve-help", []string{"serve", "-h"}},
+		{"state-check-help", []string{"state", "check", "-h"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := flamock(t, tc.args...)

@@ -34,6 +34,7 @@ func commands() []command {
 		{"conform", "run the conformance suite against your client (any language)", runConform},
 		{"verify", "judge a journal recorded by `flamock serve --journal` against the rules", runVerify},
 		{"cert", "create, check or show a client certificate (create | check | show)", runCert},
+		{"state", "check a state file of serve --state for damage (check)", runState},
 		{"version", "print the version", runVersion},
 		{"help", "print this help, or the help of a command", runHelp},
 	}

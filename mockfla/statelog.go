@@ -1,0 +1,639 @@
+package mockfla
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// The state file is a log of records, one a line (see the package
+// documentation). This file holds everything that touches it: replay on
+// open, group commit, undoing a failed write, and compaction.
+//
+// A failed write is undone at once: the file is truncated back to the end
+// of the last record that was synced, so nothing a reader would take as a
+// record is left behind (the alternative, refusing every write until an
+// operator repairs the file, turns a moment of full disk into an outage).
+// When even the truncation fails, the log refuses writes (503) and tries
+// the truncation again before each new write, so it resumes by itself as
+// soon as the disk lets it.
+
+// record is one line of the state file, after its checksum.
+type record struct {
+	Op   string `json:"op"` // put, delete or reset
+	Key  string `json:"key,omitempty"`
+	Data []byte `json:"data,omitempty"` // base64 in JSON
+}
+
+var errClosed = errors.New("mockfla: store is closed")
+
+// logFile is the part of *os.File the log uses; tests inject failures.
+type logFile interface {
+	io.WriterAt
+	Truncate(size int64) error
+	Sync() error
+	Close() error
+}
+
+// Compaction defaults: the log is rewritten from the live resources when
+// it is more than compactRatio times their size and at least
+// compactMinBytes long.
+const (
+	compactRatio    = 4
+	compactMinBytes = 1 << 20
+)
+
+// logConfig configures a stateLog; tests shrink the compaction threshold
+// and inject files.
+type logConfig struct {
+	path     string
+	log      *slog.Logger
+	now      func() time.Time
+	openFile func(name string, flag int, perm os.FileMode) (logFile, error) // nil: os.OpenFile
+	ratio    int                                                            // 0: compactRatio
+	minBytes int64                                                          // 0: compactMinBytes
+}
+
+// pending is one write waiting for the fsync that covers it.
+type pending struct {
+	rec     record
+	line    []byte
+	existed bool
+	err     error
+	done    chan struct{}
+}
+
+// stateLog appends records with group commit: writers queue their record
+// and wait; one goroutine writes everything queued in one write, syncs
+// once, applies the records in order and only then wakes their writers.
+type stateLog struct {
+	cfg   logConfig
+	apply func([]*pending) // applies a synced batch to memory, in order
+	live  func() int64     // estimated size of a compact log of the live resources
+	snap  func() map[string][]byte
+
+	// Owned by the committer goroutine.
+	f      logFile
+	size   int64 // end of the last synced record
+	broken error // a failed write could not be undone yet
+	buf    []byte
+	tail   *bytes.Buffer // records synced since a running compaction's snapshot
+	noMore int64         // after a failed compaction, no new one before size passes this
+
+	qmu     sync.Mutex
+	queue   []*pending
+	spare   []*pending
+	closed  bool
+	wake    chan struct{}
+	compact chan compactResult
+	done    chan struct{}
+
+	stmu   sync.Mutex
+	status StateStatus
+}
+
+// StateStatus is what /__admin/health reports about the state file.
+type StateStatus struct {
+	File string `json:"file"`
+	// Records and Resources are what the last start replayed and kept.
+	Records   int `json:"records"`
+	Resources int `json:"resources"`
+	// DamagedRecords counts the records skipped at start because their
+	// checksum or form was wrong; DamagedCopy is the original file, kept
+	// as it was before the start rewrote it.
+	DamagedRecords int    `json:"damagedRecords"`
+	DamagedCopy    string `json:"damagedCopy,omitempty"`
+	// TornTailBytes is the length of an unfinished last record found at
+	// start (a write cut short by a crash; never acknowledged).
+	TornTailBytes int `json:"tornTailBytes,omitempty"`
+	// WriteError is the error of the last write when it failed; it is
+	// cleared by the next write that succeeds.
+	WriteError  string `json:"writeError,omitempty"`
+	LogBytes    int64  `json:"logBytes"`
+	Compactions int    `json:"compactions"`
+}
+
+type compactResult struct {
+	f    logFile
+	tmp  string
+	size int64
+	err  error
+}
+
+func (c *logConfig) open(name string, flag int, perm os.FileMode) (logFile, error) {
+	if c.openFile != nil {
+		return c.openFile(name, flag, perm)
+	}
+	return os.OpenFile(name, flag, perm)
+}
+
+// recordSize is the length of the line of a put record of key and data,
+// within a few bytes; it estimates the size of a compact log.
+func recordSize(key string, data []byte) int64 {
+	return int64(len(key) + base64.StdEncoding.EncodedLen(len(data)) + 40)
+}
+
+func encodeRecord(r record) []byte {
+	j, _ := json.Marshal(r) // only strings and bytes: cannot fail
+	return appendLine(make([]byte, 0, len(j)+10), j)
+}
+
+func appendLine(line, j []byte) []byte {
+	line = hex.AppendEncode(line, crc(j))
+	line = append(line, ' ')
+	line = append(line, j...)
+	return append(line, '\n')
+}
+
+func crc(b []byte) []byte {
+	v := crc32.ChecksumIEEE(b)
+	return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+}
+
+// decodeRecord decodes one line without its LF.
+func decodeRecord(line []byte) (record, bool) {
+	var r record
+	if len(line) < 10 || line[8] != ' ' {
+		return r, false
+	}
+	var sum [4]byte
+	if _, err := hex.Decode(sum[:], line[:8]); err != nil || !bytes.Equal(sum[:], crc(line[9:])) {
+		return r, false
+	}
+	if json.Unmarshal(line[9:], &r) != nil {
+		return r, false
+	}
+	switch r.Op {
+	case "put", "delete":
+		return r, r.Key != ""
+	case "reset":
+		return r, true
+	}
+	return r, false
+}
+
+// Damage is one stretch of a state file that is not a record.
+type Damage struct {
+	Offset int64 `json:"offset"`
+	Bytes  int   `json:"bytes"`
+}
+
+// StateFileReport is what ReadStateFile found in a state file.
+type StateFileReport struct {
+	Records   int      // intact records
+	Resources int      // resources after replaying them
+	Damaged   []Damage // lines that are not intact records, skipped
+	// TornTail is the length of an unfinished last line (a write cut
+	// short by a crash, never acknowledged); it is not damage.
+	TornTail int
+	Bytes    int64
+}
+
+// replay reads a state file line by line and hands each intact record to
+// apply. A line that is not an intact record is skipped and reported; the
+// records after it are kept.
+func replay(r io.Reader, apply func(record)) (StateFileReport, error) {
+	var rep StateFileReport
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for {
+		line = line[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			line = append(line, chunk...)
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if err == io.EOF {
+			rep.TornTail = len(line)
+			rep.Bytes += int64(len(line))
+			return rep, nil
+		}
+		if err != nil {
+			return rep, err
+		}
+		if rec, ok := decodeRecord(line[:len(line)-1]); ok {
+			apply(rec)
+			rep.Records++
+		} else {
+			rep.Damaged = append(rep.Damaged, Damage{Offset: rep.Bytes, Bytes: len(line)})
+		}
+		rep.Bytes += int64(len(line))
+	}
+}
+
+// CheckStateFile reads a state file the way a Server opening it would,
+// without changing it, and reports what it holds. The error is about
+// reading the file; damage is in the report.
+func CheckStateFile(name string) (StateFileReport, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return StateFileReport{}, fmt.Errorf("mockfla: state file: %w", err)
+	}
+	defer f.Close()
+	keys := map[string]bool{}
+	rep, err := replay(f, func(r record) {
+		switch r.Op {
+		case "put":
+			keys[r.Key] = true
+		case "delete":
+			delete(keys, r.Key)
+		case "reset":
+			clear(keys)
+		}
+	})
+	rep.Resources = len(keys)
+	if err != nil {
+		return rep, fmt.Errorf("mockfla: state file: %w", err)
+	}
+	return rep, nil
+}
+
+// openLog replays the file at cfg.path into the store (through
+// applyRecord), keeps a copy of a damaged original, rewrites the file
+// compact and starts the committer.
+func openLog(cfg logConfig, s *store) (*stateLog, error) {
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.ratio <= 0 {
+		cfg.ratio = compactRatio
+	}
+	if cfg.minBytes <= 0 {
+		cfg.minBytes = compactMinBytes
+	}
+	l := &stateLog{cfg: cfg, apply: s.applyBatch, live: s.liveBytes, snap: s.snapshot,
+		wake: make(chan struct{}, 1), compact: make(chan compactResult, 1), done: make(chan struct{})}
+	l.status.File = cfg.path
+
+	f, err := os.OpenFile(cfg.path, os.O_RDWR, 0)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("mockfla: state file: %w", err)
+	default:
+		fi, err := f.Stat()
+		if err == nil && fi.Mode().Perm()&0o200 == 0 {
+			err = fmt.Errorf("%s is read-only", cfg.path)
+		} else if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("%s is not a regular file", cfg.path)
+		}
+		var rep StateFileReport
+		if err == nil {
+			rep, err = replay(f, func(r record) { s.applyRecord(r) })
+		}
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("mockfla: state file: %w", err)
+		}
+		l.status.Records, l.status.DamagedRecords, l.status.TornTailBytes = rep.Records, len(rep.Damaged), rep.TornTail
+		if rep.TornTail > 0 {
+			cfg.log.Warn("mockfla: state file ends with an unfinished record (a write cut short by a crash, never acknowledged); dropping it",
+				"file", cfg.path, "bytes", rep.TornTail)
+		}
+		if len(rep.Damaged) > 0 {
+			// Keep the original, damage included, before the rewrite below.
+			cp, err := keepCopy(cfg.path, cfg.path+".damaged-"+cfg.now().UTC().Format("20060102T150405Z"))
+			if err != nil {
+				return nil, fmt.Errorf("mockfla: state file has %d damaged records and the original could not be kept: %w", len(rep.Damaged), err)
+			}
+			l.status.DamagedCopy = cp
+			cfg.log.Error("mockfla: STATE FILE DAMAGED: records skipped, the intact ones before and after them kept; the original is kept as it was",
+				"file", cfg.path, "damagedRecords", len(rep.Damaged), "firstDamageAt", rep.Damaged[0].Offset,
+				"intactRecords", rep.Records, "original", cp)
+		}
+	}
+	// Start from a compact file: the live resources, synced, renamed over
+	// the old file, the folder synced. A crash at any point leaves either
+	// the old file or the new one, both complete.
+	tmp := cfg.path + ".tmp"
+	nf, size, err := l.writeSnapshot(tmp, s.snapshot())
+	if err == nil {
+		err = l.install(nf, tmp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mockfla: state file: %w", err)
+	}
+	l.f, l.size = nf, size
+	l.status.Resources = s.Len()
+	l.status.LogBytes = size
+	l.noMore = size
+	go l.run()
+	return l, nil
+}
+
+// keepCopy makes a copy of src named name (or name-2, name-3, ... when
+// that exists): a hard link when the file system allows one, else a
+// synced copy. It returns the copy's name.
+func keepCopy(src, name string) (string, error) {
+	dst := name
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		dst = fmt.Sprintf("%s-%d", name, i)
+	}
+	if os.Link(src, dst) == nil {
+		return dst, syncDir(filepath.Dir(dst))
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return dst, err
+}
+
+// writeSnapshot writes one put record per resource of snap, sorted by
+// key, to a new file tmp and syncs it; it returns the open file and its size.
+func (l *stateLog) writeSnapshot(tmp string, snap map[string][]byte) (logFile, int64, error) {
+	keys := make([]string, 0, len(snap))
+	for k := range snap {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	f, err := l.cfg.open(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, 0, err
+	}
+	var (
+		off  int64
+		buf  []byte
+		werr error
+	)
+	flush := func() {
+		if werr == nil && len(buf) > 0 {
+			_, werr = f.WriteAt(buf, off)
+			off += int64(len(buf))
+		}
+		buf = buf[:0]
+	}
+	for _, k := range keys {
+		j, _ := json.Marshal(record{Op: "put", Key: k, Data: snap[k]})
+		buf = appendLine(buf, j)
+		if len(buf) >= 256<<10 {
+			flush()
+		}
+	}
+	flush()
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if werr != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, 0, werr
+	}
+	return f, off, nil
+}
+
+// install renames tmp (open as f, complete and synced) over the state
+// file and syncs the folder.
+func (l *stateLog) install(f logFile, tmp string) error {
+	err := os.Rename(tmp, l.cfg.path)
+	if err == nil {
+		err = syncDir(filepath.Dir(l.cfg.path))
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// commit queues r and waits until it is synced and applied, or failed.
+func (l *stateLog) commit(r record) (bool, error) {
+	p := &pending{rec: r, line: encodeRecord(r), done: make(chan struct{})}
+	l.qmu.Lock()
+	if l.closed {
+		l.qmu.Unlock()
+		return false, errClosed
+	}
+	l.queue = append(l.queue, p)
+	l.qmu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	<-p.done
+	return p.existed, p.err
+}
+
+// run is the committer.
+func (l *stateLog) run() {
+	defer close(l.done)
+	compacting := false
+	for {
+		select {
+		case <-l.wake:
+		case res := <-l.compact:
+			compacting = false
+			l.finishCompaction(res)
+		}
+		for {
+			l.qmu.Lock()
+			batch := l.queue
+			l.queue, l.spare = l.spare[:0], nil
+			closed := l.closed
+			l.qmu.Unlock()
+			if len(batch) == 0 {
+				if closed {
+					if compacting {
+						l.finishCompaction(<-l.compact)
+					}
+					return
+				}
+				break
+			}
+			l.commitBatch(batch)
+			clear(batch)
+			l.spare = batch[:0]
+			if !compacting && l.size > l.cfg.minBytes && l.size > l.noMore && l.size > int64(l.cfg.ratio)*l.live() {
+				compacting = true
+				l.startCompaction()
+			}
+		}
+	}
+}
+
+func (l *stateLog) commitBatch(batch []*pending) {
+	l.buf = l.buf[:0]
+	for _, p := range batch {
+		l.buf = append(l.buf, p.line...)
+	}
+	err := l.write(l.buf)
+	if err == nil {
+		if l.tail != nil {
+			l.tail.Write(l.buf)
+		}
+		l.apply(batch)
+	}
+	l.stmu.Lock()
+	if err != nil {
+		l.status.WriteError = err.Error()
+	} else {
+		l.status.WriteError = ""
+	}
+	l.status.LogBytes = l.size
+	l.stmu.Unlock()
+	for _, p := range batch {
+		p.err = err
+		close(p.done)
+	}
+}
+
+// write appends b at the end of the last synced record and syncs. On
+// failure it truncates the file back, so no part of b stays in it.
+func (l *stateLog) write(b []byte) error {
+	if l.broken != nil {
+		if err := l.undo(); err != nil {
+			return fmt.Errorf("mockfla: state file: an earlier failed write (%v) could not be undone yet: %w", l.broken, err)
+		}
+		l.cfg.log.Warn("mockfla: state file repaired; writes resume", "file", l.cfg.path, "size", l.size)
+	}
+	_, err := l.f.WriteAt(b, l.size)
+	if err == nil {
+		err = l.f.Sync()
+	}
+	if err == nil {
+		l.size += int64(len(b))
+		return nil
+	}
+	l.broken = err
+	if uerr := l.undo(); uerr != nil {
+		l.cfg.log.Error("mockfla: state file write failed and could not be undone; writes are refused until it can",
+			"file", l.cfg.path, "err", err, "undo", uerr)
+	} else {
+		l.cfg.log.Error("mockfla: state file write failed; undone (the file ends at its last synced record)",
+			"file", l.cfg.path, "err", err, "size", l.size)
+	}
+	return fmt.Errorf("mockfla: state file: %w", err)
+}
+
+// undo truncates the file to the end of the last synced record.
+func (l *stateLog) undo() error {
+	err := l.f.Truncate(l.size)
+	if err == nil {
+		err = l.f.Sync()
+	}
+	if err == nil {
+		l.broken = nil
+	}
+	return err
+}
+
+// startCompaction takes a snapshot of the live resources (they are never
+// changed in place, so the map copy is enough) and writes it in the
+// background while writes go on; records synced meanwhile are kept in
+// l.tail and appended before the new file replaces the old one.
+func (l *stateLog) startCompaction() {
+	snap := l.snap()
+	l.tail = &bytes.Buffer{}
+	tmp := l.cfg.path + ".compact"
+	go func() {
+		f, size, err := l.writeSnapshot(tmp, snap)
+		l.compact <- compactResult{f: f, tmp: tmp, size: size, err: err}
+	}()
+}
+
+func (l *stateLog) finishCompaction(res compactResult) {
+	tail := l.tail
+	l.tail = nil
+	err := res.err
+	if err == nil && l.broken != nil {
+		err = fmt.Errorf("the log has an undone failed write")
+	}
+	if err == nil && tail.Len() > 0 {
+		if _, err = res.f.WriteAt(tail.Bytes(), res.size); err == nil {
+			err = res.f.Sync()
+		}
+	}
+	if err == nil {
+		err = l.install(res.f, res.tmp)
+	} else if res.f != nil {
+		res.f.Close()
+		os.Remove(res.tmp)
+	}
+	if err != nil {
+		// Try again once the log has grown by half again.
+		l.noMore = l.size + l.size/2
+		l.cfg.log.Warn("mockfla: state file compaction failed; the log is kept as it is", "file", l.cfg.path, "err", err)
+		return
+	}
+	before := l.size
+	l.f.Close()
+	l.f, l.size = res.f, res.size+int64(tail.Len())
+	l.noMore = l.size
+	l.stmu.Lock()
+	l.status.Compactions++
+	l.status.LogBytes = l.size
+	l.stmu.Unlock()
+	l.cfg.log.Debug("mockfla: state file compacted", "file", l.cfg.path, "before", before, "after", l.size)
+}
+
+// Status returns a copy of the log's status.
+func (l *stateLog) Status() StateStatus {
+	l.stmu.Lock()
+	defer l.stmu.Unlock()
+	return l.status
+}
+
+// close stops the committer after the queued writes, syncs and closes the file.
+func (l *stateLog) close() error {
+	l.qmu.Lock()
+	if l.closed {
+		l.qmu.Unlock()
+		<-l.done
+		return nil
+	}
+	l.closed = true
+	l.qmu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	<-l.done
+	err := l.f.Sync()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
