@@ -1,6 +1,11 @@
 package main
 
-import "os"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
 
 func fileExists(name string) bool {
 	if name == "" {
@@ -20,4 +25,13 @@ func removeIfNewAndEmpty(name string, existed bool) {
 	if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
 		os.Remove(name)
 	}
+}
+
+// withConfigHint adds, to a config whose certificate files are missing, how
+// to make them.
+func withConfigHint(err error, configFile string) error {
+	if configFile == "" || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return fmt.Errorf("%w\n(make a client's certificate with: flamock cert create --cn NAME --enterprise-number NUMBER --out PREFIX;\n or start from a ready folder: flamock init DIR, then flamock serve --config DIR/flamock.yaml)", err)
 }

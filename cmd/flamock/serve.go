@@ -86,7 +86,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := newServeSetup(fc, specs, *configFile == "", *demoDir, logger)
 	if err != nil {
 		removeIfNewAndEmpty(fc.path(fc.Journal), journalExisted)
-		return err
+		return withConfigHint(err, *configFile)
 	}
 	defer srv.close()
 
