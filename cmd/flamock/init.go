@@ -214,7 +214,7 @@ func adapterCommand(lang, dir string, files []string) string {
 
 type initVars struct {
 	Dir, ClientID, Quality, Enterprise, Key, Password, Adapter, AdapterCommand string
-	Thumbprint, Employer, MandateEmployer, TokenURL, APIURL, Employee         string
+	Thumbprint, Employer, MandateEmployer, TokenURL, APIURL, Employee          string
 }
 
 var initConfigTemplate = template.Must(template.New("flamock.yaml").Parse(`# flamock serve --config {{.Dir}}/flamock.yaml
