@@ -10,7 +10,7 @@ import (
 	"github.com/flamock/flamock/profiles/fla"
 )
 
-func mustSpec(t *testing.T, arg string) mockfla.Spec {
+func mustSpec(t testing.TB, arg string) mockfla.Spec {
 	t.Helper()
 	sp, err := mockfla.SpecFromFlag(arg)
 	if err != nil {

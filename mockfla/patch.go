@@ -74,14 +74,14 @@ type patchOp struct {
 	hasValue bool
 }
 
-// PatchError is why a JSON Patch document cannot be applied: Index is the
+// patchError is why a JSON Patch document cannot be applied: Index is the
 // operation (from 0; -1 for the document as a whole).
-type PatchError struct {
+type patchError struct {
 	Index  int
 	Detail string
 }
 
-func (e *PatchError) Error() string {
+func (e *patchError) Error() string {
 	if e.Index < 0 {
 		return "json patch: " + e.Detail
 	}
@@ -94,40 +94,40 @@ func (e *PatchError) Error() string {
 func parseJSONPatch(doc any) ([]patchOp, error) {
 	list, ok := doc.([]any)
 	if !ok {
-		return nil, &PatchError{Index: -1, Detail: "the document is not a JSON array of operations"}
+		return nil, &patchError{Index: -1, Detail: "the document is not a JSON array of operations"}
 	}
 	ops := make([]patchOp, 0, len(list))
 	for i, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, &PatchError{Index: i, Detail: "not a JSON object"}
+			return nil, &patchError{Index: i, Detail: "not a JSON object"}
 		}
 		var op patchOp
 		if op.Op, ok = m["op"].(string); !ok {
-			return nil, &PatchError{Index: i, Detail: `"op" is missing or not a string`}
+			return nil, &patchError{Index: i, Detail: `"op" is missing or not a string`}
 		}
 		if op.Path, ok = m["path"].(string); !ok {
-			return nil, &PatchError{Index: i, Detail: `"path" is missing or not a string`}
+			return nil, &patchError{Index: i, Detail: `"path" is missing or not a string`}
 		}
 		if _, err := splitPointer(op.Path); err != nil {
-			return nil, &PatchError{Index: i, Detail: "path: " + err.Error()}
+			return nil, &patchError{Index: i, Detail: "path: " + err.Error()}
 		}
 		op.Value, op.hasValue = m["value"]
 		switch op.Op {
 		case "add", "replace", "test":
 			if !op.hasValue {
-				return nil, &PatchError{Index: i, Detail: `"value" is missing (` + op.Op + ")"}
+				return nil, &patchError{Index: i, Detail: `"value" is missing (` + op.Op + ")"}
 			}
 		case "move", "copy":
 			if op.From, ok = m["from"].(string); !ok {
-				return nil, &PatchError{Index: i, Detail: `"from" is missing or not a string (` + op.Op + ")"}
+				return nil, &patchError{Index: i, Detail: `"from" is missing or not a string (` + op.Op + ")"}
 			}
 			if _, err := splitPointer(op.From); err != nil {
-				return nil, &PatchError{Index: i, Detail: "from: " + err.Error()}
+				return nil, &patchError{Index: i, Detail: "from: " + err.Error()}
 			}
 		case "remove":
 		default:
-			return nil, &PatchError{Index: i, Detail: fmt.Sprintf("unknown op %q (want add, remove, replace, move, copy or test)", op.Op)}
+			return nil, &patchError{Index: i, Detail: fmt.Sprintf("unknown op %q (want add, remove, replace, move, copy or test)", op.Op)}
 		}
 		ops = append(ops, op)
 	}
@@ -175,7 +175,7 @@ func applyJSONPatch(target any, ops []patchOp) (any, error) {
 			err = fmt.Errorf("unknown op %q", op.Op)
 		}
 		if err != nil {
-			return target, &PatchError{Index: i, Detail: op.Op + " " + strconv.Quote(op.Path) + ": " + err.Error()}
+			return target, &patchError{Index: i, Detail: op.Op + " " + strconv.Quote(op.Path) + ": " + err.Error()}
 		}
 	}
 	return doc, nil
