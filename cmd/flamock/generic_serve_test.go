@@ -68,7 +68,7 @@ func has(field string, want any) func(*testing.T, apiResult) {
 	}
 }
 
-func contains(subs ...string) func(*testing.T, apiResult) {
+func bodyHas(subs ...string) func(*testing.T, apiResult) {
 	return func(t *testing.T, r apiResult) {
 		t.Helper()
 		for _, s := range subs {
@@ -102,18 +102,18 @@ func TestServe_GenericSpecsStrict(t *testing.T) {
 	}
 	walkGeneric(t, client, p.base, "", []genericCall{
 		{method: "GET", path: dossiers + "/D000042", want: 200, check: has("dossierId", "D000042")},
-		{method: "GET", path: dossiers, want: 200, check: contains(`"_embedded":{"dossiers":[]}`, `"total":0`)},
+		{method: "GET", path: dossiers, want: 200, check: bodyHas(`"_embedded":{"dossiers":[]}`, `"total":0`)},
 		{method: "POST", path: dossiers, body: `{"subject":"Late declaration","status":"open","openedOn":"2025-05-02"}`, want: 201, check: has("dossierId", "D000001")},
 		{method: "GET", path: "{loc}", want: 200, check: has("subject", "Late declaration")},
 		{method: "PATCH", path: "{loc}", body: `{"status":"closed"}`, ctype: "application/merge-patch+json", want: 200, check: has("status", "closed")},
-		{method: "GET", path: dossiers, want: 200, check: contains(`"total":1`, `"status":"closed"`)},
+		{method: "GET", path: dossiers, want: 200, check: bodyHas(`"total":1`, `"status":"closed"`)},
 		{method: "POST", path: dossiers, body: `{"subject":"","status":"weird"}`, want: 400, check: func(t *testing.T, r apiResult) {
 			statusMessage("badRequest")(t, r)
-			contains(`{"code":"schemaViolation","location":"openedOn","message":"required property is missing"}`)(t, r)
+			bodyHas(`{"code":"schemaViolation","location":"openedOn","message":"required property is missing"}`)(t, r)
 		}},
 		{method: "DELETE", path: "{loc}", want: 204},
 		{method: "GET", path: "{loc}", want: 404, check: statusMessage("resourceNotFound")},
-		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"status":"open"}`, want: 200, check: contains(`"_embedded":{"dossiers":[]}`)},
+		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"status":"open"}`, want: 200, check: bodyHas(`"_embedded":{"dossiers":[]}`)},
 	})
 
 	const absences = "/REST/absences/v1/employees/85073003328/absences"
@@ -127,12 +127,12 @@ func TestServe_GenericSpecsStrict(t *testing.T) {
 			if r.body["status"] != status || r.body["title"] == "" || r.body["href"] != nil || r.body["issues"] != nil {
 				t.Errorf("not an RFC 9457 problem of the document's closed schema: %s", r.raw)
 			}
-			contains(subs...)(t, r)
+			bodyHas(subs...)(t, r)
 		}
 	}
 	walkGeneric(t, client, p.base, token, []genericCall{
 		{method: "GET", path: absences + "/9b2f2a34-1c7e-4b5e-8d3a-2a1f0c9e7b12", want: 200, check: has("until", "2025-03-07")}, // the spec's example
-		{method: "GET", path: absences, want: 200, check: contains(`"items":[]`, `"totalItems":0`)},
+		{method: "GET", path: absences, want: 200, check: bodyHas(`"items":[]`, `"totalItems":0`)},
 		{method: "POST", path: absences, body: `{"reason":"illness","from":"2025-03-03","until":"2025-03-07"}`, want: 201, check: func(t *testing.T, r apiResult) {
 			// A generated UUID (one sequence for the whole server).
 			if id, _ := r.body["absenceId"].(string); !uuidRE.MatchString(id) {
@@ -142,7 +142,7 @@ func TestServe_GenericSpecsStrict(t *testing.T) {
 		{method: "GET", path: "{loc}", want: 200, check: has("reason", "illness")},
 		{method: "PATCH", path: "{loc}", body: `{"until":null,"note":"flu"}`, ctype: "application/merge-patch+json", want: 200, check: has("note", "flu")},
 		{method: "PATCH", path: "{loc}", body: `[{"op":"replace","path":"/reason","value":"leave"}]`, ctype: "application/json-patch+json", want: 200, check: has("reason", "leave")},
-		{method: "GET", path: absences, want: 200, check: contains(`"totalItems":1`, `"reason":"leave"`, `"note":"flu"`)},
+		{method: "GET", path: absences, want: 200, check: bodyHas(`"totalItems":1`, `"reason":"leave"`, `"note":"flu"`)},
 		{method: "POST", path: absences, body: `{"reason":"holiday","from":"2025-03-03"}`, want: 400, check: problem(400, `"errors":[{"detail":`)},
 		{method: "PATCH", path: "{loc}", body: `{"reason":null}`, ctype: "application/merge-patch+json", want: 400, check: problem(400, "after the patch")},
 		{method: "DELETE", path: "{loc}", want: 204},
