@@ -17,7 +17,6 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
-	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles/fla"
 )
@@ -197,29 +196,14 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 	if scopes == nil {
 		scopes = fla.Qualities()[sc.Quality]
 	}
-	oauth, err := mockoauth.New(mockoauth.Config{
-		Audience: tokenURL, Journal: j, QualityScopes: fla.Qualities(),
-		Clients: []mockoauth.Client{{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
-			Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes}},
-	})
+	st, err := newScenarioStack(tokenURL, j, mockoauth.Client{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
+		Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes})
 	if err != nil {
 		out.Err = err
 		return out
 	}
-	profile, err := fla.New(fla.Options{Mandates: fla.ConformanceMandates()})
-	if err != nil {
-		out.Err = err
-		return out
-	}
-	api, err := mockfla.New(mockfla.Config{
-		Specs: fla.Specs(), Rules: []*mockfla.Rules{profile.Rules()},
-		Verifier: oauth, Journal: j, Strict: true, NoAdmin: true,
-	})
-	if err != nil {
-		out.Err = err
-		return out
-	}
-	defer api.Close()
+	defer st.Close()
+	oauth, api := st.OAuth, st.API
 	env = Env{OAuth: oauth, API: api}
 	mux := http.NewServeMux()
 	mux.Handle(mockoauth.DefaultTokenPath, w.handler("token", oauth))

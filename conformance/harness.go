@@ -18,6 +18,10 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/mockoauth"
+	"github.com/flamock/flamock/profiles/fla"
+	"github.com/flamock/flamock/stack"
 )
 
 // assets are made once per suite: the CAs, the servers' certificates and
@@ -156,4 +160,19 @@ func startTLS(h http.Handler, cert tls.Certificate) *httptest.Server {
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hs.StartTLS()
 	return hs
+}
+
+// newScenarioStack assembles the mocks of one scenario with the stack: the
+// FLA profile with its conformance mandate, the client registered under
+// one of the profile's conformance identities, Strict on, and the
+// scenario's journal. The harness mounts the token endpoint and the API
+// behind its own recording handlers, so the stack's admin API is not served.
+func newScenarioStack(tokenURL string, j *journal.Journal, client mockoauth.Client) (*stack.Stack, error) {
+	return stack.New(stack.Config{
+		Profile:  fla.StackProfile(),
+		Settings: stack.Settings{Conformance: true},
+		OAuth:    mockoauth.Config{Audience: tokenURL, Clients: []mockoauth.Client{client}},
+		API:      mockfla.Config{Strict: true},
+		Journal:  j,
+	})
 }

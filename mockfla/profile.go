@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -224,4 +225,23 @@ func DecodeAdminJSON(w http.ResponseWriter, r *http.Request, v any, want string)
 	}
 	adminBadRequest(w, "", "", "want "+want+": "+msg)
 	return false
+}
+
+// Scopes returns every OAuth scope the mounted documents' bearer security
+// requirements name, sorted: what a client needs to call every operation.
+func (s *Server) Scopes() []string {
+	var out []string
+	for _, m := range s.mounts {
+		for _, op := range m.ops {
+			for _, req := range op.security.requirements {
+				for _, u := range req {
+					if u.kind == "bearer" {
+						out = append(out, u.scopes...)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

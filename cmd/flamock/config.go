@@ -21,6 +21,7 @@ type fileConfig struct {
 	State   string `yaml:"state"`   // durable store file; empty means in memory
 	Journal string `yaml:"journal"` // JSON lines journal file
 	Strict  bool   `yaml:"strict"`  // validate responses against the spec
+	Profile string `yaml:"profile"` // API profile (flamock profiles); default fla
 
 	OAuth struct {
 		TokenPath            string              `yaml:"tokenPath"`
@@ -62,6 +63,7 @@ type fileConfig struct {
 	} `yaml:"serviceYears"`
 
 	dir string // folder of the file, for relative paths
+	raw []byte // the file, for the profile's own keys
 }
 
 // duration is a time.Duration written as "10m" or "600s" in YAML.
@@ -112,6 +114,7 @@ func loadConfig(name string) (*fileConfig, error) {
 		return nil, errors.New(strings.Join(lines, "\n"))
 	}
 	cfg.dir = filepath.Dir(name)
+	cfg.raw = data
 	return cfg, nil
 }
 

@@ -57,6 +57,8 @@ func TestHelpGolden(t *testing.T) {
 		{"verify-help", []string{"verify", "-h"}},
 		{"serve-help", []string{"serve", "-h"}},
 		{"state-check-help", []string{"state", "check", "-h"}},
+		{"profiles", []string{"profiles"}},
+		{"profiles-help", []string{"profiles", "-h"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := flamock(t, tc.args...)
@@ -89,6 +91,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cert", "check"}, "flamock cert: want exactly one FILE; got 0 arguments"},
 		{[]string{"cert", "show", "a", "b"}, "flamock cert: want exactly one FILE; got 2 arguments"},
 		{[]string{"version", "extra"}, `flamock version: unexpected argument "extra"`},
+		{[]string{"profiles", "extra"}, `flamock profiles: unexpected argument "extra"`},
+		{[]string{"serve", "--profile", "nope", "--addr", "127.0.0.1:0"}, `profiles: unknown profile "nope"; want one of fla, generic (flamock profiles lists them)`},
 		{[]string{"help", "nope"}, `flamock help: unknown command "nope"`},
 		{[]string{"token"}, "flamock token: --client-id and --key are required"},
 		{[]string{"token", "--lifetime", "soon"}, `flamock token: invalid value "soon" for flag -lifetime`},

@@ -34,6 +34,7 @@ func commands() []command {
 		{"token", "get an access token as a real client would (for curl and Postman)", runToken},
 		{"conform", "run the conformance suite against your client (any language)", runConform},
 		{"verify", "judge a journal recorded by `flamock serve --journal` against the rules", runVerify},
+		{"profiles", "list the API profiles serve and conform know (serve --profile NAME)", runProfiles},
 		{"cert", "create, check or show a client certificate (create | check | show)", runCert},
 		{"state", "check a state file of serve --state for damage (check)", runState},
 		{"version", "print the version", runVersion},

@@ -22,7 +22,7 @@ type DemoClient struct {
 // DemoClients are the three demo clients of flamock serve: an employer, a
 // social secretariat mandated by it, a training provider. The employer is
 // the seed's Postman example (§7.3.1): employer 880820673, calendar year
-// 2023, with employee 65111899801 (the seed's 65111899997 has counter 999,
+// 2023, with employee 65111899801 (the seed's 65111899801 has counter 999,
 // which the official SSIN rules refuse; same birth date, counter 998 here).
 func DemoClients() []DemoClient {
 	return []DemoClient{

@@ -1,0 +1,296 @@
+package stack
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/mockoauth"
+)
+
+// AdminPrefix is the path prefix of every admin endpoint: the API mock's
+// (/__admin/...), the token endpoint's (/__admin/oauth/...), the profile's
+// and Config.AdminHandlers.
+const AdminPrefix = mockfla.AdminPrefix
+
+// Config configures a Stack. Profile is required; every other zero value is
+// documented.
+type Config struct {
+	// Profile is the API profile (see package profiles: profiles.Lookup).
+	Profile Profile
+	// Settings are passed to the profile's Build.
+	Settings Settings
+
+	// Specs are the documents to serve. Nil means the profile's own
+	// (required when the profile has none, as the generic one).
+	Specs []mockfla.Spec
+
+	// OAuth configures the token endpoint. The stack sets its Journal and
+	// Logger, and its QualityScopes to the profile's qualities overridden
+	// and extended by OAuth.QualityScopes.
+	OAuth mockoauth.Config
+
+	// API configures the API mock. The stack sets its Specs, Rules,
+	// Verifier, Journal, NoAdmin and Logger.
+	API mockfla.Config
+
+	// Journal is the one journal both mocks write. Nil means a new one,
+	// which also appends every event to JournalFile when it is set.
+	Journal     *journal.Journal
+	JournalFile string
+
+	// DemoDir is where the demo clients' certificates and keys go when
+	// Settings.Demo is set. Empty means a new temporary folder (0700),
+	// removed by Close.
+	DemoDir string
+
+	// TLSDir is where TLSConfig writes the CA certificate. Empty means the
+	// demo folder, else a new temporary folder.
+	TLSDir string
+
+	// AdminHandlers are extra handlers of the admin mux, by ServeMux
+	// pattern, every one under AdminPrefix: the hook for pages and tools
+	// that sit beside the admin API, e.g. an inspector page at
+	// "/__admin/ui". A pattern that the mocks already serve is an error.
+	AdminHandlers map[string]http.Handler
+
+	// Logger receives diagnostics of both mocks. Nil means discard.
+	Logger *slog.Logger
+}
+
+// Stack is everything flamock serves, assembled once: the journal, the
+// token endpoint, the API mock with the profile's rules, the admin mux and
+// (on demand) a TLS CA. It is what flamock serve, flamock conform's harness
+// and tests run.
+//
+// Handler serves it all on one listener. A caller that wants the admin API
+// on its own listener (and http.Server limits of its choosing) serves
+// PublicHandler on one and AdminHandler on the other.
+type Stack struct {
+	OAuth   *mockoauth.Server
+	API     *mockfla.Server
+	Journal *journal.Journal
+	// Parts are the profile's parts (specs, qualities, rules, demo).
+	Parts *Parts
+	// Demo is the demo that was set up (nil unless Settings.Demo and the
+	// profile has one).
+	Demo *DemoSet
+
+	cfg     Config
+	jfile   *os.File
+	admin   http.Handler
+	public  http.Handler
+	handler http.Handler
+}
+
+// New builds a Stack and reports every problem of cfg it finds.
+func New(cfg Config) (*Stack, error) {
+	if cfg.Profile.Build == nil {
+		return nil, errors.New("stack: no profile (Config.Profile)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	parts, err := cfg.Profile.Build(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{cfg: cfg, Parts: parts, Journal: cfg.Journal}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	if s.Journal == nil {
+		jc := journal.Config{}
+		if cfg.JournalFile != "" {
+			f, err := os.OpenFile(cfg.JournalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return nil, fmt.Errorf("journal: %w", err)
+			}
+			s.jfile = f
+			jc.Writer = f
+		}
+		s.Journal = journal.New(jc)
+	}
+
+	oc := cfg.OAuth
+	oc.Journal, oc.Logger = s.Journal, cfg.Logger
+	qs := maps.Clone(parts.Qualities)
+	if qs == nil {
+		qs = map[string][]string{}
+	}
+	maps.Copy(qs, cfg.OAuth.QualityScopes)
+	oc.QualityScopes = qs
+	var late []mockoauth.Client // demo clients granted the documents' scopes
+	if cfg.Settings.Demo && parts.Demo != nil {
+		if s.Demo, err = newDemoSet(parts.Demo, cfg.DemoDir); err != nil {
+			return nil, err
+		}
+		oc.Clients = slices.Clone(oc.Clients)
+		for _, c := range s.Demo.OAuthClients {
+			if c.Scopes == nil {
+				oc.Clients = append(oc.Clients, c)
+			} else {
+				late = append(late, c)
+			}
+		}
+	}
+	if s.OAuth, err = mockoauth.New(oc); err != nil {
+		return nil, err
+	}
+
+	ac := cfg.API
+	ac.Specs = cfg.Specs
+	if ac.Specs == nil {
+		ac.Specs = parts.Specs
+	}
+	if len(ac.Specs) == 0 {
+		return nil, fmt.Errorf("stack: profile %s serves no document of its own: give one (--spec FILE[@BASEPATH])", cfg.Profile.Name)
+	}
+	if parts.Rules != nil {
+		ac.Rules = append(slices.Clone(ac.Rules), parts.Rules)
+	}
+	ac.Verifier, ac.Journal, ac.NoAdmin, ac.Logger = s.OAuth, s.Journal, true, cfg.Logger
+	if s.API, err = mockfla.New(ac); err != nil {
+		return nil, err
+	}
+	for _, c := range late {
+		c.Scopes = s.API.Scopes()
+		if err := s.OAuth.AddClient(c); err != nil {
+			return nil, err
+		}
+	}
+	if s.admin, err = s.adminMux(); err != nil {
+		return nil, err
+	}
+	pub := http.NewServeMux()
+	pub.Handle(s.OAuth.TokenPath(), s.OAuth)
+	pub.Handle("/", s.API)
+	s.public = pub
+	all := http.NewServeMux()
+	all.Handle(AdminPrefix, s.admin)
+	all.Handle("/", pub)
+	s.handler = all
+	ok = true
+	return s, nil
+}
+
+func (s *Stack) adminMux() (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle(mockoauth.AdminPrefix, s.OAuth.AdminHandler())
+	mux.Handle(mockfla.AdminPrefix, s.API.AdminHandler())
+	apiAdmin, _ := s.API.AdminHandler().(*http.ServeMux)
+	var errs []error
+	for _, pattern := range slices.Sorted(maps.Keys(s.cfg.AdminHandlers)) {
+		method, path, found := strings.Cut(pattern, " ")
+		if !found {
+			method, path = http.MethodGet, pattern
+		}
+		if !strings.HasPrefix(path, AdminPrefix) || strings.HasPrefix(path, mockoauth.AdminPrefix) || path == AdminPrefix {
+			errs = append(errs, fmt.Errorf("stack: admin handler %q: want a path under %s, outside %s", pattern, AdminPrefix, mockoauth.AdminPrefix))
+			continue
+		}
+		// The API mock's admin mux answers its 404 problem (pattern
+		// AdminPrefix) to paths it does not serve; an extra handler may take
+		// only those, or it would hide an endpoint of the API mock or of the
+		// profile.
+		if apiAdmin != nil {
+			if _, p := apiAdmin.Handler(&http.Request{Method: method, URL: &url.URL{Path: path}}); p != AdminPrefix {
+				errs = append(errs, fmt.Errorf("stack: admin handler %q: the API mock's admin API already serves it (%s)", pattern, p))
+				continue
+			}
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					errs = append(errs, fmt.Errorf("stack: admin handler %q: %v", pattern, v))
+				}
+			}()
+			mux.Handle(pattern, s.cfg.AdminHandlers[pattern])
+		}()
+	}
+	return mux, errors.Join(errs...)
+}
+
+// Handler serves everything on one listener: the token endpoint, the
+// admin API (AdminPrefix) and the mounted documents.
+func (s *Stack) Handler() http.Handler { return s.handler }
+
+// PublicHandler serves the token endpoint and the mounted documents, with
+// no admin API (paths under AdminPrefix answer the API mock's 404 problem).
+func (s *Stack) PublicHandler() http.Handler { return s.public }
+
+// AdminHandler serves the admin API only: the API mock's, the token
+// endpoint's, the profile's and Config.AdminHandlers.
+func (s *Stack) AdminHandler() http.Handler { return s.admin }
+
+// TokenURL is the token endpoint's URL on a server whose base URL is base
+// (scheme://host:port, no trailing slash).
+func (s *Stack) TokenURL(base string) string { return base + s.OAuth.TokenPath() }
+
+// Close ends the journal streams, closes the state file and the journal
+// file, and removes the demo folder the stack made (not a Config.DemoDir).
+// The stack should not be used after.
+func (s *Stack) Close() error {
+	var errs []error
+	if s.API != nil {
+		errs = append(errs, s.API.Close())
+	}
+	if s.jfile != nil {
+		errs = append(errs, s.jfile.Close())
+	}
+	if s.Demo != nil && s.Demo.Temp {
+		errs = append(errs, os.RemoveAll(s.Demo.Dir))
+	}
+	return errors.Join(errs...)
+}
+
+// TLSConfig makes a CA and a server certificate for the listening address,
+// localhost and the loopback addresses, and writes the CA certificate to
+// flamock-ca.pem in Config.TLSDir (else the demo folder, else a new
+// temporary folder). It returns that file and a server configuration.
+func (s *Stack) TLSConfig(addr *net.TCPAddr) (caFile string, _ *tls.Config, _ error) {
+	ca, err := certgen.NewCA("flamock serve CA", 0)
+	if err != nil {
+		return "", nil, err
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if ip := addr.IP; ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		hosts = append(hosts, ip.String())
+	}
+	leaf, err := ca.IssueServer(hosts...)
+	if err != nil {
+		return "", nil, err
+	}
+	dir := s.cfg.TLSDir
+	if dir == "" && s.Demo != nil {
+		dir = s.Demo.Dir
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "flamock-tls-"); err != nil {
+			return "", nil, err
+		}
+	}
+	caFile = filepath.Join(dir, "flamock-ca.pem")
+	if err := os.WriteFile(caFile, (&certgen.Bundle{Cert: ca.Cert}).CertPEM(), 0o644); err != nil {
+		return "", nil, err
+	}
+	return caFile, &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Cert.Raw}, PrivateKey: leaf.Key, Leaf: leaf.Cert}},
+	}, nil
+}
