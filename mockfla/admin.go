@@ -295,6 +295,7 @@ func (s *Server) adminMux() http.Handler {
 	mux.HandleFunc("/__admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemFor(http.StatusNotFound, "No admin endpoint "+r.Method+" "+r.URL.Path))
 	})
+	s.adminRoutes = mux
 	return mux
 }
 

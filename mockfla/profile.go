@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -225,6 +226,14 @@ func DecodeAdminJSON(w http.ResponseWriter, r *http.Request, v any, want string)
 	}
 	adminBadRequest(w, "", "", "want "+want+": "+msg)
 	return false
+}
+
+// AdminServes reports whether the admin API (the engine's endpoints and
+// the profiles' Rules.Admin) serves method and path, so that a caller
+// mounting handlers of its own beside it does not hide one.
+func (s *Server) AdminServes(method, path string) bool {
+	_, pattern := s.adminRoutes.Handler(&http.Request{Method: method, URL: &url.URL{Path: path}})
+	return pattern != "" && pattern != AdminPrefix
 }
 
 // Scopes returns every OAuth scope the mounted documents' bearer security

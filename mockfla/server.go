@@ -33,7 +33,9 @@ type Server struct {
 	mounts []*mount // longest base path first
 	store  *store
 	admin  http.Handler
-	faults faultQueue
+	// adminRoutes is the admin mux inside admin, for AdminServes.
+	adminRoutes *http.ServeMux
+	faults      faultQueue
 
 	reqOpts   openapi3filter.Options
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself

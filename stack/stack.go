@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,7 +192,6 @@ func (s *Stack) adminMux() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle(mockoauth.AdminPrefix, s.OAuth.AdminHandler())
 	mux.Handle(mockfla.AdminPrefix, s.API.AdminHandler())
-	apiAdmin, _ := s.API.AdminHandler().(*http.ServeMux)
 	var errs []error
 	for _, pattern := range slices.Sorted(maps.Keys(s.cfg.AdminHandlers)) {
 		method, path, found := strings.Cut(pattern, " ")
@@ -208,11 +206,9 @@ func (s *Stack) adminMux() (http.Handler, error) {
 		// AdminPrefix) to paths it does not serve; an extra handler may take
 		// only those, or it would hide an endpoint of the API mock or of the
 		// profile.
-		if apiAdmin != nil {
-			if _, p := apiAdmin.Handler(&http.Request{Method: method, URL: &url.URL{Path: path}}); p != AdminPrefix {
-				errs = append(errs, fmt.Errorf("stack: admin handler %q: the API mock's admin API already serves it (%s)", pattern, p))
-				continue
-			}
+		if s.API.AdminServes(method, path) {
+			errs = append(errs, fmt.Errorf("stack: admin handler %q: the API mock's admin API already serves %s %s", pattern, method, path))
+			continue
 		}
 		func() {
 			defer func() {

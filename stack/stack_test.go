@@ -154,7 +154,7 @@ func TestNew_Errors(t *testing.T) {
 		{"admin handler on a taken path", stack.Config{Profile: fla.StackProfile(), AdminHandlers: map[string]http.Handler{"/__admin/oauth/x": http.NotFoundHandler()}},
 			`stack: admin handler "/__admin/oauth/x": want a path under /__admin/, outside /__admin/oauth/`},
 		{"admin handler twice", stack.Config{Profile: fla.StackProfile(), AdminHandlers: map[string]http.Handler{"GET /__admin/mandates": http.NotFoundHandler()}},
-			`stack: admin handler "GET /__admin/mandates": the API mock's admin API already serves it (GET /__admin/mandates)`},
+			`stack: admin handler "GET /__admin/mandates": the API mock's admin API already serves GET /__admin/mandates`},
 		{"journal file in a missing folder", stack.Config{Profile: fla.StackProfile(), JournalFile: filepath.Join(t.TempDir(), "no", "j.jsonl")}, "journal: open"},
 		{"profile options", stack.Config{Profile: fla.StackProfile(), Settings: stack.Settings{File: []byte("serviceYears: {first: 2025, last: 2023}")}}, "fla: service years 2025 to 2023: first after last"},
 	} {
