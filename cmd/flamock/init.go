@@ -16,6 +16,7 @@ import (
 	"github.com/flamock/flamock/conformance/adapters"
 	"github.com/flamock/flamock/internal/beid"
 	"github.com/flamock/flamock/profiles/fla"
+	"github.com/flamock/flamock/stack"
 )
 
 const initDescription = `Write a ready folder for a vendor's client: a certificate and key the portal accepts
@@ -41,7 +42,7 @@ func runInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	quality := flags.String("quality", fla.QualityEmployer, "the client's quality: employer, provider (a social secretariat), trainingProvider")
 	cn := flags.String("cn", "", "certificate common name (default: DIR's name and \"test client\")")
 	clientID := flags.String("client-id", "", "client id (default: self_service_chaman_ + 6 digits of the enterprise number + _ + 10 letters of DIR's name)")
-	password := flags.String("password", demoPassword, "password of the PKCS#12 file")
+	password := flags.String("password", stack.DemoPassword, "password of the PKCS#12 file")
 	pos, err := parseFlags(flags, args, stdout, stderr)
 	if err != nil {
 		return err
