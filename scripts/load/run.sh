@@ -42,9 +42,11 @@ serve() { # serve NAME [flags...]: start flamock serve, set $base, $pid, $token
   token=$("$work/flamock" token --token-url "$base/REST/oauth/v5/token" --client-id self_service_chaman_403019_loademploy --key "$work/employer.key" 2>/dev/null)
 }
 
-load() { # load URL: wrk at c=64 with the PUT script
+load() { # load URL: wrk at c=64 with the PUT script; the rate is kept in $work/rate
   FLAMOCK_TOKEN=$token FLAMOCK_API=/REST/careerpro-fla/v1 FLAMOCK_BODY="$work/body.json" \
-    wrk -t2 -c64 -d"${secs}s" --latency -s scripts/load/put.lua "$1" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|Socket errors|requests in'
+    wrk -t2 -c64 -d"${secs}s" --latency -s scripts/load/put.lua "$1" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx|Socket errors|requests in' |
+    tee >(awk '/Requests\/sec/ {print $2}' > "$work/rate")
+  sleep 0.2
 }
 
 echo "== flamock serve, in-memory store, PUT at c=64 for ${secs}s"
@@ -52,6 +54,7 @@ serve
 echo "RSS before load: $(rss "$pid")"
 FLAMOCK_TOKEN=$token FLAMOCK_API=/REST/careerpro-fla/v1 FLAMOCK_BODY="$work/body.json" wrk -t2 -c64 -d2s -s scripts/load/put.lua "$base" >/dev/null # warm up
 load "$base"
+memrate=$(cat "$work/rate")
 echo "RSS after load: $(rss "$pid")"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
@@ -60,9 +63,10 @@ p=$(port); "$work/bare" -addr "127.0.0.1:$p" & bpid=$!; pids+=("$bpid"); sleep 0
 token=x load "http://127.0.0.1:$p"
 kill "$bpid"
 
-echo "== flamock serve --state (fsync before each acknowledgement), PUT at c=64 for ${secs}s"
+echo "== flamock serve --state (group commit: acknowledged after the fsync that covers it), PUT at c=64 for ${secs}s"
 serve --state "$work/state.log"
 load "$base"
+echo "durable / in-memory PUT rate: $(cat "$work/rate") / $memrate = $(awk -v a="$(cat "$work/rate")" -v b="$memrate" 'BEGIN {printf "%.2f", a/b}')"
 echo "RSS after load: $(rss "$pid"); state file: $(du -h "$work/state.log" | cut -f1)"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
