@@ -2,6 +2,7 @@ package mockfla
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -13,17 +14,28 @@ import (
 // forbids additional properties, the members it does not declare are left
 // out, and issues lose the members their item schema does not declare;
 // an issue that lacks a member the item schema requires is left out. A
-// schema that allows any property keeps the problem whole. Operations of
-// the generic profile are left to errorModel, which shapes the refusal to
-// whatever error model the operation declares.
+// schema that allows any property keeps the problem whole. The refusals of
+// the generic profile's operations are left to errorModel, which shapes
+// them to whatever error model the operation declares (it leaves injected
+// faults alone, which are fitted here).
 func (s *Server) fitProblem(c *call, resp *response) *response {
 	p := resp.problem
-	if p == nil || c.op == nil || c.op.generic != nil || c.route == nil || c.route.Operation == nil || c.route.Operation.Responses == nil {
+	if p == nil {
 		return resp
 	}
-	rr := c.route.Operation.Responses.Status(resp.status)
+	var op *openapi3.Operation
+	switch {
+	case resp.fault != "": // answered before routing
+		op = s.operationOf(c.r)
+	case c.op != nil && c.op.generic == nil && c.route != nil:
+		op = c.route.Operation
+	}
+	if op == nil || op.Responses == nil {
+		return resp
+	}
+	rr := op.Responses.Status(resp.status)
 	if rr == nil {
-		rr = c.route.Operation.Responses.Default()
+		rr = op.Responses.Default()
 	}
 	if rr == nil || rr.Value == nil {
 		return resp
@@ -43,6 +55,25 @@ func (s *Server) fitProblem(c *call, resp *response) *response {
 	out := *resp
 	out.body, out.problem = body, &fitted
 	return &out
+}
+
+// operationOf finds the operation of a request without routing it (no
+// journal layer, no refusal): nil if there is none.
+func (s *Server) operationOf(r *http.Request) *openapi3.Operation {
+	path := r.URL.Path
+	for _, m := range s.mounts {
+		if m.base != "" && path != m.base && !strings.HasPrefix(path, m.base+"/") {
+			continue
+		}
+		if rt, _, ok := m.fast.match(r); ok {
+			return rt.Operation
+		}
+		if rt, _, err := m.router.FindRoute(r); err == nil {
+			return rt.Operation
+		}
+		return nil
+	}
+	return nil
 }
 
 // shape is what a schema says of an object's members.
