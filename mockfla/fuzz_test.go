@@ -1,10 +1,44 @@
 package mockfla_test
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
 )
+
+// holdFuzzed checks what every answer has: a BelGov-Trace-Id of the
+// server's, the caller's own echoed, and, for a problem, a Belgif shape
+// (a type, the HTTP status, an href for each Belgif issue type).
+func holdFuzzed(t *testing.T, rec *httptest.ResponseRecorder, own string) {
+	t.Helper()
+	h := rec.Header()
+	if !uuidV4.MatchString(h.Get("BelGov-Trace-Id")) {
+		t.Fatalf("BelGov-Trace-Id %q", h.Get("BelGov-Trace-Id"))
+	}
+	if own != "" && h.Get("BelGov-Related-Trace-Id") != own {
+		t.Fatalf("BelGov-Related-Trace-Id %q; sent %q", h.Get("BelGov-Related-Trace-Id"), own)
+	}
+	if h.Get("Content-Type") != "application/problem+json" {
+		return
+	}
+	var p struct {
+		Type   string `json:"type"`
+		Status int    `json:"status"`
+		Issues []struct {
+			Type string `json:"type"`
+			Href string `json:"href"`
+		} `json:"issues"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Type == "" || p.Status != rec.Code {
+		t.Fatalf("problem %d %s: %v", rec.Code, rec.Body, err)
+	}
+	for i, is := range p.Issues {
+		if kind, ok := strings.CutPrefix(is.Type, "urn:problem-type:belgif:input-validation:"); ok && is.Href != guide+"issues/"+kind+".html" {
+			t.Fatalf("issues[%d] href %q for %s", i, is.Href, is.Type)
+		}
+	}
+}
 
 var fuzzMethods = []string{"GET", "PUT", "DELETE", "POST", "PATCH"}
 
@@ -20,6 +54,8 @@ func FuzzServeHTTP(f *testing.F) {
 	f.Add(uint8(1), emp+"/employers/880820673/employees/65111899801/calendarYears/2023/trainingRights", employerTok, `{"rightDays":1e400}`)
 	f.Add(uint8(1), emp+"/employers/%2e%2e/employees/%00/calendarYears/-1/trainings", employerTok, `[`)
 	f.Add(uint8(3), "/__admin/../REST/careerpro-fla/v1", "", `{"a":`+strings.Repeat("[", 100))
+	f.Add(uint8(0), seed+"?colour=red&access_token=x&colour=%zz&&=", employerTok, "")
+	f.Add(uint8(1), seed+"?;a=b", employerTok, `{"trainings":[],"x":{"y":1}}`)
 	s := newServer(f, baseConfig())
 	f.Fuzz(func(t *testing.T, m uint8, path, token, body string) {
 		if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "/__admin") {
@@ -32,11 +68,13 @@ func FuzzServeHTTP(f *testing.F) {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
+		req.Header.Set("BelGov-Trace-Id", token)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s (%q) = %d %s", req.Method, path, body, rec.Code, rec.Body)
 		}
+		holdFuzzed(t, rec, token)
 	})
 }
 
