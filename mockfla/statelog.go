@@ -332,7 +332,7 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 	l.f, l.size = nf, size
 	l.status.Resources = s.Len()
 	l.status.LogBytes = size
-	l.noMore = size
+	l.noMore = 0
 	go l.run()
 	return l, nil
 }
@@ -486,12 +486,24 @@ func (l *stateLog) run() {
 			l.commitBatch(batch)
 			clear(batch)
 			l.spare = batch[:0]
-			if !compacting && l.size > l.cfg.minBytes && l.size > l.noMore && l.size > int64(l.cfg.ratio)*l.live() {
+			if !compacting && l.needsCompaction() {
 				compacting = true
 				l.startCompaction()
 			}
 		}
+		// Writes made during a compaction may have left the new log
+		// too long already.
+		if !compacting && l.needsCompaction() {
+			compacting = true
+			l.startCompaction()
+		}
 	}
+}
+
+// needsCompaction says the log is more than ratio times the live
+// resources (and at least minBytes long).
+func (l *stateLog) needsCompaction() bool {
+	return l.size > l.cfg.minBytes && l.size > l.noMore && l.size > int64(l.cfg.ratio)*l.live()
 }
 
 func (l *stateLog) commitBatch(batch []*pending) {
@@ -601,7 +613,7 @@ func (l *stateLog) finishCompaction(res compactResult) {
 	before := l.size
 	l.f.Close()
 	l.f, l.size = res.f, res.size+int64(tail.Len())
-	l.noMore = l.size
+	l.noMore = 0
 	l.stmu.Lock()
 	l.status.Compactions++
 	l.status.LogBytes = l.size
@@ -631,6 +643,11 @@ func (l *stateLog) close() error {
 	default:
 	}
 	<-l.done
+	// Leave the file compact for the next start.
+	if l.broken == nil && l.needsCompaction() {
+		l.startCompaction()
+		l.finishCompaction(<-l.compact)
+	}
 	err := l.f.Sync()
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
