@@ -45,6 +45,11 @@ type Parts struct {
 	// Rules are the profile's rules (nil: none). Documents select them by
 	// name (their Spec.Profile or x-flamock-profile extension).
 	Rules *mockfla.Rules
+	// AllScopes grants a client whose quality Qualities does not name, and
+	// that has no scopes of its own, every scope the mounted documents'
+	// security requirements name (the generic profile: it cannot know the
+	// qualities of a document it has never seen).
+	AllScopes bool
 	// Demo describes serve's demo clients and first call (used when
 	// Settings.Demo is set; nil: no demo clients).
 	Demo *Demo

@@ -134,7 +134,19 @@ func New(cfg Config) (*Stack, error) {
 	}
 	maps.Copy(qs, cfg.OAuth.QualityScopes)
 	oc.QualityScopes = qs
-	var late []mockoauth.Client // demo clients granted the documents' scopes
+	var late []mockoauth.Client // clients granted the documents' scopes once they are loaded
+	if parts.AllScopes {
+		var known []mockoauth.Client
+		for _, c := range oc.Clients {
+			if _, ok := qs[c.Quality]; ok || c.Scopes != nil {
+				known = append(known, c)
+			} else {
+				c.Scopes = []string{}
+				late = append(late, c)
+			}
+		}
+		oc.Clients = known
+	}
 	if cfg.Settings.Demo && parts.Demo != nil {
 		if s.Demo, err = newDemoSet(parts.Demo, cfg.DemoDir); err != nil {
 			return nil, err
@@ -168,7 +180,7 @@ func New(cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	for _, c := range late {
-		c.Scopes = s.API.Scopes()
+		c.Scopes = append([]string{}, s.API.Scopes()...) // non-nil: no scope at all when the documents name none
 		if err := s.OAuth.AddClient(c); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/ssoauth"
 	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles/fla"
 	"github.com/flamock/flamock/profiles/generic"
 	"github.com/flamock/flamock/stack"
@@ -121,13 +123,24 @@ components:
 `
 
 // TestStack_Generic: the generic profile serves the user's document; its
-// demo client gets every scope the document names.
+// demo client, and a configured client of a quality it does not know, get
+// every scope the document names.
 func TestStack_Generic(t *testing.T) {
+	b, err := certgen.Create(certgen.Request{CommonName: "configured"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := stack.NewTestServer(t, stack.Config{
 		Profile:  generic.StackProfile(),
 		Settings: stack.Settings{Demo: true},
 		Specs:    []mockfla.Spec{{Name: "pets.yaml", Data: []byte(petSpec)}},
+		OAuth: mockoauth.Config{Clients: []mockoauth.Client{{ID: "self_service_chaman_403019_configured", Quality: "employer",
+			EnterpriseNumber: "0403019261", Certificates: []*x509.Certificate{b.Cert}}}},
 	})
+	if code, body := call(t, ts, "GET", "/__admin/oauth/clients", "", ""); code != 200 ||
+		!strings.Contains(body, `"clientId":"self_service_chaman_403019_configured"`) || strings.Count(body, `"scope:pets:write"`) != 2 {
+		t.Fatalf("clients = %d %s", code, body)
+	}
 	if got := strings.Join(ts.API.Scopes(), " "); got != "scope:pets:read scope:pets:write" {
 		t.Fatalf("Scopes = %q", got)
 	}

@@ -1,6 +1,7 @@
 // Package generic is the profile of any OpenAPI document a user loads
 // (flamock serve --spec FILE[@BASEPATH] without --profile): the engine's
-// behaviours alone, no rules, no qualities of its own, and one demo client
+// behaviours alone, no rules and no qualities of its own. A client without
+// scopes of its own, whatever its quality, and the one demo client are
 // granted every scope the documents' security requirements name.
 package generic
 
@@ -19,7 +20,7 @@ func StackProfile() stack.Profile {
 		Name:    Name,
 		Summary: "any OpenAPI 3.x or Swagger 2.0 document given with --spec: the engine alone, a demo client with every scope",
 		Build: func(stack.Settings) (*stack.Parts, error) {
-			return &stack.Parts{Demo: &stack.Demo{Clients: []stack.DemoClient{{
+			return &stack.Parts{AllScopes: true, Demo: &stack.Demo{Clients: []stack.DemoClient{{
 				ID: DemoClientID, Quality: "client", EnterpriseNumber: "0880820673", Name: "client",
 				Key: certgen.RSA2048, Digest: certgen.SHA256, AllScopes: true,
 			}}}}, nil
