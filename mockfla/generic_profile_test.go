@@ -158,14 +158,15 @@ func TestGeneric_OpenAPI31Problems(t *testing.T) {
 		{method: "GET", path: absences + "?pageSize=1", token: tok, want: 200, has: []string{`"totalItems":1`, `"reason":"leave"`}},
 		// Patches that cannot apply, or whose result the schema refuses.
 		{method: "PATCH", path: "{loc}", token: tok, body: `{"reason":null}`, ctype: "application/merge-patch+json", want: 400,
-			has: []string{`"type":"urn:problem-type:belgif:badRequest"`, `after the patch:`, `missing property 'reason'`}},
+			has: []string{`"type":"urn:problem-type:belgif:badRequest"`, `{"detail":"after the patch: required property is missing","parameter":"reason","pointer":"/reason"}`}},
 		{method: "PATCH", path: "{loc}", token: tok, body: `[{"op":"remove","path":"/nothing"}]`, ctype: "application/json-patch+json", want: 400,
 			has: []string{`json patch: operation 0: remove \"/nothing\": member \"nothing\" does not exist`}},
 		{method: "PATCH", path: "{loc}", token: tok, body: `[{"op":"remove","path":"/from"}]`, ctype: "application/json-patch+json", want: 400,
-			has: []string{`missing property 'from'`}},
+			has: []string{`{"detail":"after the patch: required property is missing","parameter":"from","pointer":"/from"}`}},
 		// A bad body: one RFC 9457 problem, no member the schema does not allow.
 		{method: "POST", path: absences, token: tok, body: `{"reason":"holiday","from":"2025-03-03","extra":1}`, want: 400,
-			has: []string{`"status":400`, `"title":"Bad Request"`, `"errors":[{"detail":`}, hasNot: []string{`"issues"`, `"href"`}},
+			has:    []string{`"status":400`, `"title":"Bad Request"`, `"errors":[{"detail":"unknown input: the schema defines no such property here","parameter":"extra","pointer":"/extra"},{"detail":"value must be one of 'illness', 'leave', 'training'","parameter":"reason","pointer":"/reason"}]`},
+			hasNot: []string{`"issues"`, `"href"`}},
 		// An action answers its declared success, synthesized.
 		{method: "POST", path: "{loc}/approve", token: tok, want: 200, has: []string{`{"approvedAt":"2025-06-01T12:00:00Z","approver":"user@example.com"}`}},
 		// PUT replaces (the id from the path), DELETE removes, then 404.

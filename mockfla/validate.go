@@ -249,6 +249,7 @@ var (
 // schemaIssues turns a schema error (possibly several) into issues that
 // name the field with a JSONPath-like name ("trainings[0].endDate").
 func schemaIssues(base Issue, err error, reason string) []Issue {
+	err = normalize2020(err) // OpenAPI 3.1: one issue per violation, as for 3.0
 	var out []Issue
 	var walk func(err error)
 	walk = func(err error) {
