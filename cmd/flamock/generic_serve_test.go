@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flamock/flamock/profiles/generic"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -79,15 +82,16 @@ func bodyHas(subs ...string) func(*testing.T, apiResult) {
 	}
 }
 
-// The real binary serves two documents no profile knows, under --strict:
+// The real binary serves two documents no profile knows, under --strict
+// (flamock serve --spec ... --strict, the generic profile and its demo client):
 // a Swagger 2.0 one in the style of an older Social Security API
 // (StatusMessage errors, HAL, no security, a placeholder basePath mounted
 // with @BASE) and an OpenAPI 3.1 one with RFC 9457 problems and a bearer
 // token. Each walks create -> read -> patch -> list -> delete, a bad body
 // answered in the document's own error model, and reads with nothing stored.
 func TestServe_GenericSpecsStrict(t *testing.T) {
-	cfg, bundles := writeTestConfig(t, "")
-	p := startServe(t, "--config", cfg, "--strict",
+	dir := t.TempDir()
+	p := startServe(t, "--demo-dir", dir, "--strict",
 		"--spec", "../../testdata/specs/dossiers-swagger2.yaml@/REST/dossiers/v1",
 		"--spec", "../../testdata/specs/absences-openapi31.yaml")
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -120,7 +124,16 @@ func TestServe_GenericSpecsStrict(t *testing.T) {
 	walkGeneric(t, client, p.base, "", []genericCall{
 		{method: "GET", path: absences, want: 401, check: has("type", "urn:problem-type:belgif:noAccessToken")},
 	})
-	token := getToken(t, client, p.base, testEmployerID, bundles[testEmployerID])
+	// The generic profile's demo client, as its banner prints it.
+	if !strings.Contains(p.banner, generic.DemoClientID) {
+		t.Errorf("the banner does not name the demo client %s:\n%s", generic.DemoClientID, p.banner)
+	}
+	code, out, errOut := flamock(t, "token", "--token-url", p.base+"/REST/oauth/v5/token",
+		"--client-id", generic.DemoClientID, "--key", filepath.Join(dir, "client.p12"), "--password", "changeit")
+	if code != 0 {
+		t.Fatalf("flamock token: exit %d %s", code, errOut)
+	}
+	token := strings.TrimSpace(out)
 	problem := func(status float64, subs ...string) func(*testing.T, apiResult) {
 		return func(t *testing.T, r apiResult) {
 			t.Helper()
