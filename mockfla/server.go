@@ -132,18 +132,19 @@ func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 // call is one API request on its way through the layers.
 type call struct {
-	r      *http.Request
-	start  time.Time
-	mount  *mount
-	op     *operation
-	route  *routers.Route
-	params map[string]string // path parameters as sent
-	canon  map[string]string // path parameters, identifiers canonical
-	caller Caller
-	body   []byte
-	form   bodyForm // what validation learnt about body
-	value  any      // decoded, validated body
-	ev     journal.API
+	r       *http.Request
+	start   time.Time
+	mount   *mount
+	op      *operation
+	route   *routers.Route
+	params  map[string]string // path parameters as sent
+	canon   map[string]string // path parameters, identifiers canonical
+	caller  Caller
+	body    []byte
+	form    bodyForm // what validation learnt about body
+	value   any      // decoded, validated body
+	decoded any      // a JSON body as strictJSON decoded it
+	ev      journal.API
 }
 
 // bodyForm is what validation learnt about a call's body, so the store

@@ -29,7 +29,20 @@ func (s *Server) validate(c *call) *response {
 	r := c.r
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: c.params, Route: c.route, Options: &s.paramOpts}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
-	if rb := c.route.Operation.RequestBody; rb != nil {
+	// A JSON body is held to strictJSON first: encoding/json, and so
+	// kin-openapi, would let through trailing data, several values,
+	// invalid UTF-8 and duplicate keys. A plain syntax error is left to
+	// kin-openapi's decoder when the operation declares a body.
+	var bodyIssue *Issue
+	rb := c.route.Operation.RequestBody
+	if len(c.body) > 0 && isJSONMedia(r.Header.Get("Content-Type")) {
+		var syntax bool
+		c.decoded, bodyIssue, syntax = strictJSON(c.body, r.Header.Get("Content-Type"))
+		if syntax && rb != nil {
+			bodyIssue = nil
+		}
+	}
+	if rb != nil && bodyIssue == nil {
 		in.Options = &s.reqOpts
 		if berr := s.validateBody(c, in, rb.Value); berr != nil {
 			// As ValidateRequest with MultiError: the body's error comes last.
@@ -41,7 +54,7 @@ func (s *Server) validate(c *call) *response {
 	if r.URL.RawQuery != "" {
 		unknown = unknownQuery(c)
 	}
-	if err == nil && len(unknown) == 0 {
+	if err == nil && len(unknown) == 0 && bodyIssue == nil {
 		if c.body == nil {
 			c.body = []byte{}
 		}
@@ -54,6 +67,9 @@ func (s *Server) validate(c *call) *response {
 		if len(issues) == 0 { // never answer 400 without saying why
 			issues = []Issue{{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())}}
 		}
+	}
+	if bodyIssue != nil {
+		issues = append(issues, *bodyIssue)
 	}
 	issues = append(issues, unknown...)
 	// kin-openapi walks properties in map order: sort for stable answers.
@@ -96,7 +112,10 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 		return s.validateBodyKin(c, in, rb)
 	}
 
-	value, ok := decodeJSON(data)
+	value, ok := c.decoded, c.decoded != nil
+	if !ok {
+		value, ok = decodeJSON(data)
+	}
 	if !ok {
 		encFn := func(name string) *openapi3.Encoding { return ct.Encoding[name] }
 		v, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(data), r.Header, ct.Schema, encFn)
