@@ -35,12 +35,21 @@ func presign(tb testing.TB, key crypto.Signer, n int, now time.Time, life time.D
 }
 
 // BenchmarkTokenRS256 is one RS256 (RSA-2048) token request through the
-// handler, with every check (signature, claims, replay cache, token
-// store). The pool of pre-signed assertions is reused with a fresh replay
-// cache, outside the timer.
+// handler, with every check (signature, claims, replay cache), issuing a
+// JWT access token (signed RS256 with an RSA-2048 key) or an opaque one
+// (remembered in the token store). The pool of pre-signed assertions is
+// reused with a fresh replay cache, outside the timer.
 func BenchmarkTokenRS256(b *testing.B) {
+	for _, format := range []string{AccessTokensJWT, AccessTokensOpaque} {
+		b.Run(format, func(b *testing.B) { benchmarkToken(b, format) })
+	}
+}
+
+func benchmarkToken(b *testing.B, format string) {
 	clk := newClock()
-	srv, err := New(testConfig(b, clk))
+	cfg := testConfig(b, clk)
+	cfg.AccessTokens = format
+	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,8 +91,20 @@ func BenchmarkRS256Verify(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyAccessToken is the check of a bearer token on an API call:
+// for a JWT, a token seen before (the signature was verified once and
+// cached) and a token seen for the first time (an RSA verification).
 func BenchmarkVerifyAccessToken(b *testing.B) {
-	srv, err := New(testConfig(b, newClock()))
+	for _, format := range []string{AccessTokensJWT, AccessTokensOpaque} {
+		b.Run(format, func(b *testing.B) { benchmarkVerify(b, format, false) })
+	}
+	b.Run("jwt-first-sight", func(b *testing.B) { benchmarkVerify(b, AccessTokensJWT, true) })
+}
+
+func benchmarkVerify(b *testing.B, format string, cold bool) {
+	cfg := testConfig(b, newClock())
+	cfg.AccessTokens = format
+	srv, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,6 +113,11 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
+		if cold {
+			srv.verified.mu.Lock()
+			clear(srv.verified.m)
+			srv.verified.mu.Unlock()
+		}
 		if _, err := srv.VerifyAccessToken(ctx, tok, req); err != nil {
 			b.Fatal(err)
 		}

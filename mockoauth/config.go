@@ -73,6 +73,29 @@ type Config struct {
 	// assertions made for production.
 	Audience string
 
+	// Issuer is the iss of JWT access tokens. Empty means the origin
+	// (scheme://host) of the audience: of Audience when set, else of the
+	// URL the token request reached ("http://localhost" for IssueToken).
+	Issuer string
+
+	// AccessTokens is the access token format: AccessTokensJWT (the zero
+	// value "" means it): RS256-signed JWTs whose public key is published at
+	// JWKSPath and which VerifyAccessToken checks by signature and claims,
+	// with a small revocation list for the revoke and expire knobs; or
+	// AccessTokensOpaque: random strings the server remembers.
+	AccessTokens string
+
+	// SigningKey signs JWT access tokens (RS256). Nil means an RSA 2048 key
+	// generated (with crypto/rand) when first needed.
+	SigningKey *rsa.PrivateKey
+	// SigningKeyID is the kid of JWT access tokens and of the JWK. Empty
+	// means "oauth-" and the first 16 characters of the key's RFC 7638
+	// thumbprint.
+	SigningKeyID string
+	// JWKSPath is where the JWK Set of the signing key is published.
+	// Default DefaultJWKSPath.
+	JWKSPath string
+
 	// Algorithms is the JWS "alg" allow list. Nil means DefaultAlgorithms.
 	// Only RS*, PS* and ES256/384/512 may be named.
 	Algorithms []string
@@ -171,6 +194,12 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Algorithms == nil {
 		cfg.Algorithms = DefaultAlgorithms()
 	}
+	if cfg.AccessTokens == "" {
+		cfg.AccessTokens = AccessTokensJWT
+	}
+	if cfg.JWKSPath == "" {
+		cfg.JWKSPath = DefaultJWKSPath
+	}
 	qs := make(map[string][]string, len(cfg.QualityScopes))
 	for q, s := range cfg.QualityScopes {
 		qs[q] = slices.Clone(s)
@@ -227,6 +256,15 @@ func (cfg Config) validate() error {
 	var errs []error
 	if !strings.HasPrefix(cfg.TokenPath, "/") || strings.HasPrefix(cfg.TokenPath, "/__admin/") {
 		errs = append(errs, fmt.Errorf("token path %q must start with / and not with /__admin/", cfg.TokenPath))
+	}
+	if cfg.AccessTokens != AccessTokensJWT && cfg.AccessTokens != AccessTokensOpaque {
+		errs = append(errs, fmt.Errorf("access tokens %q; want %s or %s", cfg.AccessTokens, AccessTokensJWT, AccessTokensOpaque))
+	}
+	if !strings.HasPrefix(cfg.JWKSPath, "/") || strings.HasPrefix(cfg.JWKSPath, "/__admin/") || cfg.JWKSPath == cfg.TokenPath {
+		errs = append(errs, fmt.Errorf("JWKS path %q must start with /, not with /__admin/, and differ from the token path", cfg.JWKSPath))
+	}
+	if k := cfg.SigningKey; k != nil && (k.N == nil || k.N.BitLen() < 2048) {
+		errs = append(errs, errors.New("signing key: want an RSA key of at least 2048 bits"))
 	}
 	if cfg.Audience != "" {
 		if u, err := url.Parse(cfg.Audience); err != nil || u.Scheme == "" || u.Host == "" {

@@ -2,6 +2,7 @@ package mockoauth
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -114,6 +115,36 @@ func FuzzTokenRequest(f *testing.F) {
 			if d, _ := out["error_description"].(string); out["error"] == nil || d == "" {
 				t.Fatalf("%d %v", w.Code, out)
 			}
+		}
+	})
+}
+
+// FuzzVerifyAccessToken: checking a bearer token (untrusted input from
+// every API call) never panics and refuses with one of the documented
+// reasons; it accepts only what this server signed.
+func FuzzVerifyAccessToken(f *testing.F) {
+	clk := newClock()
+	srv, err := New(testConfig(f, clk))
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := srv.IssueToken(employerID)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{good, good[:len(good)-2], "a.b.c", "e30.e30.", "eyJhbGciOiJub25lIn0.e30.", "..", strings.Repeat("A", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		c, err := srv.VerifyAccessToken(t.Context(), tok, nil)
+		if err == nil {
+			if tok != good || c.ClientID != employerID {
+				t.Fatalf("accepted %q as %+v", tok, c)
+			}
+			return
+		}
+		if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrExpired) && !errors.Is(err, ErrMissing) {
+			t.Fatalf("refused %q with %v", tok, err)
 		}
 	})
 }

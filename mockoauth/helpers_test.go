@@ -3,6 +3,7 @@ package mockoauth
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -42,7 +43,7 @@ const (
 var (
 	bundleOnce sync.Once
 	bundles    map[certgen.KeyType]*certgen.Bundle
-	extra      struct{ other, attacker, expired, rsa2, disabled *certgen.Bundle }
+	extra      struct{ other, attacker, expired, rsa2, disabled, signing *certgen.Bundle }
 )
 
 func mustBundle(t testing.TB, r certgen.Request) *certgen.Bundle {
@@ -82,6 +83,9 @@ func testBundles(t testing.TB) map[certgen.KeyType]*certgen.Bundle {
 		})
 		wg.Go(func() { extra.disabled = mustBundle(t, certgen.Request{Key: certgen.P384, CommonName: "disabled"}) })
 		wg.Go(func() {
+			extra.signing = mustBundle(t, certgen.Request{Key: certgen.RSA2048, CommonName: "access token signing"})
+		})
+		wg.Go(func() {
 			extra.expired = mustBundle(t, certgen.Request{Key: certgen.RSA2048, CommonName: "expired", AllowNonCompliant: true,
 				NotBefore: t0.Add(-400 * 24 * time.Hour), NotAfter: t0.Add(-24 * time.Hour)})
 		})
@@ -106,6 +110,7 @@ func testConfig(t testing.TB, clk *clock) Config {
 		Audience:      ProductionAudience,
 		Now:           clk.Now,
 		QualityScopes: testQualityScopes(),
+		SigningKey:    extra.signing.Key.(*rsa.PrivateKey),
 		Clients: []Client{
 			{ID: employerID, Quality: QualityEmployer, EnterpriseNumber: enterprise(t, "08808206"), Certificates: certsOf(b[certgen.RSA2048])},
 			{ID: providerID, Quality: QualityProvider, EnterpriseNumber: enterprise(t, "04123456"), Certificates: certsOf(b[certgen.P384])},

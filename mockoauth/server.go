@@ -1,12 +1,10 @@
 package mockoauth
 
 import (
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,6 +37,15 @@ type Server struct {
 	grantsMu  sync.Mutex
 	grants    map[string]*grant // client id + "\x00" + scope string -> shared grant
 	audiences sync.Map          // host+tls -> derived audience string
+
+	// JWT access tokens (Config.AccessTokens).
+	sigKeyMu  sync.Mutex
+	sigKey    atomic.Pointer[signingKey]
+	lastStamp atomic.Int64 // see stamp
+	jwtParser *jwt.Parser
+	verified  verifyCache
+	revoked   revocation
+	live      liveTokens
 }
 
 // Fault is an answer planted for the next token requests. A Fault with only
@@ -90,6 +97,14 @@ func New(cfg Config) (*Server, error) {
 		replay:  newReplayCache(cfg.MaxReplayEntries),
 		tokens:  newTokenStore(cfg.MaxTokens),
 		grants:  map[string]*grant{},
+		// Access tokens: RS256 only, claims checked by parseJWT and
+		// checkJWT with the server's clock.
+		jwtParser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation()),
+	}
+	s.revoked.jtis = newTokenStore(cfg.MaxTokens)
+	s.live.max = cfg.MaxTokens
+	if cfg.SigningKey != nil {
+		s.sigKey.Store(newSigningKey(cfg.SigningKey, cfg.SigningKeyID))
 	}
 	for _, a := range cfg.Algorithms {
 		s.algs[a] = true
@@ -241,11 +256,21 @@ func (s *Server) nextFault() (Fault, bool) {
 }
 
 // ExpireTokens makes every issued token expired now; it returns how many.
-func (s *Server) ExpireTokens() int { return s.expire("") }
+func (s *Server) ExpireTokens() int {
+	if s.jwt() {
+		return s.changeJWTs("", false)
+	}
+	return s.expire("")
+}
 
 // ExpireToken makes one issued token expired now; it reports whether the
 // token was known.
-func (s *Server) ExpireToken(token string) bool { return token != "" && s.expire(token) == 1 }
+func (s *Server) ExpireToken(token string) bool {
+	if s.jwt() {
+		return token != "" && s.changeJWTs(token, false) == 1
+	}
+	return token != "" && s.expire(token) == 1
+}
 
 func (s *Server) expire(tok string) int {
 	now := s.now().UnixNano()
@@ -260,40 +285,55 @@ func (s *Server) expire(tok string) int {
 
 // RevokeToken revokes one issued token; it reports whether it was known.
 func (s *Server) RevokeToken(token string) bool {
+	if s.jwt() {
+		return token != "" && s.changeJWTs(token, true) == 1
+	}
 	return token != "" && s.tokens.update(token, func(e *tokenEntry) { e.revoked = true }) == 1
 }
 
 // RevokeTokens revokes every issued token; it returns how many.
 func (s *Server) RevokeTokens() int {
+	if s.jwt() {
+		return s.changeJWTs("", true)
+	}
 	return s.tokens.update("", func(e *tokenEntry) { e.revoked = true })
 }
 
 // Stats are the sizes of the server's bounded memories.
 type Stats struct {
-	Tokens        int `json:"tokens"`        // access tokens remembered
+	Tokens        int `json:"tokens"`        // opaque access tokens remembered
+	Revocations   int `json:"revocations"`   // JWT access tokens revoked or expired one by one, until their exp
 	ReplayEntries int `json:"replayEntries"` // jti values remembered
 }
 
-// Stats returns the sizes of the token store and the replay cache.
+// Stats returns the sizes of the token store, the revocation list and the
+// replay cache.
 func (s *Server) Stats() Stats {
-	return Stats{Tokens: s.tokens.len(), ReplayEntries: s.replay.len()}
+	return Stats{Tokens: s.tokens.len(), Revocations: s.revoked.jtis.len(), ReplayEntries: s.replay.len()}
 }
 
-// newToken returns an opaque access token: 32 random bytes, base64url.
-func (s *Server) newToken() (string, error) {
-	var b [32]byte
-	var err error
-	if s.cfg.Rand == nil {
-		_, err = rand.Read(b[:])
-	} else {
-		s.randMu.Lock()
-		_, err = io.ReadFull(s.cfg.Rand, b[:])
-		s.randMu.Unlock()
+// jwt reports whether access tokens are JWTs.
+func (s *Server) jwt() bool { return s.cfg.AccessTokens != AccessTokensOpaque }
+
+// newToken issues an access token for g at now: a JWT signed by iss, or an
+// opaque token (32 random bytes, base64url) that the server remembers.
+func (s *Server) newToken(g *grant, iss string, now time.Time) (string, error) {
+	expires := now.Add(s.cfg.TokenTTL)
+	if s.jwt() {
+		tok, err := s.newJWT(g, iss, now)
+		if err != nil {
+			return "", err
+		}
+		s.live.add(expires.UnixNano(), now.UnixNano())
+		return tok, nil
 	}
-	if err != nil {
+	var b [32]byte
+	if err := s.random(b[:]); err != nil {
 		return "", err
 	}
-	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	s.tokens.put(tok, tokenEntry{grant: g, expires: expires.UnixNano(), forget: expires.Add(s.cfg.ExpiredTokenRetention).UnixNano()}, now.UnixNano())
+	return tok, nil
 }
 
 // Fingerprint is how the journal names an access token: the first 16 hex

@@ -189,7 +189,13 @@ func TestServer_OpenSSL(t *testing.T) {
 }
 
 func TestVerifyAccessToken(t *testing.T) {
-	srv, clk := newTestServerT(t, func(c *Config) { c.ExpiredTokenRetention = time.Minute })
+	for _, format := range []string{AccessTokensJWT, AccessTokensOpaque} {
+		t.Run(format, func(t *testing.T) { testVerifyAccessToken(t, format) })
+	}
+}
+
+func testVerifyAccessToken(t *testing.T, format string) {
+	srv, clk := newTestServerT(t, func(c *Config) { c.ExpiredTokenRetention = time.Minute; c.AccessTokens = format })
 	ctx := context.Background()
 	issue := func() string {
 		tok, err := srv.IssueToken(employerID)
@@ -220,7 +226,11 @@ func TestVerifyAccessToken(t *testing.T) {
 	clk.Add(time.Minute)
 	check(tok, nil, ErrExpired) // still remembered until forget time passes and something evicts
 	issue()                     // evicts
-	check(tok, nil, ErrInvalid)
+	if format == AccessTokensOpaque {
+		check(tok, nil, ErrInvalid)
+	} else {
+		check(tok, nil, ErrExpired) // its signature still says it is ours
+	}
 
 	a, b := issue(), issue()
 	if !srv.RevokeToken(a) || srv.RevokeToken("nope") {
@@ -237,6 +247,13 @@ func TestVerifyAccessToken(t *testing.T) {
 		t.Errorf("ExpireTokens = %d", n)
 	}
 	check(c, nil, ErrExpired)
+	d := issue() // issued after ExpireTokens, in the same instant: unaffected
+	check(d, nil, nil)
+	if n := srv.RevokeTokens(); (format == AccessTokensJWT && n != 1) || n < 1 {
+		t.Errorf("RevokeTokens = %d; want 1 (d; opaque: every token remembered)", n)
+	}
+	check(d, nil, ErrRevoked)
+	check(issue(), nil, nil)
 	if _, err := srv.IssueToken(employerID, ScopeProvider); err == nil {
 		t.Error("IssueToken with a scope of another quality succeeded")
 	}
@@ -244,7 +261,7 @@ func TestVerifyAccessToken(t *testing.T) {
 
 func TestServer_Bounds(t *testing.T) {
 	t.Run("tokens", func(t *testing.T) {
-		srv, _ := newTestServerT(t, func(c *Config) { c.MaxTokens = 3 })
+		srv, _ := newTestServerT(t, func(c *Config) { c.MaxTokens = 3; c.AccessTokens = AccessTokensOpaque })
 		var toks []string
 		for range 5 {
 			tok, _ := srv.IssueToken(employerID)

@@ -102,7 +102,7 @@ func TestAdminHandler(t *testing.T) {
 	call("DELETE", "/faults", "", 200)
 	call("DELETE", "/clients/c1", "", 200)
 	call("DELETE", "/clients/c1", "", 404)
-	if st := call("GET", "/stats", "", 200); st["tokens"] != 1.0 {
+	if st := call("GET", "/stats", "", 200); st["revocations"] != 1.0 || st["tokens"] != 0.0 {
 		t.Errorf("stats = %v", st)
 	}
 }

@@ -25,6 +25,10 @@ import (
 // ServeHTTP answers the token endpoint on Config.TokenPath and 404 on any
 // other path. It never panics on any input.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == s.cfg.JWKSPath {
+		s.serveJWKS(w, r)
+		return
+	}
 	if r.URL.Path != s.cfg.TokenPath {
 		writeError(w, http.StatusNotFound, ErrInvalidRequest.Describe("no endpoint at %s; the token endpoint is POST %s", r.URL.Path, s.cfg.TokenPath), nil)
 		return
@@ -524,17 +528,14 @@ func (s *Server) checkDisabled(tr *tokenRequest) *Error {
 	return nil
 }
 
-// issue makes and remembers the access token (StageIssue).
+// issue makes the access token (StageIssue).
 func (s *Server) issue(tr *tokenRequest) (*tokenResponse, *Error) {
-	at, err := s.newToken()
+	g := s.grantFor(tr.client, tr.scopes, tr.scopeStr)
+	at, err := s.newToken(g, s.issuer(s.audience(tr.r)), tr.now)
 	if err != nil {
-		s.cfg.Logger.Error("mockoauth: token randomness", "err", err)
+		s.cfg.Logger.Error("mockoauth: issue a token", "err", err)
 		return nil, (&Error{Code: "server_error", Status: http.StatusInternalServerError}).Describe("cannot make a token: %v", err).at(journal.StageIssue)
 	}
-	g := s.grantFor(tr.client, tr.scopes, tr.scopeStr)
-	now := tr.now
-	expires := now.Add(s.cfg.TokenTTL)
-	s.tokens.put(at, tokenEntry{grant: g, expires: expires.UnixNano(), forget: expires.Add(s.cfg.ExpiredTokenRetention).UnixNano()}, now.UnixNano())
 	tr.ev.Scopes = g.caller.Scopes
 	return &tokenResponse{AccessToken: at, Scope: g.scopeStr, TokenType: "Bearer", ExpiresIn: int(s.cfg.TokenTTL / time.Second)}, nil
 }

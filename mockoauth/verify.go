@@ -20,6 +20,16 @@ func (s *Server) VerifyAccessToken(ctx context.Context, token string, requiredSc
 	if token == "" {
 		return Caller{}, ErrMissing
 	}
+	if s.jwt() {
+		v, err := s.parseJWT(token)
+		if err != nil {
+			return Caller{}, err
+		}
+		if err := s.checkJWT(v, s.now()); err != nil {
+			return Caller{}, err
+		}
+		return grantedTo(v.caller, requiredScopes)
+	}
 	e, ok := s.tokens.get(token)
 	if !ok {
 		return Caller{}, fmt.Errorf("%w: the token server did not issue it (or forgot it)", ErrInvalid)
@@ -31,7 +41,11 @@ func (s *Server) VerifyAccessToken(ctx context.Context, token string, requiredSc
 	if exp := time.Unix(0, e.expires); !now.Before(exp) {
 		return Caller{}, fmt.Errorf("%w at %s (server time %s)", ErrExpired, exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	c := e.grant.caller
+	return grantedTo(e.grant.caller, requiredScopes)
+}
+
+// grantedTo checks a caller's scopes; the Caller returned is a copy.
+func grantedTo(c Caller, requiredScopes []string) (Caller, error) {
 	c.Scopes = slices.Clone(c.Scopes)
 	if len(requiredScopes) > 0 && !slices.ContainsFunc(requiredScopes, c.HasScope) {
 		return Caller{}, &ScopeError{Required: slices.Clone(requiredScopes), Granted: c.Scopes}
@@ -54,13 +68,13 @@ func (s *Server) IssueToken(clientID string, scopes ...string) (string, error) {
 			return "", fmt.Errorf("mockoauth: issue token: %w", e)
 		}
 	}
-	tok, err := s.newToken()
+	iss := s.fixedIssuer()
+	if iss == "" {
+		iss = "http://localhost"
+	}
+	tok, err := s.newToken(s.grantFor(c, granted, str), iss, s.now())
 	if err != nil {
 		return "", fmt.Errorf("mockoauth: issue token: %w", err)
 	}
-	now := s.now()
-	expires := now.Add(s.cfg.TokenTTL)
-	s.tokens.put(tok, tokenEntry{grant: s.grantFor(c, granted, str), expires: expires.UnixNano(),
-		forget: expires.Add(s.cfg.ExpiredTokenRetention).UnixNano()}, now.UnixNano())
 	return tok, nil
 }
