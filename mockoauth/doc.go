@@ -8,6 +8,8 @@
 //	POST {TokenPath}     token endpoint: RFC 6749 §4.4 (client credentials),
 //	                     RFC 7521 §4.2 and RFC 7523 §2.2 (JWT client
 //	                     assertion), RFC 7515/7518/7519 (JWS, JWT).
+//	GET  {JWKSPath}      the public key of the JWT access tokens, a JWK Set
+//	                     (RFC 7517 §5), default /REST/oauth/v5/jwks.
 //	/__admin/oauth/...   test knobs over HTTP (AdminHandler); not part of
 //	                     the real service.
 //
@@ -71,9 +73,23 @@
 //
 // # Tokens
 //
-// Access tokens are opaque: 32 bytes from Config.Rand, base64url. The
-// response has access_token, scope, token_type Bearer and expires_in, in that
-// order. The journal names a token by Fingerprint, never by itself.
+// Access tokens are JWTs by default, as the portal's are: RS256, with a
+// kid ("oauth-" and the key's RFC 7638 thumbprint unless
+// Config.SigningKeyID names it), signed by Config.SigningKey or by an RSA
+// 2048 key generated when first needed. Claims: iss (Config.Issuer, else
+// the origin of the audience), sub and client_id (the client id), iat, exp
+// (iat + TokenTTL), jti (the issue instant and 16 random bytes), scope
+// (space-separated), quality and, when the client has one, the enterprise
+// number as urn:be:fgov:kbo-bce:organization:cbe-number. VerifyAccessToken
+// checks the signature, the kid, the claims and a small revocation list
+// (the revoke and expire knobs: per token until its exp, or a watermark for
+// every token issued so far), so it needs no table of issued tokens; a
+// token verified once is cached (at most 16 Ki) so that later API calls
+// cost a map lookup. Config.AccessTokens = AccessTokensOpaque issues
+// opaque tokens instead: 32 bytes from Config.Rand, base64url, remembered
+// by the server. The response has access_token, scope, token_type Bearer
+// and expires_in, in that order. The journal names a token by Fingerprint,
+// never by itself.
 //
 // # Bounds
 //
@@ -85,7 +101,7 @@
 //     what has expired, new assertions are refused with 503
 //     temporarily_unavailable and Retry-After (fail closed: a replay is never
 //     let through to make room).
-//   - Issued tokens: kept until expiry plus ExpiredTokenRetention (so that
+//   - Opaque tokens: kept until expiry plus ExpiredTokenRetention (so that
 //     VerifyAccessToken can say ErrExpired, not ErrInvalid), at most
 //     MaxTokens (1 Mi); at the bound the token due to be forgotten first is
 //     forgotten early.
@@ -107,6 +123,6 @@
 // # Out of scope
 //
 // Other grants, authorization and introspection endpoints, client secrets,
-// JWKS URLs (keys come from registered certificates only), encrypted
-// assertions (JWE).
+// client keys from a JWKS URL (they come from registered certificates
+// only), encrypted assertions (JWE).
 package mockoauth

@@ -190,6 +190,7 @@ func New(cfg Config) (*Stack, error) {
 	}
 	pub := http.NewServeMux()
 	pub.Handle(s.OAuth.TokenPath(), s.OAuth)
+	pub.Handle(s.OAuth.JWKSPath(), s.OAuth)
 	pub.Handle("/", s.API)
 	s.public = pub
 	all := http.NewServeMux()

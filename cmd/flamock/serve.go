@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -161,6 +162,14 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		MaxAssertionLifetime: time.Duration(fc.OAuth.MaxAssertionLifetime),
 		ClockSkew:            time.Duration(fc.OAuth.ClockSkew),
 		InvalidClientStatus:  fc.OAuth.InvalidClientStatus,
+		AccessTokens:         fc.OAuth.AccessTokens,
+	}
+	if fc.OAuth.SigningKey != "" {
+		key, err := loadSigningKey(fc.path(fc.OAuth.SigningKey), fc.OAuth.SigningKeyPassword)
+		if err != nil {
+			return nil, err
+		}
+		oc.SigningKey = key
 	}
 	var errs []error
 	for i, c := range fc.Clients {
@@ -230,6 +239,7 @@ func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {
 	tokenURL := s.TokenURL(base)
 	fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
 	fmt.Fprintf(w, "token URL      %s\n", tokenURL)
+	fmt.Fprintf(w, "JWKS           %s%s  (public keys of the JWT access tokens)\n", base, s.OAuth.JWKSPath())
 	for _, m := range s.API.Mounts() {
 		fmt.Fprintf(w, "API            %s%s  (%s, %d operations)\n", base, strings.TrimSuffix(m.BasePath, "/"), m.Name, m.Operations)
 	}
@@ -310,4 +320,18 @@ func profileNames() string {
 		names = append(names, p.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// loadSigningKey reads the RSA key that signs JWT access tokens (PEM or
+// PKCS#12, as certgen loads them).
+func loadSigningKey(file, password string) (*rsa.PrivateKey, error) {
+	l, err := certgen.LoadFile(file, password)
+	if err != nil {
+		return nil, fmt.Errorf("oauth.signingKey: %w", err)
+	}
+	k, ok := l.Key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("oauth.signingKey: %s holds no RSA private key (JWT access tokens are signed RS256)", file)
+	}
+	return k, nil
 }
