@@ -73,6 +73,14 @@ type Config struct {
 	// assertions made for production.
 	Audience string
 
+	// Environment is the environment the endpoint plays: EnvironmentLocal
+	// (the zero value "" means it), EnvironmentACC or EnvironmentProd. acc
+	// and prod set the audience (ACCAudience, ProductionAudience) when
+	// Audience is empty, and contradict any other Audience. An assertion
+	// made for another known environment (including the v3 audiences) is
+	// refused with a description naming both environments.
+	Environment string
+
 	// Issuer is the iss of JWT access tokens. Empty means the origin
 	// (scheme://host) of the audience: of Audience when set, else of the
 	// URL the token request reached ("http://localhost" for IssueToken).
@@ -86,7 +94,8 @@ type Config struct {
 	AccessTokens string
 
 	// SigningKey signs JWT access tokens (RS256). Nil means an RSA 2048 key
-	// generated (with crypto/rand) when first needed.
+	// generated with crypto/rand, in the background from New on (the first
+	// token request waits for it if it comes sooner).
 	SigningKey *rsa.PrivateKey
 	// SigningKeyID is the kid of JWT access tokens and of the JWK. Empty
 	// means "oauth-" and the first 16 characters of the key's RFC 7638
@@ -197,6 +206,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.AccessTokens == "" {
 		cfg.AccessTokens = AccessTokensJWT
 	}
+	if cfg.Audience == "" {
+		cfg.Audience = environmentAudience(cfg.Environment)
+	}
 	if cfg.JWKSPath == "" {
 		cfg.JWKSPath = DefaultJWKSPath
 	}
@@ -256,6 +268,9 @@ func (cfg Config) validate() error {
 	var errs []error
 	if !strings.HasPrefix(cfg.TokenPath, "/") || strings.HasPrefix(cfg.TokenPath, "/__admin/") {
 		errs = append(errs, fmt.Errorf("token path %q must start with / and not with /__admin/", cfg.TokenPath))
+	}
+	if err := cfg.validateEnvironment(); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.AccessTokens != AccessTokensJWT && cfg.AccessTokens != AccessTokensOpaque {
 		errs = append(errs, fmt.Errorf("access tokens %q; want %s or %s", cfg.AccessTokens, AccessTokensJWT, AccessTokensOpaque))

@@ -76,7 +76,7 @@
 // Access tokens are JWTs by default, as the portal's are: RS256, with a
 // kid ("oauth-" and the key's RFC 7638 thumbprint unless
 // Config.SigningKeyID names it), signed by Config.SigningKey or by an RSA
-// 2048 key generated when first needed. Claims: iss (Config.Issuer, else
+// 2048 key generated in the background at New. Claims: iss (Config.Issuer, else
 // the origin of the audience), sub and client_id (the client id), iat, exp
 // (iat + TokenTTL), jti (the issue instant and 16 random bytes), scope
 // (space-separated), quality and, when the client has one, the enterprise

@@ -105,6 +105,10 @@ func New(cfg Config) (*Server, error) {
 	s.live.max = cfg.MaxTokens
 	if cfg.SigningKey != nil {
 		s.sigKey.Store(newSigningKey(cfg.SigningKey, cfg.SigningKeyID))
+	} else if s.jwt() {
+		// Generate the key now, off the first token request's path (an
+		// RSA 2048 key takes tens of milliseconds); jwtKey waits for it.
+		go func() { _, _ = s.jwtKey() }()
 	}
 	for _, a := range cfg.Algorithms {
 		s.algs[a] = true

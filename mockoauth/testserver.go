@@ -23,8 +23,9 @@ type TestServer struct {
 }
 
 // NewTestServer starts a Server built from cfg on a loopback port; it is
-// closed when the test ends. When cfg.Audience is empty it is set to the
-// test server's TokenURL. The admin API (AdminHandler) is served under
+// closed when the test ends. When cfg.Audience is empty (and
+// cfg.Environment is not acc or prod) it is set to the test server's
+// TokenURL. The admin API (AdminHandler) is served under
 // /__admin/oauth/. A bad cfg fails the test with t.Fatalf.
 func NewTestServer(t TB, cfg Config) *TestServer {
 	t.Helper()
@@ -51,7 +52,7 @@ func newTestServer(t TB, cfg Config, tls bool) *TestServer {
 	if path == "" {
 		path = DefaultTokenPath
 	}
-	if cfg.Audience == "" {
+	if cfg.Audience == "" && environmentAudience(cfg.Environment) == "" {
 		cfg.Audience = base + path
 	}
 	srv, err := New(cfg)

@@ -2,11 +2,13 @@ package mockoauth
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"mime"
 	"net/http"
 	"net/url"
@@ -397,6 +399,10 @@ func (s *Server) checkSignature(tr *tokenRequest) *Error {
 			x5ts = append(x5ts, rc.x5t)
 		}
 	}
+	if n, ok := derSignature(alg, tok.Signature); ok {
+		return ErrInvalidClient.Describe("client_assertion %s signature is %d bytes and is DER/ASN.1-encoded; JWS needs the raw r||s form (RFC 7518 §3.4) of %d bytes: convert it (Java: SHA384withECDSAinP1363Format, or ECDSA.transcodeSignatureToConcat)",
+			alg, len(tok.Signature), n).at(journal.StageSignature)
+	}
 	msg := fmt.Sprintf("client_assertion signature does not verify with the %d registered %s certificate(s) of client %q (x5t %s); sign with the private key of a registered certificate",
 		tried, alg, c.ID, strings.Join(x5ts, ", "))
 	if hints := keyHints(tok.Header); hints != "" {
@@ -423,7 +429,7 @@ func (s *Server) checkIssSub(tr *tokenRequest) *Error {
 
 // checkAud: aud is exactly the audience (StageAud).
 func (s *Server) checkAud(tr *tokenRequest) *Error {
-	if e := s.checkAudience(tr.claims["aud"], s.audience(tr.r)); e != nil {
+	if e := s.checkAudience(tr.claims["aud"], s.audience(tr.r), tr.r); e != nil {
 		return e.at(journal.StageAud)
 	}
 	return nil
@@ -455,10 +461,10 @@ func (s *Server) checkTimes(tr *tokenRequest) *Error {
 	}
 	if !iat.IsZero() {
 		if life := exp.Sub(iat); life > s.cfg.MaxAssertionLifetime {
-			return ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed", secs(life), secs(s.cfg.MaxAssertionLifetime)).at(journal.StageLifetime)
+			return ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed%s", secs(life), secs(s.cfg.MaxAssertionLifetime), hourHint(life, skew)).at(journal.StageLifetime)
 		}
 	} else if life := exp.Sub(now); life > s.cfg.MaxAssertionLifetime+skew {
-		return ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew)).at(journal.StageLifetime)
+		return ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)%s", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew), hourHint(life, skew)).at(journal.StageLifetime)
 	}
 	if !iat.IsZero() && iat.Sub(now) > skew {
 		return ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
@@ -716,6 +722,11 @@ func (s *Server) audience(r *http.Request) string {
 	if s.cfg.Audience != "" {
 		return s.cfg.Audience
 	}
+	return s.ownTokenURL(r)
+}
+
+// ownTokenURL is the token endpoint's URL as the request reached it.
+func (s *Server) ownTokenURL(r *http.Request) string {
 	scheme := "http://"
 	if r.TLS != nil {
 		scheme = "https://"
@@ -723,7 +734,7 @@ func (s *Server) audience(r *http.Request) string {
 	return scheme + r.Host + s.cfg.TokenPath
 }
 
-func (s *Server) checkAudience(aud any, want string) *Error {
+func (s *Server) checkAudience(aud any, want string, r *http.Request) *Error {
 	switch v := aud.(type) {
 	case nil:
 		return ErrInvalidClient.Describe("client_assertion aud is missing; want %q", want)
@@ -731,7 +742,7 @@ func (s *Server) checkAudience(aud any, want string) *Error {
 		if v == want {
 			return nil
 		}
-		return ErrInvalidClient.Describe("client_assertion aud is %q; want %q%s", truncate(v, 200), want, audHint(v, want))
+		return ErrInvalidClient.Describe("client_assertion aud is %q; want %q%s", truncate(v, 200), want, s.audHint(v, want, r))
 	case []any:
 		var got []string
 		match := false
@@ -749,16 +760,17 @@ func (s *Server) checkAudience(aud any, want string) *Error {
 		case match:
 			return ErrInvalidClient.Describe("client_assertion aud has %d values [%s]; want only %q (an assertion valid for several audiences can be replayed)", len(v), strings.Join(got, ", "), want)
 		case len(v) == 1:
-			s, _ := v[0].(string)
-			return ErrInvalidClient.Describe("client_assertion aud is [%s]; want %q%s", strings.Join(got, ", "), want, audHint(s, want))
+			one, _ := v[0].(string)
+			return ErrInvalidClient.Describe("client_assertion aud is [%s]; want %q%s", strings.Join(got, ", "), want, s.audHint(one, want, r))
 		}
 		return ErrInvalidClient.Describe("client_assertion aud is [%s]; want %q", strings.Join(got, ", "), want)
 	}
 	return ErrInvalidClient.Describe("client_assertion aud is a %s; want the string %q", jsonType(aud), want)
 }
 
-// audHint explains the usual near misses.
-func audHint(got, want string) string {
+// audHint explains the usual near misses: a typo-like difference, another
+// environment's audience, an issuer where the token URL belongs.
+func (s *Server) audHint(got, want string, r *http.Request) string {
 	switch {
 	case strings.TrimSuffix(got, "/") == want:
 		return " (without the trailing slash)"
@@ -768,10 +780,51 @@ func audHint(got, want string) string {
 		return " (https, not http)"
 	case strings.HasPrefix(got, "https://") && "http://"+strings.TrimPrefix(got, "https://") == want:
 		return " (http, not https)"
-	case strings.Contains(got, "/oauth/v3/") || strings.Contains(got, "oauth.socialsecurity.be") || strings.Contains(got, "oauthacc.socialsecurity.be"):
+	}
+	if h := s.environmentHint(got, s.ownTokenURL(r)); h != "" {
+		return h
+	}
+	if iss := strings.TrimSuffix(got, "/"); iss != "" && (iss == origin(want) || iss == s.cfg.Issuer) {
+		return fmt.Sprintf(" (%q looks like an issuer; libraries such as openid-client and oauth4webapi put the issuer in aud by default — set it to the token URL)", truncate(got, 200))
+	}
+	if strings.Contains(got, "/oauth/v3/") || strings.Contains(got, "oauth.socialsecurity.be") || strings.Contains(got, "oauthacc.socialsecurity.be") {
 		return " (that is the legacy v3 audience; v5 wants the v5 token URL)"
 	}
 	return ""
+}
+
+// hourHint names the usual cause of an assertion living about an hour.
+func hourHint(life, skew time.Duration) string {
+	if d := life - time.Hour; d < -max(skew, time.Second) || d > max(skew, time.Second) {
+		return ""
+	}
+	return "; 3600 s is the default lifetime of several libraries (Authlib's among them): set exp explicitly"
+}
+
+// derSignature reports whether sig, refused for an ES* alg, is an ASN.1
+// DER ECDSA-Sig-Value (SEQUENCE of the INTEGERs r and s) rather than the
+// fixed-length r||s that JWS needs, and the length JWS wants.
+func derSignature(alg string, sig []byte) (int, bool) {
+	var size int
+	switch alg {
+	case "ES256":
+		size = 32
+	case "ES384":
+		size = 48
+	case "ES512":
+		size = 66
+	default:
+		return 0, false
+	}
+	if len(sig) == 2*size {
+		return 0, false
+	}
+	var rs struct{ R, S *big.Int }
+	rest, err := asn1.Unmarshal(sig, &rs)
+	if err != nil || len(rest) > 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 {
+		return 0, false
+	}
+	return 2 * size, true
 }
 
 // numericDate reads a NumericDate claim (RFC 7519 §2).
