@@ -32,6 +32,7 @@ type fileConfig struct {
 		TokenLifetime        duration            `yaml:"tokenLifetime"`
 		InvalidClientStatus  int                 `yaml:"invalidClientStatus"`
 		QualityScopes        map[string][]string `yaml:"qualityScopes"`
+		Environment          string              `yaml:"environment"`        // local (default), acc or prod
 		AccessTokens         string              `yaml:"accessTokens"`       // jwt (default) or opaque
 		SigningKey           string              `yaml:"signingKey"`         // RSA key of JWT access tokens (PEM or .p12); default generated
 		SigningKeyPassword   string              `yaml:"signingKeyPassword"` // for a .p12 signing key

@@ -49,6 +49,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
 	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
 	verbose := fs.Bool("v", false, "log every request on stderr")
+	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -72,6 +73,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fc.Journal = *journalFile
 		case "strict":
 			fc.Strict = *strict
+		case "environment":
+			fc.OAuth.Environment = *environment
 		}
 	})
 	if fc.Addr == "" {
@@ -163,6 +166,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		ClockSkew:            time.Duration(fc.OAuth.ClockSkew),
 		InvalidClientStatus:  fc.OAuth.InvalidClientStatus,
 		AccessTokens:         fc.OAuth.AccessTokens,
+		Environment:          fc.OAuth.Environment,
 	}
 	if fc.OAuth.SigningKey != "" {
 		key, err := loadSigningKey(fc.path(fc.OAuth.SigningKey), fc.OAuth.SigningKeyPassword)
@@ -240,6 +244,9 @@ func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {
 	fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
 	fmt.Fprintf(w, "token URL      %s\n", tokenURL)
 	fmt.Fprintf(w, "JWKS           %s%s  (public keys of the JWT access tokens)\n", base, s.OAuth.JWKSPath())
+	if env := s.OAuth.Config().Environment; env != "" && env != mockoauth.EnvironmentLocal {
+		fmt.Fprintf(w, "audience       %s  (environment %s: the aud of client assertions)\n", s.OAuth.Config().Audience, env)
+	}
 	for _, m := range s.API.Mounts() {
 		fmt.Fprintf(w, "API            %s%s  (%s, %d operations)\n", base, strings.TrimSuffix(m.BasePath, "/"), m.Name, m.Operations)
 	}
@@ -280,6 +287,9 @@ func (s *serveSetup) printDemo(w io.Writer, base, tokenURL string) {
 		curlTLS = " --cacert " + s.caFile
 	}
 	first := d.Clients[0]
+	if env := s.OAuth.Config().Environment; env != "" && env != mockoauth.EnvironmentLocal {
+		tls += " --environment " + env
+	}
 	token := fmt.Sprintf("go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s",
 		tokenURL, first.ID, d.Keys[first.ID], stack.DemoPassword, tls)
 	if len(d.Calls) == 0 || !s.serves(d.Calls[0].Path) {

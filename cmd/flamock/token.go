@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/ssoauth"
+	"github.com/flamock/flamock/mockoauth"
 )
 
 const defaultTokenURL = "http://127.0.0.1:8080/REST/oauth/v5/token"
@@ -25,7 +27,8 @@ print the access token alone on stdout, ready for curl or Postman:
   TOKEN=$(flamock token --client-id ID --key client.p12 --password changeit)
   curl -H "Authorization: Bearer $TOKEN" ...`)
 	tokenURL := fs.String("token-url", defaultTokenURL, "token endpoint URL")
-	audience := fs.String("audience", "", "aud of the assertion (default: the token URL)")
+	audience := fs.String("audience", "", "aud of the assertion (default: the token URL, or the --environment's)")
+	environment := fs.String("environment", "", "portal environment whose token URL is the aud: acc or prod (default: local, the token URL)")
 	clientID := fs.String("client-id", "", "client id, e.g. self_service_chaman_123456_abcdefghij (required)")
 	keyFile := fs.String("key", "", "private key: .p12/.pfx, or PEM (PKCS#8, PKCS#1 or SEC1) (required)")
 	certFile := fs.String("cert", "", "certificate, to add its x5t thumbprint to the assertion header (optional; read from a .p12 automatically)")
@@ -59,6 +62,15 @@ print the access token alone on stdout, ready for curl or Postman:
 		cert = b.Cert
 	}
 	aud := *audience
+	switch *environment {
+	case "", mockoauth.EnvironmentLocal:
+	case mockoauth.EnvironmentACC:
+		aud = cmp.Or(aud, mockoauth.ACCAudience)
+	case mockoauth.EnvironmentProd:
+		aud = cmp.Or(aud, mockoauth.ProductionAudience)
+	default:
+		return usageErrorf("--environment %q; want local, acc or prod", *environment)
+	}
 	if aud == "" {
 		aud = *tokenURL
 	}
