@@ -95,9 +95,13 @@ type RunConfig struct {
 	TimeLimit time.Duration
 	// Parallel is how many scenarios run at once; zero means DefaultParallel.
 	Parallel int
-	// Scenarios names the scenarios to run; nil means all.
+	// Scenarios names the scenarios to run; nil means all. With a subset,
+	// only the rules the chosen scenarios exercise are judged.
 	Scenarios []string
 	Options   Options
+	// Progress, if set, is called as each scenario finishes (from one
+	// goroutine at a time).
+	Progress func(ScenarioRun)
 }
 
 // ScenarioRun is the evidence of one scenario.
@@ -106,6 +110,60 @@ type ScenarioRun struct {
 	Trace    *Trace
 	Findings []Finding
 	Err      error // the scenario could not be set up
+	// Duration is the scenario's wall time: mocks, client and judging.
+	Duration time.Duration
+	// Unexercised are the rules the scenario is built to exercise that got
+	// no evidence in it (the client never got that far), in catalogue
+	// order; rules left out by the options are not listed.
+	Unexercised []string
+}
+
+// Status is the scenario's verdict: FAIL when it could not run or a
+// finding failed, SKIP when a rule it is built to exercise got no
+// evidence, else PASS.
+func (r ScenarioRun) Status() Status {
+	switch {
+	case r.Err != nil || len(r.FailedRules()) > 0:
+		return Fail
+	case len(r.Unexercised) > 0:
+		return Skip
+	}
+	return Pass
+}
+
+// unexercised lists the rules of r.Scenario.Exercises() that no finding
+// of r decided and opts does not leave out.
+func (r ScenarioRun) unexercised(opts Options) []string {
+	judged := map[string]bool{}
+	for _, f := range r.Findings {
+		judged[f.Rule] = true
+	}
+	want := r.Scenario.Exercises()
+	var out []string
+	for _, rule := range catalogue {
+		if slices.Contains(want, rule.ID) && !judged[rule.ID] && opts.ignored(rule) == "" {
+			out = append(out, rule.ID)
+		}
+	}
+	return out
+}
+
+// FailedRules lists the rules a finding of this scenario failed, in
+// catalogue order.
+func (r ScenarioRun) FailedRules() []string {
+	failed := map[string]bool{}
+	for _, f := range r.Findings {
+		if !f.Pass {
+			failed[f.Rule] = true
+		}
+	}
+	var out []string
+	for _, rule := range catalogue {
+		if failed[rule.ID] {
+			out = append(out, rule.ID)
+		}
+	}
+	return out
 }
 
 // Run runs every scenario against the command and judges them.
@@ -133,29 +191,68 @@ func (s *Suite) Run(ctx context.Context, cfg RunConfig) (*Report, []ScenarioRun,
 	runs := make([]ScenarioRun, len(picked))
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
+	var progress sync.Mutex
 	for i, sc := range picked {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			t0 := time.Now()
 			runs[i] = s.runScenario(ctx, sc, cfg)
+			runs[i].Duration = time.Since(t0)
+			if runs[i].Err == nil {
+				runs[i].Unexercised = runs[i].unexercised(cfg.Options)
+			}
+			if cfg.Progress != nil {
+				progress.Lock()
+				cfg.Progress(runs[i])
+				progress.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
+	rep := s.report(runs, cfg, start)
+	return rep, runs, ctx.Err()
+}
+
+// report judges the runs of the chosen scenarios as a whole.
+func (s *Suite) report(runs []ScenarioRun, cfg RunConfig, start time.Time) *Report {
 	var findings []Finding
 	rep := &Report{Tool: "flamock conform", Client: cfg.Command, Level: levelOf(cfg.Options), Started: start}
+	exercised := map[string]bool{}
+	ruleTime := map[string]time.Duration{}
 	for _, r := range runs {
 		rep.Scenarios = append(rep.Scenarios, r.Scenario.Name)
+		for _, id := range r.Scenario.Exercises() {
+			exercised[id] = true
+		}
 		if r.Err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("scenario %s could not run: %v", r.Scenario.Name, r.Err))
 			continue
 		}
 		findings = append(findings, r.Findings...)
+		seen := map[string]bool{}
+		for _, f := range r.Findings {
+			if !seen[f.Rule] {
+				seen[f.Rule] = true
+				ruleTime[f.Rule] += r.Duration
+			}
+		}
 	}
 	rep.Outcomes = BuildReport(findings, s.assets.client.Cert, time.Now(), cfg.Options, "no scenario exercised it")
+	for i, o := range rep.Outcomes {
+		if d, ok := ruleTime[o.Rule.ID]; ok {
+			rep.Outcomes[i].Duration = d
+		}
+		if cfg.Scenarios != nil && o.Status == Skip && !o.Ignored && !o.NotApplicable && o.Rule.Area != AreaCertificate && !exercised[o.Rule.ID] {
+			rep.Outcomes[i].Ignored = true
+			rep.Outcomes[i].Reason = "the chosen scenarios do not exercise it (--scenario)"
+		}
+	}
+	rep.Runs = summarizeRuns(runs, rep)
 	rep.Duration = time.Since(start)
-	return rep, runs, ctx.Err()
+	return rep
 }
 
 // runScenario starts the mocks of one scenario on their own HTTPS server,

@@ -27,17 +27,26 @@ type judge func(t *Trace) []Finding
 // rule of the catalogue holds its judge; the certificate rules have none
 // (they are decided from the certificate alone, in BuildReport).
 func Judge(t *Trace) []Finding {
+	out, _ := judgeTimed(t)
+	return out
+}
+
+// judgeTimed is Judge that also says how long each rule's judge took.
+func judgeTimed(t *Trace) ([]Finding, map[string]time.Duration) {
 	var out []Finding
+	took := map[string]time.Duration{}
 	for _, r := range catalogue {
 		if r.judge == nil || !t.judges(r.ID) {
 			continue
 		}
+		t0 := time.Now()
 		for _, f := range r.judge(t) {
 			f.Rule, f.Scenario = r.ID, t.Scenario
 			out = append(out, f)
 		}
+		took[r.ID] = time.Since(t0)
 	}
-	return out
+	return out, took
 }
 
 func pass(msg string, ev ...string) Finding { return Finding{Pass: true, Message: msg, Evidence: ev} }

@@ -42,6 +42,10 @@ type Outcome struct {
 	// NeedsConform marks a SKIP of flamock verify: the rule cannot be
 	// judged from a journal.
 	NeedsConform bool `json:"needsConform,omitempty"`
+	// Duration is the time spent deciding the rule: the wall time of the
+	// scenarios that gave evidence for it (conform), or of its judge and
+	// the certificate checks (verify).
+	Duration time.Duration `json:"durationNs"`
 }
 
 const maxFailures = 5
@@ -64,6 +68,9 @@ type Report struct {
 	// JournalOnly says the report judged a journal (flamock verify): its
 	// verdict covers the rules a journal can decide.
 	JournalOnly bool `json:"journalOnly,omitempty"`
+	// Runs are the scenarios' verdicts (conform), with what the client
+	// said where it explains a failure or a rule left unexercised.
+	Runs []RunSummary `json:"runs,omitempty"`
 	// Unattributed lists the journal's events that verify --client-id
 	// could tie to no client (no token, or a token of no known client):
 	// not judged.
@@ -98,10 +105,13 @@ func BuildReport(findings []Finding, cert *x509.Certificate, now time.Time, opts
 		byRule[f.Rule] = append(byRule[f.Rule], f)
 	}
 	certResults := map[string]certgen.Result{}
+	var certTime time.Duration
 	if cert != nil {
+		t0 := time.Now()
 		for _, r := range certgen.DefaultPolicy().Evaluate(cert, now) {
 			certResults[r.Rule] = r
 		}
+		certTime = time.Since(t0)
 	}
 	var out []Outcome
 	for _, r := range catalogue {
@@ -112,6 +122,7 @@ func BuildReport(findings []Finding, cert *x509.Certificate, now time.Time, opts
 			continue
 		}
 		if r.Area == AreaCertificate {
+			o.Duration = certTime
 			out = append(out, certOutcome(o, cert, certResults))
 			continue
 		}
@@ -329,6 +340,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 	}
+	writeRuns(&b, r.Runs)
 	if len(r.Unattributed) > 0 {
 		fmt.Fprintf(&b, "\nunattributed traffic, not judged (%d event(s): no token or assertion of this client):\n", len(r.Unattributed))
 		for i, l := range r.Unattributed {
@@ -355,12 +367,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}{r, r.OK(), r.Counts()})
 }
 
+// JUnit XML, as the common JUnit schema has it (testdata/junit.xsd holds
+// the constraints the CI checks with xmllint): testsuites carries name,
+// tests, failures, errors and time; each testsuite also skipped and a
+// timestamp; each testcase a classname and its real duration.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -369,9 +385,12 @@ type junitSuite struct {
 	Name      string      `xml:"name,attr"`
 	Tests     int         `xml:"tests,attr"`
 	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
 	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
 	Timestamp string      `xml:"timestamp,attr"`
 	Cases     []junitCase `xml:"testcase"`
+	dur       time.Duration
 }
 
 type junitCase struct {
@@ -381,6 +400,7 @@ type junitCase struct {
 	Failure   *junitMessage `xml:"failure,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+	SystemErr string        `xml:"system-err,omitempty"`
 }
 
 type junitMessage struct {
@@ -389,20 +409,26 @@ type junitMessage struct {
 	Text    string `xml:",chardata"`
 }
 
+func junitTime(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
 // WriteJUnit writes the report as JUnit XML: one test suite per area, one
-// test case per rule.
+// test case per rule (its time: the scenarios that decided it), and for
+// flamock conform a suite of the scenarios, whose failures carry the
+// client's error lines and stderr.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	root := junitSuites{Name: r.Tool, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+	root := junitSuites{Name: r.Tool, Time: junitTime(r.Duration)}
+	stamp := r.Started.UTC().Format("2006-01-02T15:04:05")
 	idx := map[string]int{}
 	for _, o := range r.Outcomes {
 		i, ok := idx[o.Rule.Area]
 		if !ok {
 			i = len(root.Suites)
 			idx[o.Rule.Area] = i
-			root.Suites = append(root.Suites, junitSuite{Name: o.Rule.Area, Timestamp: r.Started.UTC().Format(time.RFC3339)})
+			root.Suites = append(root.Suites, junitSuite{Name: o.Rule.Area, Timestamp: stamp})
 		}
 		s := &root.Suites[i]
-		tc := junitCase{Name: o.Rule.ID + " " + string(o.Rule.Level) + ": " + o.Rule.Title, Classname: "flamock." + strings.ReplaceAll(o.Rule.Area, " ", "_"), Time: "0"}
+		tc := junitCase{Name: o.Rule.ID + " " + string(o.Rule.Level) + ": " + o.Rule.Title, Classname: "flamock." + strings.ReplaceAll(o.Rule.Area, " ", "_"), Time: junitTime(o.Duration)}
+		s.dur += o.Duration
 		switch o.Status {
 		case Fail:
 			var txt strings.Builder
@@ -423,13 +449,43 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		case Skip:
 			tc.Skipped = &junitMessage{Message: o.Reason}
 			s.Skipped++
-			root.Skipped++
 		case Pass:
 			tc.SystemOut = o.Reason
 		}
 		s.Tests++
 		root.Tests++
 		s.Cases = append(s.Cases, tc)
+	}
+	if len(r.Runs) > 0 {
+		s := junitSuite{Name: "scenarios", Timestamp: stamp}
+		for _, run := range r.Runs {
+			tc := junitCase{Name: run.Scenario, Classname: "flamock.scenarios", Time: junitTime(run.Duration)}
+			var said strings.Builder
+			for _, e := range run.Errors {
+				fmt.Fprintf(&said, "error line: %s\n", e)
+			}
+			if len(run.StderrTail) > 0 {
+				said.WriteString("stderr (last lines):\n" + strings.Join(run.StderrTail, "\n") + "\n")
+			}
+			tc.SystemErr = said.String()
+			if run.Status == Fail {
+				msg := run.Problem
+				if msg == "" {
+					msg = "failed: " + strings.Join(run.Failed, ", ")
+				}
+				tc.Failure = &junitMessage{Message: msg, Text: msg + "\n" + said.String()}
+				s.Failures++
+				root.Failures++
+			}
+			s.dur += run.Duration
+			s.Tests++
+			root.Tests++
+			s.Cases = append(s.Cases, tc)
+		}
+		root.Suites = append(root.Suites, s)
+	}
+	for i := range root.Suites {
+		root.Suites[i].Time = junitTime(root.Suites[i].dur)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -441,4 +497,38 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// writeRuns writes one line per scenario, and under it what the client
+// said where that explains a failure or an unexercised rule.
+func writeRuns(b *strings.Builder, runs []RunSummary) {
+	if len(runs) == 0 {
+		return
+	}
+	b.WriteString("\nscenarios\n")
+	for _, s := range runs {
+		fmt.Fprintf(b, "  %-4s  %-20s %6.2fs", s.Status, s.Scenario, s.Duration.Seconds())
+		switch {
+		case len(s.Failed) > 0:
+			fmt.Fprintf(b, "  failed: %s", strings.Join(s.Failed, ", "))
+		case len(s.Unexercised) > 0:
+			fmt.Fprintf(b, "  no evidence for: %s", strings.Join(s.Unexercised, ", "))
+		}
+		b.WriteString("\n")
+		if s.Problem != "" {
+			fmt.Fprintf(b, "        %s\n", s.Problem)
+		}
+		if len(s.Errors) > 0 {
+			b.WriteString("        the client's error lines:\n")
+			for _, e := range s.Errors {
+				fmt.Fprintf(b, "          %s\n", e)
+			}
+		}
+		if len(s.StderrTail) > 0 {
+			b.WriteString("        stderr (last lines):\n")
+			for _, l := range s.StderrTail {
+				fmt.Fprintf(b, "          %s\n", l)
+			}
+		}
+	}
 }

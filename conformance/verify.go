@@ -87,8 +87,12 @@ func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	t := &Trace{Scenario: "", Events: evs, Expect: Expect{
 		ClientID: cfg.ClientID, TokenURL: cfg.TokenURL, Scopes: cfg.Scopes, Cert: cfg.Cert, Rules: passive,
 	}}
-	outcomes := BuildReport(Judge(t), cfg.Cert, now(), cfg.Options, "the journal holds no traffic that decides it")
+	findings, took := judgeTimed(t)
+	outcomes := BuildReport(findings, cfg.Cert, now(), cfg.Options, "the journal holds no traffic that decides it")
 	for i, o := range outcomes {
+		if d, ok := took[o.Rule.ID]; ok {
+			outcomes[i].Duration = d
+		}
 		if !o.Rule.Passive && o.Rule.Area != AreaCertificate && !o.Ignored {
 			outcomes[i].Reason = "cannot be judged from a journal; run flamock conform"
 			outcomes[i].NeedsConform = true

@@ -79,9 +79,10 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(stderr, "flamock conform: running %q ...\n", *client)
+	fmt.Fprintf(stderr, "flamock conform: running %q, %d at a time; one line per scenario as it finishes:\n", *client, *parallel)
 	rep, err := conformance.Conform(ctx, conformance.SuiteConfig{Client: bundle}, conformance.RunConfig{
 		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Options: opts,
+		Progress: func(r conformance.ScenarioRun) { fmt.Fprintf(stderr, "  %s\n", r.ProgressLine()) },
 	})
 	if err != nil {
 		return err
@@ -93,8 +94,8 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 // reportFlags are the flags `conform` and `verify` share: which rules to
 // judge and where the report goes.
 type reportFlags struct {
-	level, skip, junit, jsonFile *string
-	asJSON                       *bool
+	level, skip, junit, jsonFile, html *string
+	asJSON                             *bool
 }
 
 func addReportFlags(fs *flag.FlagSet) reportFlags {
@@ -103,6 +104,7 @@ func addReportFlags(fs *flag.FlagSet) reportFlags {
 		skip:     fs.String("skip", "", "rule ids to leave out, comma-separated"),
 		junit:    fs.String("junit-report", "", "also write the report as JUnit XML to this file"),
 		jsonFile: fs.String("json-report", "", "also write the report as JSON to this file"),
+		html:     fs.String("html-report", "", "also write the report as one self-contained HTML page to this file"),
 		asJSON:   fs.Bool("json", false, "print the report as JSON instead of text"),
 	}
 }
@@ -145,7 +147,7 @@ func (rf reportFlags) write(rep *conformance.Report, stdout io.Writer, ok bool) 
 	for _, f := range []struct {
 		name  string
 		write func(io.Writer) error
-	}{{*rf.junit, rep.WriteJUnit}, {*rf.jsonFile, rep.WriteJSON}} {
+	}{{*rf.junit, rep.WriteJUnit}, {*rf.jsonFile, rep.WriteJSON}, {*rf.html, rep.WriteHTML}} {
 		if f.name == "" {
 			continue
 		}

@@ -187,3 +187,70 @@ func TestVerify_VerdictCoversWhatAJournalDecides(t *testing.T) {
 		t.Errorf("a journal whose judged rules all passed is called NOT CONFORMANT\n%s", out)
 	}
 }
+
+// --scenario judges only what the chosen scenarios exercise, and each
+// scenario's line comes on stderr as it finishes.
+func TestConform_ScenarioSubsetAndProgress(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not on PATH: the bash adapter needs it", tool)
+		}
+	}
+	code, out, errOut := flamock(t, "conform", "--client", "bash ../../conformance/adapters/bash/flamock-client.sh", "--scenario", "happy-path,validation-error")
+	if code != 0 {
+		t.Fatalf("exit %d; before, --scenario always failed with MUST rules not exercised\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"PASS  API-NORETRY-01", "SKIP  API-BACKOFF-01", "the chosen scenarios do not exercise it (--scenario)", "every MUST rule passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^  happy-path +PASS +[0-9.]+s$`).MatchString(errOut) || !regexp.MustCompile(`(?m)^  validation-error +PASS +[0-9.]+s$`).MatchString(errOut) {
+		t.Errorf("no progress line per scenario on stderr:\n%s", errOut)
+	}
+}
+
+// An adapter whose every operation failed shows its error lines and
+// stderr, in text and JSON, where they explain the skipped rules.
+func TestConform_ClientErrorsExplainSkips(t *testing.T) {
+	adapter := `cut -f1 "$FLAMOCK_OPERATIONS_TSV" | while read -r id; do printf '{"id":"%s","error":"token: dial tcp: connection refused by proxy"}\n' "$id"; done; echo "adapter: HTTPS_PROXY=http://proxy.invalid:3128 in use" >&2`
+	jsonFile := filepath.Join(t.TempDir(), "r.json")
+	code, out, _ := flamock(t, "conform", "--client", adapter, "--scenario", "happy-path", "--json-report", jsonFile)
+	if code != 1 {
+		t.Errorf("exit %d; want 1", code)
+	}
+	for _, want := range []string{"SKIP  happy-path", "no evidence for: OAUTH-FORM-01", "the client's error lines:",
+		"put-trainings: token: dial tcp: connection refused by proxy", "stderr (last lines):", "adapter: HTTPS_PROXY=http://proxy.invalid:3128 in use"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Runs []struct {
+			Errors     []string `json:"errors"`
+			StderrTail []string `json:"stderrTail"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Runs) != 1 || len(rep.Runs[0].Errors) != 2 || len(rep.Runs[0].StderrTail) != 1 {
+		t.Errorf("JSON report runs: %+v (%v)\n%s", rep.Runs, err, b)
+	}
+}
+
+// A client killed at the time limit: its stderr tail is in the progress
+// line and in the report.
+func TestConform_TimeLimitShowsStderr(t *testing.T) {
+	code, out, errOut := flamock(t, "conform", "--client", "echo 'adapter: waiting for the token endpoint' >&2; sleep 30", "--scenario", "happy-path", "--time-limit", "1s")
+	if code != 1 {
+		t.Errorf("exit %d; want 1", code)
+	}
+	if !strings.Contains(errOut, "killed at the time limit") || !strings.Contains(errOut, "adapter: waiting for the token endpoint") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if !strings.Contains(out, "did not finish within 1s") || !strings.Contains(out, "adapter: waiting for the token endpoint") {
+		t.Errorf("report:\n%s", out)
+	}
+}
