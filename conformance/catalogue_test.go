@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -71,5 +72,27 @@ var _ = Describe("the rule catalogue", Label("catalogue"), func() {
 			Expect(string(doc)).To(ContainSubstring("`"+sc.Name+"`"), "scenario "+sc.Name)
 		}
 		Expect(strings.Count(string(doc), "```") % 2).To(BeZero())
+	})
+
+	It("states in CONTRACT.md every limit a client must respect and names every adapter template", func() {
+		doc, err := os.ReadFile("CONTRACT.md")
+		Expect(err).NotTo(HaveOccurred())
+		for _, want := range []string{
+			fmt.Sprintf("at most %d s after `iat`", conformance.MaxAssertionLifetime),
+			fmt.Sprintf("%d s clock skew", conformance.ClockSkew),
+			fmt.Sprintf("at most %d after 429 or 503", conformance.MaxRetries),
+			fmt.Sprintf("at least %d ms after the answer it follows", conformance.MinBackoffMillis),
+			"more than 60 s of `expires_in` left", "`TOKEN-REUSE-01`",
+			"Node", "Java", ".NET", "Python", "Go", "bash",
+		} {
+			Expect(string(doc)).To(ContainSubstring(want))
+		}
+		entries, err := os.ReadDir("adapters")
+		Expect(err).NotTo(HaveOccurred())
+		for _, e := range entries {
+			if e.IsDir() {
+				Expect(string(doc)).To(ContainSubstring("`conformance/adapters/"+e.Name()+"/"), "adapter template "+e.Name())
+			}
+		}
 	})
 })

@@ -208,6 +208,8 @@ func adapterCommand(lang, dir string, files []string) string {
 			return "python3 " + filepath.Join(dir, strings.TrimPrefix(f, "adapter/"))
 		case lang == "node" && (strings.HasSuffix(f, ".js") || strings.HasSuffix(f, ".mjs")):
 			return "node " + filepath.Join(dir, strings.TrimPrefix(f, "adapter/"))
+		case lang == "java" && strings.HasSuffix(f, ".java"):
+			return "java " + filepath.Join(dir, strings.TrimPrefix(f, "adapter/"))
 		}
 	}
 	return "(see " + dir + ": the template's own notes say how to run it)"
