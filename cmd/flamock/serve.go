@@ -48,7 +48,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	journalFile := fs.String("journal", "", "append every token request and API call to this file as JSON lines")
 	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
 	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
-	verbose := fs.Bool("v", false, "log every request on stderr")
+	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
+	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
 	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
@@ -111,12 +112,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	base := scheme + "://" + ln.Addr().String()
 	hs := &http.Server{
-		Handler:           withLog(srv.Handler(), logger, *verbose),
+		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	srv.printBanner(stdout, base, fc)
+	stopReport := reportRequests(stderr, srv.Journal, reportMode(*quiet, *verbose), srv.OAuth.TokenPath())
+	defer stopReport()
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -225,18 +228,6 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		return nil, err
 	}
 	return &serveSetup{Stack: st}, nil
-}
-
-// withLog logs every request at debug level when verbose.
-func withLog(h http.Handler, logger *slog.Logger, verbose bool) http.Handler {
-	if !verbose {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		h.ServeHTTP(w, r)
-		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "duration", time.Since(start))
-	})
 }
 
 func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/flamock/flamock/internal/journal"
+)
+
+// What serve says on stderr about the requests it answers.
+const (
+	reportRefusals = iota // default: one line per refused token request or API call
+	reportQuiet           // -q: nothing
+	reportAll             // -v: successes too
+)
+
+// reportRequests follows j and writes one human line per event that mode
+// asks for to w, until the returned stop is called (stop waits until the
+// lines of the events already appended are written). tokenPath is the
+// path the token endpoint serves, for the line of a token request.
+//
+//	14:02:07.412 refused  POST /REST/oauth/v5/token  client self_service_chaman_403019_acme  400 invalid_client  check aud: aud is "…"; want exactly "…"
+//	14:02:07.950 refused  PUT /REST/careerpro-fla/v1/employers/…/trainings  client self_service_chaman_403019_acme  403 missingPermission  check tenant: …
+func reportRequests(w io.Writer, j *journal.Journal, mode int, tokenPath string) (stop func()) {
+	if mode == reportQuiet || j == nil {
+		return func() {}
+	}
+	ch, unsubscribe := j.Subscribe(1024)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var last uint64
+		for e := range ch {
+			if last != 0 && e.Seq > last+1 { // missed (slow writer): fill the gap from memory
+				for _, old := range j.Events(last) {
+					if old.Seq >= e.Seq {
+						break
+					}
+					writeRequestLine(w, old, mode, tokenPath)
+				}
+			}
+			writeRequestLine(w, e, mode, tokenPath)
+			last = e.Seq
+		}
+	}()
+	return func() {
+		unsubscribe()
+		wg.Wait()
+	}
+}
+
+func writeRequestLine(w io.Writer, e journal.Event, mode int, tokenPath string) {
+	if line, ok := requestLine(e, mode == reportAll, tokenPath); ok {
+		io.WriteString(w, line+"\n")
+	}
+}
+
+// requestLine is the line of one event, and whether it is written at all
+// (successes only when all).
+func requestLine(e journal.Event, all bool, tokenPath string) (string, bool) {
+	ts := e.Time.Local().Format("15:04:05.000")
+	switch {
+	case e.Token != nil:
+		t := e.Token
+		method := t.Method
+		if method == "" {
+			method = "POST"
+		}
+		head := fmt.Sprintf("%s %-8s %s %s  client %s  %d", ts, verdictWord(t.Verdict), method, tokenPath, orNone(t.ClientID), t.Status)
+		if t.Verdict == journal.VerdictGranted {
+			if !all {
+				return "", false
+			}
+			return fmt.Sprintf("%s  token issued, expires_in %d s, scope %q", head, t.ExpiresIn, strings.Join(t.Scopes, " ")), true
+		}
+		check := t.Stage
+		if check == "" {
+			check = "?"
+		}
+		return scrub(fmt.Sprintf("%s %s  check %s: %s", head, t.Error, check, oneLine(t.Description))), true
+	case e.API != nil:
+		a := e.API
+		head := fmt.Sprintf("%s %-8s %s %s  client %s  %d", ts, verdictWord(a.Verdict), a.Method, a.Path, orNone(a.ClientID), a.Status)
+		if a.Verdict == journal.VerdictOK {
+			if !all {
+				return "", false
+			}
+			return fmt.Sprintf("%s  %s (%.1f ms)", head, orNone(a.Operation), a.DurationMS), true
+		}
+		problem := a.ProblemType
+		if i := strings.LastIndexAny(problem, "/:"); i >= 0 {
+			problem = problem[i+1:]
+		}
+		check, reason := "", ""
+		for _, l := range a.Layers {
+			if l.Verdict != "pass" {
+				check, reason = l.Name, l.Detail
+				break
+			}
+		}
+		switch {
+		case a.Fault != "":
+			check, reason = "fault", "planted by a test: "+a.Fault
+		case check == "":
+			check = "?"
+		}
+		if len(a.Issues) > 0 && a.Fault == "" { // the issues say more than a count
+			reason = strings.Join(a.Issues, "; ")
+		}
+		return scrub(fmt.Sprintf("%s %s  check %s: %s", head, orNone(problem), check, oneLine(reason))), true
+	}
+	return "", false
+}
+
+func verdictWord(v string) string {
+	switch v {
+	case journal.VerdictRefused, journal.VerdictRejected:
+		return "refused"
+	case journal.VerdictInjected:
+		return "fault"
+	}
+	return v
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// maxReason bounds the reason on a line; the journal has all of it.
+const maxReason = 300
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxReason {
+		s = s[:maxReason] + "…"
+	}
+	return s
+}
+
+// jwtRE matches a compact JWS (an assertion or an access token).
+var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+
+// scrub removes anything shaped like a token from a line, should a reason
+// ever quote one: the lines go to terminals and CI logs.
+func scrub(s string) string {
+	return jwtRE.ReplaceAllString(s, "[token]")
+}
+
+func reportMode(quiet, verbose bool) int {
+	switch {
+	case quiet:
+		return reportQuiet
+	case verbose:
+		return reportAll
+	}
+	return reportRefusals
+}
