@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -52,11 +53,11 @@ func runInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	dir := pos[0]
 	kt, err := certgen.ParseKeyType(*keyName)
-	if err != nil || !contains(initKeys, *keyName) {
+	if err != nil || !slices.Contains(initKeys, *keyName) {
 		return usageErrorf("--key %q: want one of %s (the portal accepts these; flamock cert create --non-compliant-for-negative-tests makes others)",
 			*keyName, strings.Join(initKeys, ", "))
 	}
-	if !contains(adapterLanguages, *adapter) {
+	if !slices.Contains(adapterLanguages, *adapter) {
 		return usageErrorf("--adapter %q: want one of %s", *adapter, strings.Join(adapterLanguages, ", "))
 	}
 	if _, ok := fla.Qualities()[*quality]; !ok {
@@ -187,15 +188,6 @@ func fs_(f fs.FS, ok bool) fs.FS {
 		return nil
 	}
 	return f
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // adapterCommand is the --client command of flamock conform for a template.

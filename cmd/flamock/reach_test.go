@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,4 +62,23 @@ func TestFailedStartLeavesNoJournal(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "traffic.jsonl")); !os.IsNotExist(err) {
 		t.Errorf("a failed start left the journal file behind: %v", err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a process's output copier writes while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

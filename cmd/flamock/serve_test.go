@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -61,7 +60,7 @@ type servedProcess struct {
 	cmd    *exec.Cmd
 	base   string // http(s)://127.0.0.1:port
 	banner string
-	stderr *bytes.Buffer
+	stderr *syncBuffer // the process writes while the test reads
 	done   chan struct{}
 }
 
@@ -77,7 +76,7 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &servedProcess{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	p := &servedProcess{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
