@@ -530,3 +530,41 @@ func sameJSON(got []byte, want string) bool {
 	var g, w any
 	return json.Unmarshal(got, &g) == nil && json.Unmarshal([]byte(want), &w) == nil && reflect.DeepEqual(g, w)
 }
+
+// A query parameter that is an object declares more names than its own:
+// its properties (form style, exploded) or name[...] (deepObject).
+const objectQuerySpec = `openapi: 3.0.3
+info: {title: search, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: findThings
+      parameters:
+        - name: filter
+          in: query
+          style: form
+          explode: true
+          schema: {type: object, additionalProperties: false, properties: {colour: {type: string}, size: {type: integer}}}
+        - name: sort
+          in: query
+          style: deepObject
+          schema: {type: object, properties: {by: {type: string}}}
+        - {name: q, in: query, schema: {type: string}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
+        "400": {description: bad, content: {application/problem+json: {schema: {type: object}}}}
+`
+
+func TestBelgif_UnknownQueryObjects(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Specs = []mockfla.Spec{{Name: "search.yaml", Data: []byte(objectQuerySpec)}}
+	s := newServer(t, cfg)
+	if r := do(t, s, "GET", "/things?colour=red&size=3&sort[by]=name&q=x", "", ""); r.status != 200 {
+		t.Fatalf("declared names = %d %s", r.status, r.body)
+	}
+	r := do(t, s, "GET", "/things?colour=red&shape=round&order[by]=name", "", "")
+	if r.status != 400 || !strings.Contains(string(r.body), `"name":"shape"`) || !strings.Contains(string(r.body), `"name":"order[by]"`) ||
+		strings.Count(string(r.body), mockfla.IssueUnknownInput) != 2 {
+		t.Fatalf("unknown names = %d %s", r.status, r.body)
+	}
+}

@@ -27,15 +27,21 @@
 //     this resource (for the FLA: an employer only for its own enterprise
 //     number, a provider only with an active mandate): 403
 //     missingPermission whose detail names the rule.
-//  6. body size: above Config.MaxBodyBytes: 413 payloadTooLarge.
+//  6. body size: above Config.MaxBodyBytes: 413 payloadTooLarge with its
+//     limit.
 //  7. schema: the request against the spec, every violation reported: 400
 //     badRequest with one issue per violation (type schemaViolation, in,
-//     name as a JSONPath-like "trainings[0].endDate", value, detail).
-//  8. identifiers: SSINs (and BIS numbers) and enterprise numbers, by their
-//     Belgif names (ssin, employerId, enterpriseNumber, providerId, ...),
-//     in path, query, headers and body: 400 badRequest with invalidInput
-//     issues. A 9-digit enterprise number without its leading zero is
-//     accepted and stored in its 10-digit form.
+//     name as a JSONPath-like "trainings[0].endDate", value, detail); a body
+//     property the schema does not allow and a query parameter the operation
+//     does not declare are unknownInput issues.
+//  8. identifiers: SSINs (and BIS numbers), enterprise numbers and NSSO
+//     employer numbers, by their Belgif names (ssin, employerId,
+//     enterpriseNumber, providerId, ...; an integer employerId is an NSSO
+//     number), in path, query, headers and body, by the rules of the
+//     official validators (package internal/beid): 400 badRequest with
+//     invalidInput issues whose detail names the rule. A 9-digit enterprise
+//     number without its leading zero is accepted and stored in its
+//     10-digit form.
 //  9. business (profile rules, OpRule.Check, keyed by operationId; for the
 //     FLA: service years, dates, durations, certificates, set sizes): 400
 //     badRequest, invalidInput.
@@ -53,6 +59,15 @@
 //
 // Client input never causes a 5xx; a panic is recovered, logged, journaled
 // and answered with a 500 internalServerError problem.
+//
+// Every issue carries the href of its type's page; an issue about several
+// inputs lists them in inputs. A 404 for a path that ends with a path
+// parameter names it in an issue. A 429 or 503 carries retryAfter,
+// retryAfterSec and a Retry-After header. A problem is fitted to the
+// operation's Problem schema when that schema forbids other members. Every
+// response, of the API and of the admin API, carries a BelGov-Trace-Id of
+// the server's (Config.Rand) and, when the request had one, a
+// BelGov-Related-Trace-Id holding the caller's own.
 //
 // # Admin API
 //

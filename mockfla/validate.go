@@ -420,7 +420,7 @@ func unknownQuery(c *call) []Issue {
 func queryKnown(c *call, name string) bool {
 	declared := func(ps openapi3.Parameters) bool {
 		for _, p := range ps {
-			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && p.Value.Name == name {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && objectQueryKnows(p.Value, name) {
 				return true
 			}
 		}
@@ -438,6 +438,34 @@ func queryKnown(c *call, name string) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// objectQueryKnows reports whether a query name belongs to a declared query
+// parameter: its own name; for an object in deepObject style, name[...];
+// for an object in form style exploded (the default), one of its
+// properties, or any name when the object admits other properties.
+func objectQueryKnows(p *openapi3.Parameter, name string) bool {
+	if p.Name == name {
+		return true
+	}
+	var sch *openapi3.Schema
+	if p.Schema != nil {
+		sch = p.Schema.Value
+	}
+	if sch == nil || !sch.Type.Is("object") {
+		return false
+	}
+	switch {
+	case p.Style == openapi3.SerializationDeepObject:
+		return strings.HasPrefix(name, p.Name+"[")
+	case (p.Style == "" || p.Style == openapi3.SerializationForm) && (p.Explode == nil || *p.Explode):
+		if sch.Properties[name] != nil {
+			return true
+		}
+		ap := sch.AdditionalProperties
+		return ap.Schema != nil || ap.Has == nil || *ap.Has
 	}
 	return false
 }
