@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
@@ -141,12 +142,12 @@ func Scenarios() []Scenario {
 		{
 			Name: "too-many-requests", Doc: "429 with Retry-After: 1: wait, then retry",
 			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 429, RetryAfter: 1}),
+			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 429, RetryAfter: time.Second}),
 		},
 		{
 			Name: "service-unavailable", Doc: "503 with Retry-After: 1, more times in a row than the retry bound allows: wait, retry a few times, then report the 503",
 			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 503, RetryAfter: 1, Count: MaxRetries + 2}),
+			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 503, RetryAfter: time.Second, Count: MaxRetries + 2}),
 		},
 		{
 			Name: "server-error", Doc: "500 on every attempt: a few retries with back-off, then the 500 is reported",

@@ -14,7 +14,7 @@ import (
 
 func TestAdmin_Faults(t *testing.T) {
 	s := newServer(t, baseConfig())
-	r := do(t, s, "POST", "/__admin/faults", "", `[{"method":"GET","path":"/REST/careerpro-fla/v1/*","count":2,"status":503,"retryAfter":7},{"method":"PUT","status":429,"retryAfter":3}]`)
+	r := do(t, s, "POST", "/__admin/faults", "", `[{"method":"GET","path":"/REST/careerpro-fla/v1/*","count":2,"status":503,"retryAfter":"7s"},{"method":"PUT","status":429,"retryAfter":"3s"}]`)
 	if r.status != 201 {
 		t.Fatalf("queue = %d %s", r.status, r.body)
 	}
@@ -41,8 +41,20 @@ func TestAdmin_Faults(t *testing.T) {
 	if r.status != 400 || !strings.Contains(string(r.body), "status 200 is not 400 to 599") {
 		t.Fatalf("bad fault = %d %s", r.status, r.body)
 	}
-	do(t, s, "POST", "/__admin/faults", "", `{"status":500}`)
-	if r := do(t, s, "GET", "/__admin/faults", "", ""); !strings.Contains(string(r.body), `"left":1`) {
+	// Unknown keys (a typo, or the old delayMs) name the key; a number
+	// where a duration goes says what to write.
+	for body, want := range map[string]string{
+		`{"status":503,"retryAftr":"5s"}`: `"name":"retryAftr"`,
+		`{"delayMs":1500}`:                `unknown key \"delayMs\"`,
+		`{"delay":1500}`:                  `want a duration such as \"1.5s\" or \"250ms\", not 1500`,
+		`{"error":"server_error"}`:        `error and malformed apply to the token endpoint only`,
+	} {
+		if r := do(t, s, "POST", "/__admin/faults", "", body); r.status != 400 || !strings.Contains(string(r.body), want) {
+			t.Errorf("POST %s = %d %s; want 400 with %s", body, r.status, r.body, want)
+		}
+	}
+	do(t, s, "POST", "/__admin/faults", "", `{"status":500,"delay":"1ms"}`)
+	if r := do(t, s, "GET", "/__admin/faults", "", ""); !strings.Contains(string(r.body), `{"count":1,"status":500,"delay":"1ms","left":1}`) {
 		t.Fatalf("list = %s", r.body)
 	}
 	if r := do(t, s, "DELETE", "/__admin/faults", "", ""); r.status != 204 {
@@ -75,7 +87,7 @@ func TestTestServer_DropAndDelay(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("dropped connection answered %d", resp.StatusCode)
 	}
-	if err := ts.QueueFault(mockfla.Fault{DelayMS: 5000}); err != nil {
+	if err := ts.QueueFault(mockfla.Fault{Delay: 5 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -364,7 +364,7 @@ func TestBelgif_EveryProblem(t *testing.T) {
 		kind string
 		w    func(*testing.T, map[string]any, http.Header)
 	}{
-		{mockfla.Fault{Status: 429, RetryAfter: 7, Limit: 100}, "tooManyRequests", func(t *testing.T, m map[string]any, _ http.Header) {
+		{mockfla.Fault{Status: 429, RetryAfter: 7 * time.Second, Limit: 100}, "tooManyRequests", func(t *testing.T, m map[string]any, _ http.Header) {
 			if m["limit"] != 100.0 || m["retryAfterSec"] != 7.0 {
 				t.Errorf("limit %v, retryAfterSec %v; want 100, 7", m["limit"], m["retryAfterSec"])
 			}
@@ -372,7 +372,7 @@ func TestBelgif_EveryProblem(t *testing.T) {
 		{mockfla.Fault{Status: 429}, "tooManyRequests", nil},
 		{mockfla.Fault{Status: 500}, "internalServerError", nil},
 		{mockfla.Fault{Status: 502}, "badGateway", nil},
-		{mockfla.Fault{Status: 503, RetryAfter: 30}, "serviceUnavailable", nil},
+		{mockfla.Fault{Status: 503, RetryAfter: 30 * time.Second}, "serviceUnavailable", nil},
 		{mockfla.Fault{Status: 503}, "serviceUnavailable", nil},
 	}
 	for _, f := range faults {
@@ -516,7 +516,7 @@ func TestBelgif_ClosedProblemSchema(t *testing.T) {
 	if r.status != 404 || !sameJSON(r.body, `{"type":"urn:problem-type:belgif:resourceNotFound","title":"Resource Not Found","status":404,"detail":"no thing a"}`) {
 		t.Errorf("404 = %d %s", r.status, r.body)
 	}
-	if err := s.QueueFault(mockfla.Fault{Status: 429, RetryAfter: 3, Limit: 10}); err != nil {
+	if err := s.QueueFault(mockfla.Fault{Status: 429, RetryAfter: 3 * time.Second, Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
 	r = do(t, s, "PUT", "/things/a", "", `{}`)

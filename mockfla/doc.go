@@ -81,18 +81,20 @@
 //	GET    /__admin/journal/stream    server-sent events, one JSON event per "data:" line, id = sequence
 //	                                  number; ?since=N or Last-Event-ID replays what was missed
 //	DELETE /__admin/journal           forget the events in memory (sequence numbers keep growing)
-//	GET    /__admin/faults            the queued faults with the requests they have left
-//	POST   /__admin/faults            queue a Fault or a list of them (JSON, see Fault)
-//	DELETE /__admin/faults            forget every queued fault
+//	GET    /__admin/faults            200 {"faults":[...]}: the queued faults with the requests they have left
+//	POST   /__admin/faults            queue a Fault or a list of them: 201 {"faults":[...]}; 400 naming an unknown key
+//	DELETE /__admin/faults            204: forget every queued fault
 //	DELETE /__admin/state             forget every stored resource (durably)
 //
 // A profile adds its own endpoints (Rules.Admin), e.g. the FLA's
 // GET and PUT /__admin/mandates.
 //
-// A fault applies to the next Count requests whose method and path match:
+// A fault applies to the next Count requests whose method and path match;
+// durations are written as Go durations. The token endpoint takes the same
+// faults, with the same semantics, at /__admin/oauth/faults.
 //
-//	{"method":"PUT","path":"/REST/careerpro-fla/v1/*","count":2,"status":503,"retryAfter":5}
-//	{"path":"*","delayMs":1500}
+//	{"method":"PUT","path":"/REST/careerpro-fla/v1/*","count":2,"status":503,"retryAfter":"5s"}
+//	{"path":"*","delay":"1.5s"}
 //	{"method":"GET","drop":true}
 //
 // One request can also ask for a fault itself, as with Prism:

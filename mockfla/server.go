@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/flamock/flamock/internal/bearer"
+	"github.com/flamock/flamock/internal/fault"
 	"github.com/flamock/flamock/internal/journal"
 )
 
@@ -35,7 +36,7 @@ type Server struct {
 	admin  http.Handler
 	// adminRoutes is the admin mux inside admin, for AdminServes.
 	adminRoutes *http.ServeMux
-	faults      faultQueue
+	faults      fault.Queue
 
 	reqOpts   openapi3filter.Options
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself

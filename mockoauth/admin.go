@@ -2,6 +2,7 @@ package mockoauth
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +20,10 @@ const AdminPrefix = "/__admin/oauth/"
 // exposes the knobs of Server over HTTP for tests in other languages and
 // CI. Bodies are JSON; errors are RFC 6749-style JSON. Routes:
 //
-//	POST   /__admin/oauth/faults          {"count":1,"status":503,"error":"temporarily_unavailable","description":"...","malformed":false,"delay":"2s","retryAfter":"5s"} -> FailNext
-//	DELETE /__admin/oauth/faults          ClearFaults
+//	GET    /__admin/oauth/faults          200 {"faults":[{...,"left":N}]} (Faults)
+//	POST   /__admin/oauth/faults          {"count":1,"status":503,"error":"temporarily_unavailable","detail":"...","delay":"2s","retryAfter":"5s"}
+//	                                      or a list: 201 {"faults":[...]} (QueueFault); unknown keys are a 400
+//	DELETE /__admin/oauth/faults          204 (ClearFaults)
 //	POST   /__admin/oauth/tokens          {"clientId":"...","scopes":["..."]} -> {"access_token":"..."} (IssueToken)
 //	POST   /__admin/oauth/tokens/expire   {"token":"..."} one token, {} all -> {"count":n}
 //	POST   /__admin/oauth/tokens/revoke   {"token":"..."} one token, {} all -> {"count":n}
@@ -35,11 +38,9 @@ const AdminPrefix = "/__admin/oauth/"
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	p := strings.TrimSuffix(AdminPrefix, "/")
-	mux.HandleFunc("POST "+p+"/faults", s.adminFail)
-	mux.HandleFunc("DELETE "+p+"/faults", func(w http.ResponseWriter, r *http.Request) {
-		s.ClearFaults()
-		writeJSON(w, http.StatusOK, map[string]any{"cleared": true})
-	})
+	mux.HandleFunc("GET "+p+"/faults", s.adminFaults)
+	mux.HandleFunc("POST "+p+"/faults", s.adminFaults)
+	mux.HandleFunc("DELETE "+p+"/faults", s.adminFaults)
 	mux.HandleFunc("POST "+p+"/tokens", s.adminIssue)
 	mux.HandleFunc("POST "+p+"/tokens/expire", s.adminTokens(s.ExpireTokens, s.ExpireToken))
 	mux.HandleFunc("POST "+p+"/tokens/revoke", s.adminTokens(s.RevokeTokens, s.RevokeToken))
@@ -77,36 +78,19 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && err != io.EOF {
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON value")
+	}
+	if err != nil && err != io.EOF {
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			adminError(w, http.StatusBadRequest, "request body: unknown key %s", key)
+			return false
+		}
 		adminError(w, http.StatusBadRequest, "request body: %v", err)
 		return false
 	}
 	return true
-}
-
-func (s *Server) adminFail(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Count       int      `json:"count"`
-		Status      int      `json:"status"`
-		Error       string   `json:"error"`
-		Description string   `json:"description"`
-		Malformed   bool     `json:"malformed"`
-		Delay       duration `json:"delay"`
-		RetryAfter  duration `json:"retryAfter"`
-	}
-	if !decodeBody(w, r, &in) {
-		return
-	}
-	if in.Count == 0 {
-		in.Count = 1
-	}
-	if in.Count < 0 || (in.Status != 0 && (in.Status < 100 || in.Status > 599)) {
-		adminError(w, http.StatusBadRequest, "count %d / status %d out of range", in.Count, in.Status)
-		return
-	}
-	s.FailNext(in.Count, Fault{Status: in.Status, Error: in.Error, Description: in.Description, Malformed: in.Malformed,
-		Delay: time.Duration(in.Delay), RetryAfter: time.Duration(in.RetryAfter)})
-	writeJSON(w, http.StatusOK, map[string]any{"queued": in.Count})
 }
 
 func (s *Server) adminIssue(w http.ResponseWriter, r *http.Request) {

@@ -111,8 +111,9 @@
 //
 // # Test knobs
 //
-// All safe for concurrent use: FailNext/ClearFaults (a status and error, a
-// malformed body, a Retry-After, a delay), ExpireToken(s), RevokeToken(s),
+// All safe for concurrent use: QueueFault/FailNext/ClearFaults/Faults (the
+// API mock's fault vocabulary: a status and error, a malformed body, a
+// Retry-After, a delay, a dropped connection), ExpireToken(s), RevokeToken(s),
 // SetClockOffset, AddClient/RemoveClient, AddCertificate/RemoveCertificate,
 // IssueToken. The clock (Config.Now) and randomness (Config.Rand) are
 // injectable. Every token request, including those answered by a planted

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/flamock/flamock/internal/bearer"
+	"github.com/flamock/flamock/internal/fault"
 )
 
 // Server is the token endpoint: an http.Handler answering POST on
@@ -28,10 +29,8 @@ type Server struct {
 
 	offset atomic.Int64 // clock offset, ns
 
-	faultMu   sync.Mutex
-	faults    []queuedFault
-	nFaults   atomic.Int64 // uses left in faults, read without the lock
-	randMu    sync.Mutex   // guards cfg.Rand when it is not crypto/rand
+	faults    fault.Queue
+	randMu    sync.Mutex // guards cfg.Rand when it is not crypto/rand
 	replay    *replayCache
 	tokens    *tokenStore
 	grantsMu  sync.Mutex
@@ -46,36 +45,6 @@ type Server struct {
 	verified  verifyCache
 	revoked   revocation
 	live      liveTokens
-}
-
-// Fault is an answer planted for the next token requests. A Fault with only
-// Delay set delays a normal answer; otherwise the request is answered with
-// the fault, without being checked (its jti is not consumed).
-type Fault struct {
-	// Status is the HTTP status. Zero means 400 when Error is set and 500
-	// otherwise.
-	Status int `json:"status,omitempty"`
-	// Error is the RFC 6749 error code of the JSON body, e.g.
-	// "invalid_client" or "server_error". Empty with Malformed unset
-	// means "server_error".
-	Error string `json:"error,omitempty"`
-	// Description is the error_description.
-	Description string `json:"description,omitempty"`
-	// Malformed answers a body that is not valid JSON (cut in the middle),
-	// with a JSON content type.
-	Malformed bool `json:"malformed,omitempty"`
-	// Delay is waited before answering (or before the normal checks); it
-	// ends early if the client goes away.
-	Delay time.Duration `json:"delay,omitempty"`
-	// RetryAfter adds a Retry-After header (whole seconds, rounded up).
-	RetryAfter time.Duration `json:"retryAfter,omitempty"`
-}
-
-func (f Fault) delayOnly() bool { return f.Status == 0 && f.Error == "" && !f.Malformed }
-
-type queuedFault struct {
-	left  int
-	fault Fault
 }
 
 // New builds a Server from cfg. It reports every problem of cfg (and of its
@@ -219,44 +188,6 @@ func (s *Server) client(id string) *client {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.clients[id]
-}
-
-// FailNext answers the next n token requests with f (see Fault). Calls
-// queue up: faults are used in the order they were planted.
-func (s *Server) FailNext(n int, f Fault) {
-	if n <= 0 {
-		return
-	}
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.faults = append(s.faults, queuedFault{n, f})
-	s.nFaults.Add(int64(n))
-}
-
-// ClearFaults forgets the planted faults.
-func (s *Server) ClearFaults() {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.faults = nil
-	s.nFaults.Store(0)
-}
-
-func (s *Server) nextFault() (Fault, bool) {
-	if s.nFaults.Load() == 0 {
-		return Fault{}, false
-	}
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	if len(s.faults) == 0 {
-		return Fault{}, false
-	}
-	f := s.faults[0].fault
-	s.faults[0].left--
-	s.nFaults.Add(-1)
-	if s.faults[0].left == 0 {
-		s.faults = s.faults[1:]
-	}
-	return f, true
 }
 
 // ExpireTokens makes every issued token expired now; it returns how many.

@@ -306,7 +306,7 @@ func TestServer_Journal(t *testing.T) {
 	a := sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil)
 	body := getToken(t, srv, form(a))
 	do(t, srv, postForm(form(a).Encode())) // replay
-	srv.FailNext(1, Fault{Status: 503, Error: "temporarily_unavailable", Description: "planned"})
+	srv.FailNext(1, Fault{Status: 503, Error: "temporarily_unavailable", Detail: "planned"})
 	do(t, srv, postForm(form(sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil)).Encode()))
 	do(t, srv, postForm("client_secret=hunter2&grant_type=client_credentials"))
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -89,7 +90,12 @@ func TestAdminHandler(t *testing.T) {
 	if ts.ClockOffset() != -90*time.Second {
 		t.Errorf("offset = %v", ts.ClockOffset())
 	}
-	call("POST", "/faults", `{"count":1,"status":429,"error":"slow_down","retryAfter":"3s"}`, 200)
+	if out := call("POST", "/faults", `{"count":1,"status":429,"error":"slow_down","retryAfter":"3s"}`, 201); fmt.Sprint(out["faults"]) != "[map[count:1 error:slow_down left:1 retryAfter:3s status:429]]" {
+		t.Errorf("queued: %v", out)
+	}
+	if out := call("GET", "/faults", "", 200); fmt.Sprint(out["faults"]) != "[map[count:1 error:slow_down left:1 retryAfter:3s status:429]]" {
+		t.Errorf("listed: %v", out)
+	}
 	resp, err := http.Post(ts.TokenURL(), "application/x-www-form-urlencoded", bytes.NewReader([]byte("grant_type=client_credentials")))
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +104,20 @@ func TestAdminHandler(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" {
 		t.Errorf("planted fault: %d %v", resp.StatusCode, resp.Header)
 	}
-	call("POST", "/faults", `{"bogus":1}`, 400)
-	call("DELETE", "/faults", "", 200)
+	if out := call("POST", "/faults", `{"status":503,"retryAftr":"5s"}`, 400); out["error_description"] != `unknown key "retryAftr" (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit)` {
+		t.Errorf("unknown key: %v", out)
+	}
+	if out := call("POST", "/faults", `{"status":429,"limit":3}`, 400); out["error_description"] != "[0]: limit applies to the API only" {
+		t.Errorf("API-only key: %v", out)
+	}
+	if out := call("PUT", "/clock", `{"offset":"1s","ofset":"2s"}`, 400); out["error_description"] != `request body: unknown key "ofset"` {
+		t.Errorf("unknown key in /clock: %v", out)
+	}
+	call("POST", "/faults", `[{"delay":"1ms"},{"status":500}]`, 201)
+	call("DELETE", "/faults", "", 204)
+	if out := call("GET", "/faults", "", 200); fmt.Sprint(out["faults"]) != "[]" {
+		t.Errorf("after DELETE: %v", out)
+	}
 	call("DELETE", "/clients/c1", "", 200)
 	call("DELETE", "/clients/c1", "", 404)
 	if st := call("GET", "/stats", "", 200); st["revocations"] != 1.0 || st["tokens"] != 0.0 {

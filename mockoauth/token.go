@@ -51,17 +51,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	ev := journal.Token{RemoteAddr: r.RemoteAddr, Method: r.Method, ContentType: mediaType(r.Header.Get("Content-Type"))}
 	ev.ClientAuth = clientAuth(r.Header.Get("Authorization"), nil)
 	start := s.now()
-	if f, ok := s.nextFault(); ok {
-		if !f.delayOnly() {
-			s.describeRequest(r, &ev)
-			if !sleep(r, f.Delay) {
-				return
-			}
-			s.writeFault(w, f, &ev)
-			s.record(start, &ev)
-			return
-		}
-		if !sleep(r, f.Delay) {
+	if f, ok := s.faults.Take(r.Method, r.URL.Path); ok {
+		if !s.playFault(w, r, f, start, &ev) {
 			return
 		}
 	}
@@ -913,13 +904,13 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault, ev *journal.Token) {
 	if f.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
 	}
-	body, _ := json.Marshal(&Error{Code: code, Description: f.Description})
+	body, _ := json.Marshal(&Error{Code: code, Description: f.Detail})
 	if f.Malformed {
 		body = body[:len(body)/2]
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	ev.Verdict, ev.Status, ev.Error, ev.Description = journal.VerdictInjected, status, code, f.Description
+	ev.Verdict, ev.Status, ev.Error, ev.Description = journal.VerdictInjected, status, code, f.Detail
 	ev.Stage = journal.StageFault
 	if f.Malformed {
 		ev.Description = "malformed body: " + string(body)
