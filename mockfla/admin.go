@@ -129,9 +129,12 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 			problems = append(problems, "state file: the last write failed: "+st.WriteError)
 		}
 	}
+	if n := s.cfg.Journal.Unwritten(); n > 0 {
+		body["journalUnwritten"] = n
+	}
 	if err := s.cfg.Journal.Err(); err != nil {
 		body["journalError"] = err.Error()
-		problems = append(problems, "journal: "+err.Error())
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		body["status"] = "DEGRADED"

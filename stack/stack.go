@@ -114,7 +114,7 @@ func New(cfg Config) (*Stack, error) {
 		}
 	}()
 	if s.Journal == nil {
-		jc := journal.Config{}
+		jc := journal.Config{Logger: cfg.Logger}
 		if cfg.JournalFile != "" {
 			f, err := os.OpenFile(cfg.JournalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {

@@ -9,7 +9,10 @@ package journal
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"sync"
 	"time"
 )
@@ -205,9 +208,24 @@ type Config struct {
 	// from memory (never from Writer). Zero means DefaultCapacity.
 	Capacity int
 	// Writer, if set, receives every event as one JSON line, in order.
+	// When a write fails the event is not written (it stays in memory),
+	// Err reports the error, Logger gets one error line, and every later
+	// event tries again, so writing resumes as soon as the Writer can take
+	// it. When the Writer also has Truncate and Stat (an *os.File opened
+	// for appending does), a write that fails half way is cut back, so the
+	// Writer never holds half a line.
 	Writer io.Writer
 	// Now is the clock stamped on events without a time. Nil means time.Now.
 	Now func() time.Time
+	// Logger receives one error when writing to Writer starts failing and
+	// one warning when it resumes. Nil means discard.
+	Logger *slog.Logger
+}
+
+// truncater is a Writer whose failed writes can be cut back.
+type truncater interface {
+	Truncate(size int64) error
+	Stat() (os.FileInfo, error)
 }
 
 // Journal is safe for concurrent use. The zero value is not usable; call New.
@@ -221,7 +239,11 @@ type Journal struct {
 	n       int     // number of events in ring
 	dropped uint64  // events evicted from memory
 	subs    map[chan Event]struct{}
-	wErr    error // first error from Writer
+
+	wErr      error  // the last write to Writer failed with this
+	wEnd      int64  // with a truncater: where the last complete line ends; -1 before the first write
+	unwritten uint64 // events not written to Writer
+	firstLost uint64 // sequence number of the first of them since the last success
 }
 
 // New returns an empty journal.
@@ -232,7 +254,10 @@ func New(cfg Config) *Journal {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Journal{cfg: cfg, subs: map[chan Event]struct{}{}}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Journal{cfg: cfg, subs: map[chan Event]struct{}{}, wEnd: -1}
 }
 
 // Append stamps e with the next sequence number (and the time, if zero),
@@ -265,13 +290,8 @@ func (j *Journal) Append(e Event) Event {
 		j.start = (j.start + 1) % j.cfg.Capacity
 		j.dropped++
 	}
-	if j.cfg.Writer != nil && j.wErr == nil {
-		b, err := json.Marshal(e)
-		if err == nil {
-			b = append(b, '\n')
-			_, err = j.cfg.Writer.Write(b)
-		}
-		j.wErr = err
+	if j.cfg.Writer != nil {
+		j.write(e)
 	}
 	for ch := range j.subs {
 		select {
@@ -280,6 +300,69 @@ func (j *Journal) Append(e Event) Event {
 		}
 	}
 	return e
+}
+
+// write writes e as one line; the caller holds mu.
+func (j *Journal) write(e Event) {
+	b, err := json.Marshal(e)
+	if err != nil { // an event holds nothing json cannot encode; say so if it ever does
+		j.failed(e.Seq, fmt.Errorf("journal: event %d: %w", e.Seq, err))
+		return
+	}
+	b = append(b, '\n')
+	tr, canCut := j.cfg.Writer.(truncater)
+	if canCut && j.wEnd < 0 {
+		fi, err := tr.Stat()
+		if err != nil {
+			j.failed(e.Seq, fmt.Errorf("journal: %w", err))
+			return
+		}
+		j.wEnd = fi.Size()
+	}
+	if canCut && j.wErr != nil {
+		// An earlier write may have left part of a line: cut it first.
+		if err := tr.Truncate(j.wEnd); err != nil {
+			j.failed(e.Seq, fmt.Errorf("journal: %w", err))
+			return
+		}
+	}
+	n, err := j.cfg.Writer.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		if canCut && n > 0 {
+			if terr := tr.Truncate(j.wEnd); terr == nil {
+				n = 0
+			}
+		}
+		j.failed(e.Seq, fmt.Errorf("journal: %w", err))
+		return
+	}
+	if canCut {
+		j.wEnd += int64(n)
+	}
+	if j.wErr != nil {
+		j.cfg.Logger.Warn("journal: writing resumes; the events in between are missing from the file (they were kept in memory)",
+			"missing", fmt.Sprintf("%d-%d", j.firstLost, e.Seq-1), "err", j.wErr)
+		j.wErr = nil
+	}
+}
+
+func (j *Journal) failed(seq uint64, err error) {
+	j.unwritten++
+	if j.wErr == nil {
+		j.firstLost = seq
+		j.cfg.Logger.Error("journal: cannot write the journal file; events are kept in memory only until it can", "seq", seq, "err", err)
+	}
+	j.wErr = err
+}
+
+// Unwritten returns how many events could not be written to the Writer.
+func (j *Journal) Unwritten() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.unwritten
 }
 
 // Events returns the events in memory with a sequence number greater than
@@ -304,8 +387,8 @@ func (j *Journal) Dropped() uint64 {
 	return j.dropped
 }
 
-// Err returns the first error the Writer returned, if any. After such an
-// error the journal stops writing to it but keeps events in memory.
+// Err returns the error of the last write to the Writer when it failed;
+// nil once a write succeeds again.
 func (j *Journal) Err() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -60,8 +60,8 @@ func TestJournal_WriterErrorKeepsMemory(t *testing.T) {
 	j := New(Config{Writer: failWriter{}})
 	j.Append(Event{Kind: KindAPI, API: &API{}})
 	j.Append(Event{Kind: KindAPI, API: &API{}})
-	if err := j.Err(); err == nil || err.Error() != "disk full" {
-		t.Errorf("Err = %v; want disk full", err)
+	if err := j.Err(); err == nil || err.Error() != "journal: disk full" {
+		t.Errorf("Err = %v; want journal: disk full", err)
 	}
 	if len(j.Events(0)) != 2 {
 		t.Error("events lost from memory after a writer error")
