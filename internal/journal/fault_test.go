@@ -38,7 +38,9 @@ func TestJournal_FullDiskNeverHalfALineAndResumes(t *testing.T) {
 	w := &fullDisk{File: f}
 	var logs bytes.Buffer
 	j := New(Config{Writer: w, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	api := func() { j.Append(Event{Kind: KindAPI, API: &API{Method: "GET", Path: "/x", Verdict: VerdictOK, Status: 200}}) }
+	api := func() {
+		j.Append(Event{Kind: KindAPI, API: &API{Method: "GET", Path: "/x", Verdict: VerdictOK, Status: 200}})
+	}
 	api()
 	api()
 	w.full = true
