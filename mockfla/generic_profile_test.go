@@ -98,7 +98,8 @@ func TestGeneric_Swagger2StatusMessage(t *testing.T) {
 			has: []string{`"location":"subject","message":"after the patch: maximum string length is 80"`}},
 		{method: "GET", path: "/REST/dossiers/v1/employers/0403019262/dossiers", want: 400, has: []string{`"code":"invalidInput","location":"employerId"`}},
 		// Not resource-shaped: a search answers its declared page.
-		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"status":"open"}`, want: 200, has: []string{`"_embedded":{"dossiers":[]}`}},
+		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"status":"open"}`, want: 200,
+			has: []string{`"_embedded":{"dossiers":[]}`, `"_links":{"self":{"href":"/REST/dossiers/v1/dossiers/search?page=1\u0026pageSize=20"}}`, `"total":0`}},
 		{method: "POST", path: "/REST/dossiers/v1/dossiers/search", body: `{"state":"open"}`, want: 400, has: []string{`"location":"state","message":"unknown input: the schema defines no such property here"`}},
 		// formData without a file: an urlencoded form, validated.
 		{method: "POST", path: dossiers + "/D000002/close", body: "reason=settled", ctype: "application/x-www-form-urlencoded", want: 200, has: []string{`"openedOn":"2025-06-01"`}},

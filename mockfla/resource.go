@@ -331,6 +331,19 @@ func (s *Server) declared(c *call) *response {
 		return &response{status: suc.status, ctype: suc.ctype, body: g.succBody}
 	}
 	body := g.succBody
+	if g.succSchema != nil && g.succSchema.Value != nil && g.kind != kindItem {
+		// A page-shaped answer (a search): its links and totals, empty.
+		if path, _ := arrayPath(g.succSchema.Value, 0); len(path) > 0 {
+			if v, ok := decodeJSON(body); ok {
+				if m, ok := v.(map[string]any); ok {
+					syn := &synthesizer{now: s.cfg.Now(), oas31: g.oas31}
+					page, size := pageParams(c.r, s.cfg.PageSize)
+					fillPage(syn, g.succSchema.Value, m, c.r.URL.Path, page, size, 0)
+					body, _ = json.Marshal(m)
+				}
+			}
+		}
+	}
 	if g.kind == kindItem && g.idProp != "" && g.succSchema != nil && g.succSchema.Value != nil {
 		if v, ok := decodeJSON(body); ok {
 			if m, ok := v.(map[string]any); ok {
