@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // The official Belgif problem catalogue (openapi-problem v1.3.1, REST guide):
@@ -63,14 +66,34 @@ type want struct {
 }
 
 // holder holds every response of a test to the official shapes and sees
-// that no two responses share a BelGov-Trace-Id.
+// that no two responses share a BelGov-Trace-Id. With schemas, every
+// problem must also be valid for each of them (the documents' own Problem
+// schemas).
 type holder struct {
-	t     *testing.T
-	seen  map[string]string
-	count int
+	t       *testing.T
+	seen    map[string]string
+	count   int
+	schemas map[string]*openapi3.Schema
 }
 
 func newHolder(t *testing.T) *holder { return &holder{t: t, seen: map[string]string{}} }
+
+// flaProblemSchemas are the Problem schemas of both FLA documents.
+func flaProblemSchemas(t *testing.T) map[string]*openapi3.Schema {
+	out := map[string]*openapi3.Schema{}
+	for _, d := range fla.Documents() {
+		doc, err := openapi3.NewLoader().LoadFromData(d.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := doc.Components.Schemas["Problem"]
+		if ref == nil || ref.Value == nil {
+			t.Fatalf("%s has no Problem schema", d.Name)
+		}
+		out[d.Name] = ref.Value
+	}
+	return out
+}
 
 // call sends one request with a BelGov-Trace-Id of the caller's own and
 // checks the trace headers of the answer.
@@ -180,6 +203,13 @@ func (hd *holder) hold(name string, r result, w want) {
 			fail("retryAfter %v; want the date-time %s (the server's clock + retryAfterSec)", m["retryAfter"], fixedNow.Add(time.Duration(sec)*time.Second).Format(time.RFC3339))
 		}
 	}
+	for doc, sch := range hd.schemas {
+		var v any
+		_ = json.Unmarshal(r.body, &v)
+		if err := sch.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+			fail("the Problem schema of %s refuses it: %v", doc, err)
+		}
+	}
 	if w.check != nil {
 		w.check(t, m, r.header)
 	}
@@ -274,6 +304,7 @@ func header(name, value string) func(*testing.T, map[string]any, http.Header) {
 // not).
 func TestBelgif_EveryProblem(t *testing.T) {
 	hd := newHolder(t)
+	hd.schemas = flaProblemSchemas(t)
 	s := newServer(t, baseConfig())
 	badSSIN := emp + "/employers/880820673/employees/65111899802/calendarYears/2023/trainings"
 
