@@ -118,6 +118,7 @@ var _ = Describe("the judges, on recorded traffic", Label("judges"), func() {
 		Entry("jittered from [d/2, d], d = 200, 400, 800 ms: the lowest draws", conformance.Pass, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond),
 		Entry("immediate", conformance.Fail, 5*time.Millisecond, 5*time.Millisecond),
 		Entry("fixed 110 ms, 3 retries", conformance.Fail, 110*time.Millisecond, 110*time.Millisecond, 110*time.Millisecond),
+		Entry("fixed 150 ms, 2 retries: 300 ms in all, at the floor", conformance.Pass, 150*time.Millisecond, 150*time.Millisecond),
 		Entry("fixed 100 ms, 2 retries", conformance.Fail, 100*time.Millisecond, 100*time.Millisecond),
 		Entry("exponential but 4 retries", conformance.Fail, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond),
 	)

@@ -73,7 +73,23 @@ var _ = Describe("flamock verify: judging recorded traffic", Label("verify"), fu
 		Entry(nil, "ignore-retry-after", "too-many-requests", conformance.APIRetryAfter),
 		Entry(nil, "endless-retry-after-401", "persistent-401", conformance.TokenRetry),
 		Entry(nil, "retry-400", "validation-error", conformance.APINoRetry),
+		Entry(nil, "endless-retry-429", "service-unavailable", conformance.APIBounded),
+		Entry(nil, "fixed-backoff", "server-error", conformance.APIBackoff),
+		Entry(nil, "iat-future", "happy-path", conformance.OAuthIssuedAt),
+		Entry(nil, "no-iat-exp-hour", "happy-path", conformance.OAuthExpiry),
+		Entry(nil, "client-id-field", "happy-path", conformance.OAuthIssuer),
 	)
+
+	It("names a client_id form field that differs from iss, with the refused request as evidence", func() {
+		o, _ := run(refclientRun("client-id-field")).report.Outcome(conformance.OAuthIssuer)
+		Expect(o.Status).To(Equal(conformance.Fail))
+		f := o.Failures[0]
+		Expect(f.Message).To(MatchRegexp(`the client_id form field is "self_service_chaman_\d+_\w+-app", but iss and sub are`))
+		ev := strings.Join(f.Evidence, "\n")
+		Expect(ev).To(ContainSubstring("POST /REST/oauth/v5/token"))
+		Expect(ev).To(ContainSubstring("unknown client"))
+		Expect(ev).To(ContainSubstring(`client_id form field: "`))
+	})
 
 	// rewrite changes every token event of a journal.
 	rewrite := func(b *bytes.Buffer, change func(*journal.Token)) *bytes.Buffer {

@@ -61,7 +61,7 @@ var bugs = []string{
 	"hide-detail",             // reports the status of a problem, not its body
 	"iat-future",              // iat five minutes ahead of the clock
 	"no-iat-exp-hour",         // no iat, exp one hour ahead
-	"fixed-backoff",           // retries 500 three times, 110 ms apart
+	"fixed-backoff",           // retries 500 three times, 50 ms apart
 	"endless-retry-429",       // retries 429 and 503 (honouring Retry-After) up to 10 times
 	"client-id-field",         // sends a client_id form field that is not its client id
 }
@@ -244,7 +244,7 @@ func (c *client) do(ctx context.Context, op operation) result {
 			continue
 		case (status == 500 || status == 502 || status == 504) && c.bug == "fixed-backoff" && retries < 3:
 			retries++
-			time.Sleep(110 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
 			continue
 		case (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && retries < maxRetries:
 			retries++
