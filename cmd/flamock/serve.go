@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/inspector"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles"
@@ -223,6 +224,8 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		DemoDir:     demoDir,
 		TLSDir:      fc.dir,
 		Logger:      logger,
+		// The inspector page at /__admin/ui; /__admin/ redirects to it.
+		AdminHandlers: inspector.AdminHandlers(),
 	})
 	if err != nil {
 		return nil, err
@@ -241,6 +244,7 @@ func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {
 	for _, m := range s.API.Mounts() {
 		fmt.Fprintf(w, "API            %s%s  (%s, %d operations)\n", base, strings.TrimSuffix(m.BasePath, "/"), m.Name, m.Operations)
 	}
+	fmt.Fprintf(w, "inspector      %s/__admin/ui  (every request live, and why it was refused)\n", base)
 	fmt.Fprintf(w, "admin          %s/__admin/  (journal, faults, state, health)  %s/__admin/oauth/  (token knobs)\n", base, base)
 	fmt.Fprintf(w, "ready          %s/__admin/ready\n", base)
 	if s.caFile != "" {
