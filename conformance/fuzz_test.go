@@ -57,10 +57,12 @@ func FuzzVerifyJournal(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rep := conformance.Verify(events, conformance.VerifyConfig{ClientID: "c", TokenURL: "https://x/REST/oauth/v5/token"})
-		var buf bytes.Buffer
-		if err := rep.WriteText(&buf); err != nil {
-			t.Fatal(err)
+		for _, cfg := range []conformance.VerifyConfig{{ClientID: "c", TokenURL: "https://x/REST/oauth/v5/token"}, {}} {
+			rep := conformance.Verify(events, cfg)
+			var buf bytes.Buffer
+			if err := rep.WriteText(&buf); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
