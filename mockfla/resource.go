@@ -55,7 +55,6 @@ type genericOp struct {
 	succSchema *openapi3.SchemaRef
 	succBody   []byte
 	declares   func(status int) bool
-	patchJSON  bool // PATCH declares application/json-patch+json
 	location   bool // the success response declares a Location header
 	oas31      bool
 }
@@ -126,13 +125,6 @@ func newGenericOp(doc *openapi3.T, path, method string, op *openapi3.Operation, 
 		iseg := strings.Split(item, "/")
 		param := strings.Trim(iseg[len(iseg)-1], "{}")
 		g.idProp, g.idSchema = idProperty(g.resource, param, iseg[len(iseg)-2])
-	}
-	if op.RequestBody != nil && op.RequestBody.Value != nil {
-		for ct := range op.RequestBody.Value.Content {
-			if strings.EqualFold(strings.TrimSpace(strings.Split(ct, ";")[0]), mediaJSONPatch) {
-				g.patchJSON = true
-			}
-		}
 	}
 	suc := pickSuccess(method, op)
 	if rr := op.Responses.Status(suc.status); rr != nil && rr.Value != nil {
