@@ -107,86 +107,34 @@ func New(cfg Config) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{cfg: cfg, Parts: parts, Journal: cfg.Journal}
-	ok := false
-	defer func() {
-		if !ok {
-			s.Close()
-		}
-	}()
-	if s.Journal == nil {
-		jc := journal.Config{Logger: cfg.Logger}
-		if cfg.JournalFile != "" {
-			f, err := os.OpenFile(cfg.JournalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-			if err != nil {
-				return nil, fmt.Errorf("journal: %w", err)
-			}
-			s.jfile = f
-			jc.Writer = f
-		}
-		s.Journal = journal.New(jc)
-	}
-
-	oc := cfg.OAuth
-	oc.Journal, oc.Logger = s.Journal, cfg.Logger
-	qs := maps.Clone(parts.Qualities)
-	if qs == nil {
-		qs = map[string][]string{}
-	}
-	maps.Copy(qs, cfg.OAuth.QualityScopes)
-	oc.QualityScopes = qs
-	var late []mockoauth.Client // clients granted the documents' scopes once they are loaded
-	if parts.AllScopes {
-		var known []mockoauth.Client
-		for _, c := range oc.Clients {
-			if _, ok := qs[c.Quality]; ok || c.Scopes != nil {
-				known = append(known, c)
-			} else {
-				c.Scopes = []string{}
-				late = append(late, c)
-			}
-		}
-		oc.Clients = known
-	}
-	if cfg.Settings.Demo && parts.Demo != nil {
-		if s.Demo, err = newDemoSet(parts.Demo, cfg.DemoDir); err != nil {
-			return nil, err
-		}
-		oc.Clients = slices.Clone(oc.Clients)
-		for _, c := range s.Demo.OAuthClients {
-			if c.Scopes == nil {
-				oc.Clients = append(oc.Clients, c)
-			} else {
-				late = append(late, c)
-			}
-		}
-	}
-	if s.OAuth, err = mockoauth.New(oc); err != nil {
+	if err := s.build(); err != nil {
+		s.Close()
 		return nil, err
 	}
+	return s, nil
+}
 
-	ac := cfg.API
-	ac.Specs = cfg.Specs
-	if ac.Specs == nil {
-		ac.Specs = parts.Specs
+// build assembles the parts in order: journal, token endpoint, API mock,
+// the clients that wait for the documents' scopes, the handlers.
+func (s *Stack) build() error {
+	if err := s.openJournal(); err != nil {
+		return err
 	}
-	if len(ac.Specs) == 0 {
-		return nil, fmt.Errorf("stack: profile %s serves no document of its own: give one (--spec FILE[@BASEPATH])", cfg.Profile.Name)
+	late, err := s.newOAuth()
+	if err != nil {
+		return err
 	}
-	if parts.Rules != nil {
-		ac.Rules = append(slices.Clone(ac.Rules), parts.Rules)
-	}
-	ac.Verifier, ac.Journal, ac.NoAdmin, ac.Logger = s.OAuth, s.Journal, true, cfg.Logger
-	if s.API, err = mockfla.New(ac); err != nil {
-		return nil, err
+	if err := s.newAPI(); err != nil {
+		return err
 	}
 	for _, c := range late {
 		c.Scopes = append([]string{}, s.API.Scopes()...) // non-nil: no scope at all when the documents name none
 		if err := s.OAuth.AddClient(c); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if s.admin, err = s.adminMux(); err != nil {
-		return nil, err
+		return err
 	}
 	pub := http.NewServeMux()
 	pub.Handle(s.OAuth.TokenPath(), s.OAuth)
@@ -197,8 +145,82 @@ func New(cfg Config) (*Stack, error) {
 	all.Handle(AdminPrefix, s.admin)
 	all.Handle("/", pub)
 	s.handler = all
-	ok = true
-	return s, nil
+	return nil
+}
+
+// openJournal makes the journal, unless Config.Journal was given.
+func (s *Stack) openJournal() error {
+	if s.Journal != nil {
+		return nil
+	}
+	jc := journal.Config{Logger: s.cfg.Logger}
+	if s.cfg.JournalFile != "" {
+		f, err := os.OpenFile(s.cfg.JournalFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		s.jfile = f
+		jc.Writer = f
+	}
+	s.Journal = journal.New(jc)
+	return nil
+}
+
+// newOAuth builds the token endpoint with the profile's qualities, the
+// configured clients and the demo's. It returns the clients that get every
+// scope of the documents, registered once those are loaded.
+func (s *Stack) newOAuth() (late []mockoauth.Client, err error) {
+	oc := s.cfg.OAuth
+	oc.Journal, oc.Logger = s.Journal, s.cfg.Logger
+	qs := maps.Clone(s.Parts.Qualities)
+	if qs == nil {
+		qs = map[string][]string{}
+	}
+	maps.Copy(qs, s.cfg.OAuth.QualityScopes)
+	oc.QualityScopes = qs
+	var now []mockoauth.Client
+	for _, c := range oc.Clients {
+		if _, known := qs[c.Quality]; known || c.Scopes != nil || !s.Parts.AllScopes {
+			now = append(now, c)
+		} else {
+			c.Scopes = []string{}
+			late = append(late, c)
+		}
+	}
+	if s.cfg.Settings.Demo && s.Parts.Demo != nil {
+		if s.Demo, err = newDemoSet(s.Parts.Demo, s.cfg.DemoDir); err != nil {
+			return nil, err
+		}
+		for _, c := range s.Demo.OAuthClients {
+			if c.Scopes == nil {
+				now = append(now, c)
+			} else {
+				late = append(late, c)
+			}
+		}
+	}
+	oc.Clients = now
+	s.OAuth, err = mockoauth.New(oc)
+	return late, err
+}
+
+// newAPI builds the API mock with the documents and the profile's rules.
+func (s *Stack) newAPI() error {
+	ac := s.cfg.API
+	ac.Specs = s.cfg.Specs
+	if ac.Specs == nil {
+		ac.Specs = s.Parts.Specs
+	}
+	if len(ac.Specs) == 0 {
+		return fmt.Errorf("stack: profile %s serves no document of its own: give one (--spec FILE[@BASEPATH])", s.cfg.Profile.Name)
+	}
+	if s.Parts.Rules != nil {
+		ac.Rules = append(slices.Clone(ac.Rules), s.Parts.Rules)
+	}
+	ac.Verifier, ac.Journal, ac.NoAdmin, ac.Logger = s.OAuth, s.Journal, true, s.cfg.Logger
+	var err error
+	s.API, err = mockfla.New(ac)
+	return err
 }
 
 func (s *Stack) adminMux() (http.Handler, error) {
