@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -163,5 +164,25 @@ func TestServe_GenericSpecsStrict(t *testing.T) {
 	})
 	if strings.Contains(p.stderr.String(), "DRIFT") {
 		t.Errorf("strict mode found drift in the mock's own answers:\n%s", p.stderr)
+	}
+}
+
+// The errors a user reads when a published Swagger 2.0 file cannot be
+// served as it is: a placeholder basePath, a front-matter block.
+func TestServe_GenericSpecErrors(t *testing.T) {
+	dir := t.TempDir()
+	fm := filepath.Join(dir, "front.yaml")
+	if err := os.WriteFile(fm, []byte("---\nlayout: api\n---\nswagger: \"2.0\"\ninfo: {title: t, version: \"1\"}\npaths:\n  /x:\n    get:\n      responses: {\"200\": {description: ok}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const dossiers = "../../testdata/specs/dossiers-swagger2.yaml"
+	for _, c := range []struct{ spec, want string }{
+		{dossiers, `flamock serve: mockfla: ` + dossiers + `: the document's base path "/REST/{applicationName}/v1" holds the placeholder {applicationName} and cannot be used as it is; choose where to mount it: --spec ` + dossiers + `@/your/base/path (or basePath: in the configuration's specs)`},
+		{fm, `flamock serve: mockfla: ` + fm + `: line 4: the document starts here, after a front-matter block (lines 1-3, closed by the "---" at line 3); flamock reads a file that holds one OpenAPI or Swagger document: remove lines 1-3`},
+	} {
+		code, _, errOut := flamock(t, "serve", "--addr", "127.0.0.1:0", "--demo-dir", t.TempDir(), "--spec", c.spec)
+		if code != 1 || strings.TrimSpace(errOut) != c.want {
+			t.Errorf("serve --spec %s: exit %d\n%s\nwant\n%s", c.spec, code, errOut, c.want)
+		}
 	}
 }
