@@ -40,12 +40,11 @@ func TestConfig_QualityScopes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v; want %q", err, want)
 	}
-	srv, err := New(Config{Clients: []Client{{ID: "a", Quality: "anything", Scopes: []string{"scope:x"}, Certificates: certsOf(b[certgen.RSA2048])}}})
-	if err != nil {
-		t.Fatal(err)
+	if _, err := New(Config{Clients: []Client{{ID: "a", Quality: "anything", Scopes: []string{"scope:x"}, Certificates: certsOf(b[certgen.RSA2048])}}}); err != nil {
+		t.Fatalf("a client with its own scopes needs no known quality: %v", err)
 	}
 	qs := map[string][]string{"q": {"scope:q"}}
-	srv, err = New(Config{QualityScopes: qs, Clients: []Client{{ID: "a", Quality: "q", Certificates: certsOf(b[certgen.RSA2048])}}})
+	srv, err := New(Config{QualityScopes: qs, Clients: []Client{{ID: "a", Quality: "q", Certificates: certsOf(b[certgen.RSA2048])}}})
 	if err != nil {
 		t.Fatal(err)
 	}
