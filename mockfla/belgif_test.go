@@ -599,3 +599,64 @@ func TestBelgif_UnknownQueryObjects(t *testing.T) {
 		t.Fatalf("unknown names = %d %s", r.status, r.body)
 	}
 }
+
+// The generic profile pages collections with page and pageSize links even
+// where the document declares no such parameters: following them is not
+// an unknown input; the same names on an item are.
+const pagedSpec = `openapi: 3.0.3
+info: {title: things, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  things: {type: array, items: {$ref: '#/components/schemas/Thing'}}
+                  next: {type: string}
+        "400": {description: bad, content: {application/problem+json: {schema: {type: object}}}}
+  /things/{thingId}:
+    parameters:
+      - {name: thingId, in: path, required: true, schema: {type: string}}
+    put:
+      operationId: putThing
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+        "400": {description: bad, content: {application/problem+json: {schema: {type: object}}}}
+    get:
+      operationId: getThing
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}}
+        "400": {description: bad, content: {application/problem+json: {schema: {type: object}}}}
+components:
+  schemas:
+    Thing: {type: object, properties: {thingId: {type: string}, name: {type: string}}}
+`
+
+func TestBelgif_PageLinksAreKnown(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Specs = []mockfla.Spec{{Name: "things.yaml", Data: []byte(pagedSpec)}}
+	s := newServer(t, cfg)
+	for _, id := range []string{"a", "b", "c"} {
+		if r := do(t, s, "PUT", "/things/"+id, "", `{"name":"`+id+`"}`); r.status >= 300 {
+			t.Fatalf("PUT %s = %d %s", id, r.status, r.body)
+		}
+	}
+	r := do(t, s, "GET", "/things?page=1&pageSize=2", "", "")
+	var page struct{ Next string }
+	if err := json.Unmarshal(r.body, &page); r.status != 200 || err != nil || page.Next == "" {
+		t.Fatalf("page 1 = %d %s", r.status, r.body)
+	}
+	if r := do(t, s, "GET", page.Next, "", ""); r.status != 200 {
+		t.Fatalf("GET next %s = %d %s", page.Next, r.status, r.body)
+	}
+	if r := do(t, s, "GET", "/things/a?page=1", "", ""); r.status != 400 || !strings.Contains(string(r.body), mockfla.IssueUnknownInput) {
+		t.Fatalf("page on an item = %d %s", r.status, r.body)
+	}
+}

@@ -397,8 +397,8 @@ func contentTypes(c openapi3.Content) []string {
 
 // unknownQuery reports the query parameters the operation does not declare
 // (unknownInput issues). Also known: the query names of the operation's
-// API-key security schemes, and page and pageSize on the lists the mock
-// paginates (its own links carry them). The value of an access_token
+// API-key security schemes, and page and pageSize on the lists and
+// collections the mock pages (its own links carry them). The value of an access_token
 // parameter is never repeated.
 func unknownQuery(c *call) []Issue {
 	q := c.r.URL.Query()
@@ -429,8 +429,8 @@ func queryKnown(c *call, name string) bool {
 	if declared(c.route.Operation.Parameters) || (c.route.PathItem != nil && declared(c.route.PathItem.Parameters)) {
 		return true
 	}
-	if c.op.list && (name == "page" || name == "pageSize") {
-		return true
+	if (name == "page" || name == "pageSize") && (c.op.list || (c.op.generic != nil && c.op.generic.kind != kindItem)) {
+		return true // the names of the mock's own page links
 	}
 	for _, req := range c.op.security.requirements {
 		for _, u := range req {
