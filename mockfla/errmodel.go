@@ -3,6 +3,7 @@ package mockfla
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"slices"
 	"strconv"
@@ -363,9 +364,17 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 // own error model (see the top of this file). Injected faults and
 // operations handled by a profile keep their Belgif problem.
 func (s *Server) errorModel(c *call, resp *response) *response {
-	if c.op == nil || c.op.generic == nil || resp.problem == nil || resp.fault != "" {
+	if c.op == nil || c.op.generic == nil || resp.fault != "" {
 		return resp
 	}
+	if resp.problem != nil {
+		resp = s.ownError(c, resp)
+	}
+	return s.requiredHeaders(c, resp)
+}
+
+// ownError shapes a refusal to the operation's error model.
+func (s *Server) ownError(c *call, resp *response) *response {
 	ch := chooseError(c.op.validation, resp.status)
 	p := *resp.problem
 	if ch.status != resp.status {
@@ -386,4 +395,64 @@ func (s *Server) errorModel(c *call, resp *response) *response {
 	ctype, body := syn.errorBody(ch.resp, v)
 	out := &response{status: ch.status, header: resp.header, ctype: ctype, body: body, problem: &p}
 	return out
+}
+
+// requiredHeaders adds the headers the operation declares required for
+// the answer's status and the answer lacks: ETag a strong tag of the body,
+// Location the request's path, any other a sample of its schema.
+func (s *Server) requiredHeaders(c *call, resp *response) *response {
+	rs := c.op.validation.Responses
+	if rs == nil {
+		return resp
+	}
+	rr := rs.Status(resp.status)
+	if rr == nil {
+		rr = rs.Default()
+	}
+	if rr == nil || rr.Value == nil || len(rr.Value.Headers) == 0 {
+		return resp
+	}
+	syn := &synthesizer{now: s.cfg.Now(), oas31: c.op.generic.oas31}
+	for _, name := range sortedKeys(rr.Value.Headers) {
+		h := rr.Value.Headers[name]
+		if h == nil || h.Value == nil || !h.Value.Required || resp.header.Get(name) != "" {
+			continue
+		}
+		var v string
+		switch strings.ToLower(name) {
+		case "etag":
+			v = fmt.Sprintf(`"%08x"`, crc32.ChecksumIEEE(resp.body))
+		case "location", "content-location":
+			v = c.r.URL.Path
+		default:
+			v = headerValue(syn.sample(h.Value.Schema))
+		}
+		resp.setHeader(name, v)
+	}
+	return resp
+}
+
+// headerValue writes a sample as a header (OpenAPI's simple style).
+func headerValue(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = headerValue(e)
+		}
+		return strings.Join(parts, ",")
+	case map[string]any:
+		var parts []string
+		for _, k := range sortedKeys(x) {
+			parts = append(parts, k, headerValue(x[k]))
+		}
+		return strings.Join(parts, ",")
+	case nil:
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.Trim(string(b), `"`)
 }

@@ -1,0 +1,75 @@
+package mockfla
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Headers a response declares required are sent, so that Strict finds
+// nothing missing: ETag a tag of the body, Location the path, any other a
+// sample of its schema; on refusals too.
+func TestGeneric_RequiredHeaders(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {n: {type: integer}}}}}}
+      responses:
+        '201':
+          description: created
+          headers:
+            X-Request-Id: {required: true, schema: {type: string, format: uuid}}
+            X-Rate-Limit: {required: true, schema: {type: integer, minimum: 5}}
+            X-Tags: {required: true, schema: {type: array, minItems: 2, items: {type: string, enum: [a]}}}
+            X-Optional: {schema: {type: string}}
+          content: {application/json: {schema: {type: object}}}
+        '400':
+          description: refused
+          headers:
+            X-Error-Code: {required: true, schema: {type: string, enum: [E1]}}
+          content: {application/json: {schema: {type: object, required: [message], properties: {message: {type: string}}}}}
+  /things/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: ok
+          headers:
+            ETag: {required: true, schema: {type: string}}
+            Content-Location: {required: true, schema: {type: string}}
+          content: {application/json: {schema: {type: object, required: [id], properties: {id: {type: string}}}}}
+`
+	s, err := New(Config{Specs: []Spec{{Name: "x", Data: []byte(doc)}}, Strict: true, Now: func() time.Time { return time.Unix(0, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		headers            map[string]string
+	}{
+		{"POST", "/things", `{"n":1}`, 201, map[string]string{"X-Request-Id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "X-Rate-Limit": "5", "X-Tags": "a,a", "X-Optional": "", "Location": "/things/1"}},
+		{"POST", "/things", `{"n":"x"}`, 400, map[string]string{"X-Error-Code": "E1", "X-Request-Id": ""}},
+		{"GET", "/things/7", "", 200, map[string]string{"ETag": `"f295b441"` /* CRC-32 of {"id":"7"} */, "Content-Location": "/things/7"}},
+	} {
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != c.status {
+			t.Errorf("%s %s = %d %s", c.method, c.path, rec.Code, rec.Body)
+			continue
+		}
+		for k, want := range c.headers {
+			if got := rec.Header().Get(k); got != want {
+				t.Errorf("%s %s: %s = %q; want %q", c.method, c.path, k, got, want)
+			}
+		}
+	}
+}
