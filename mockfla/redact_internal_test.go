@@ -14,6 +14,9 @@ func TestRedactQuery(t *testing.T) {
 		{"access%5Ftoken=s3cret", "access%5Ftoken=REDACTED", true},
 		{"my_access_token=1", "my_access_token=1", false},
 		{"access_token", "access_token=REDACTED", true},
+		{"client_secret=s3cret&page=1", "client_secret=REDACTED&page=1", false},
+		{"client%5Fassertion=eyJ.x.y&access_token=t", "client%5Fassertion=REDACTED&access_token=REDACTED", true},
+		{"client_id=abc", "client_id=abc", false},
 	} {
 		got, found := redactQuery(tc.in)
 		if got != tc.want || found != tc.found {

@@ -436,19 +436,27 @@ func (s *Server) checkResponse(c *call, resp *response) *response {
 		fmt.Sprintf("flamock strict mode: the mock's %d response does not match the spec: %s", resp.status, msg)))
 }
 
-// redactQuery hides the value of an access_token query parameter (RFC 6750
-// §2.3) so that the journal never holds a token, and says whether there was one.
+// secretParams are the query parameters whose values the mock never
+// echoes or journals: an access token (RFC 6750 §2.3) and a client's
+// credentials sent to the wrong place.
+var secretParams = []string{"access_token", "client_secret", "client_assertion"}
+
+func isSecretParam(name string) bool { return slices.Contains(secretParams, name) }
+
+// redactQuery replaces the values of the secretParams in a raw query by
+// REDACTED, so that the journal never holds them, and says whether there
+// was an access_token.
 func redactQuery(raw string) (string, bool) {
-	if !strings.Contains(raw, "access_token") && !strings.Contains(raw, "%") { // the fast path of every ordinary query
+	if !strings.Contains(raw, "access_token") && !strings.Contains(raw, "client_") && !strings.Contains(raw, "%") { // the fast path of every ordinary query
 		return raw, false
 	}
 	parts := strings.Split(raw, "&")
 	found := false
 	for i, p := range parts {
 		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil && n == "access_token" {
+		if n, err := url.QueryUnescape(name); err == nil && isSecretParam(n) {
 			parts[i] = name + "=REDACTED"
-			found = true
+			found = found || n == "access_token"
 		}
 	}
 	return strings.Join(parts, "&"), found

@@ -72,6 +72,11 @@ func (s *Server) validate(c *call) *response {
 		issues = append(issues, *bodyIssue)
 	}
 	issues = append(issues, unknown...)
+	for i := range issues { // never echo a secret sent in the query
+		if issues[i].In == "query" && isSecretParam(issues[i].Name) && issues[i].Value != nil {
+			issues[i].Value = "REDACTED"
+		}
+	}
 	// kin-openapi walks properties in map order: sort for stable answers.
 	slices.SortStableFunc(issues, cmpIssue)
 	c.layer("schema", false, strconv.Itoa(len(issues))+" violation(s)")

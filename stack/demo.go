@@ -36,7 +36,7 @@ func newDemoSet(d *Demo, dir string) (*DemoSet, error) {
 		if dir, err = os.MkdirTemp("", "flamock-demo-"); err != nil {
 			return nil, err
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	} else if err := os.MkdirAll(dir, 0o700); err != nil { // keys inside: the owner only
 		return nil, err
 	}
 	ds := &DemoSet{Demo: d, Dir: dir, Temp: temp, Keys: map[string]string{}}

@@ -66,6 +66,20 @@ type fileConfig struct {
 		Last  int `yaml:"last"`
 	} `yaml:"serviceYears"`
 
+	// Limits bound every connection, on the token endpoint, the API and the
+	// admin API alike (see connLimits for the defaults).
+	Limits struct {
+		ReadHeaderTimeout duration `yaml:"readHeaderTimeout"` // the request line and headers; default 10s
+		BodyReadTimeout   duration `yaml:"bodyReadTimeout"`   // the request body; default 30s
+		IdleTimeout       duration `yaml:"idleTimeout"`       // a keep-alive connection between requests; default 2m
+		MaxHeaderBytes    int      `yaml:"maxHeaderBytes"`    // the request line and headers; default 65536
+	} `yaml:"limits"`
+
+	// AdminAddr is where the admin API listens on its own (--admin-addr);
+	// AdminToken makes it require Authorization: Bearer <token> (--admin-token).
+	AdminAddr  string `yaml:"adminAddr"`
+	AdminToken string `yaml:"adminToken"`
+
 	dir string // folder of the file, for relative paths
 	raw []byte // the file, for the profile's own keys
 }

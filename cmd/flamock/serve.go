@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -51,6 +52,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
 	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
 	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
+	adminAddr := fs.String("admin-addr", "", "serve the admin API (/__admin/) on this address only, apart from the API (default: with the API on a loopback address; on 127.0.0.1:0 when --addr is not loopback)")
+	adminToken := fs.String("admin-token", "", "require Authorization: Bearer <this token> on the admin API (then it may be served on a non-loopback address)")
 	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
@@ -69,10 +72,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fc.Addr = *addr
 		case "tls":
 			fc.TLS = *useTLS
-		case "state":
-			fc.State = *state
+		case "state": // a flag's path is relative to the working directory, not to the config file
+			fc.State = absPath(*state)
 		case "journal":
-			fc.Journal = *journalFile
+			fc.Journal = absPath(*journalFile)
+		case "admin-addr":
+			fc.AdminAddr = *adminAddr
+		case "admin-token":
+			fc.AdminToken = *adminToken
 		case "strict":
 			fc.Strict = *strict
 		case "environment":
@@ -112,30 +119,94 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srv.caFile = caFile
 	}
 	base := scheme + "://" + ln.Addr().String()
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	limits := fc.connLimits()
+
+	// The admin API needs no credentials: it stays on loopback unless a
+	// token guards it.
+	handler := srv.Handler()
+	var adminLn net.Listener
+	adminBase := base
+	admin := srv.AdminHandler()
+	if fc.AdminToken != "" {
+		admin = requireAdminToken(admin, fc.AdminToken)
+		all := http.NewServeMux()
+		all.Handle(stack.AdminPrefix, admin)
+		all.Handle("/", srv.PublicHandler())
+		handler = all
 	}
-	srv.printBanner(stdout, base, fc)
+	var exposed bool
+	fc.AdminAddr, exposed = adminPlacement(ln.Addr(), fc.AdminAddr, fc.AdminToken)
+	if exposed {
+		fmt.Fprintf(stderr, "flamock serve: WARNING: %s is not a loopback address: the token endpoint and the API are reachable from the network (a test tool: its clients, keys and tokens are not secrets)\n", ln.Addr())
+	}
+	if fc.AdminAddr != "" {
+		if adminLn, err = net.Listen("tcp", fc.AdminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--admin-addr: %w", err)
+		}
+		if !isLoopback(adminLn.Addr()) && fc.AdminToken == "" {
+			ln.Close()
+			adminLn.Close()
+			return usageErrorf("--admin-addr %s is not a loopback address: set --admin-token so that the admin API requires it", fc.AdminAddr)
+		}
+		if fc.TLS {
+			_, tlsCfg, err := srv.TLSConfig(adminLn.Addr().(*net.TCPAddr))
+			if err != nil {
+				ln.Close()
+				adminLn.Close()
+				return err
+			}
+			adminLn = tls.NewListener(adminLn, tlsCfg)
+		}
+		adminBase = scheme + "://" + adminLn.Addr().String()
+		handler = srv.PublicHandler()
+		if exposed {
+			fmt.Fprintf(stderr, "flamock serve: the admin API is served apart, on %s only\n", adminBase)
+		}
+	}
+	servers := []*http.Server{newHTTPServer(handler, limits, logger)}
+	listeners := []net.Listener{ln}
+	if adminLn != nil {
+		servers = append(servers, newHTTPServer(admin, limits, logger))
+		listeners = append(listeners, adminLn)
+	}
+	srv.printBanner(stdout, base, adminBase, fc)
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(*quiet, *verbose), srv.OAuth.TokenPath())
 	defer stopReport()
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { errc <- hs.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
+		for _, hs := range servers {
+			hs.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stderr, "flamock serve: shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// absPath makes a flag's relative path absolute against the working
+// directory, so that a config file's folder does not change its meaning.
+func absPath(p string) string {
+	if p == "" {
+		return p
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // serveSetup is the stack `flamock serve` runs, and what its banner says.
@@ -233,7 +304,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 	return &serveSetup{Stack: st}, nil
 }
 
-func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {
+func (s *serveSetup) printBanner(w io.Writer, base, adminBase string, fc *fileConfig) {
 	tokenURL := s.TokenURL(base)
 	fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
 	fmt.Fprintf(w, "token URL      %s\n", tokenURL)
@@ -244,9 +315,13 @@ func (s *serveSetup) printBanner(w io.Writer, base string, fc *fileConfig) {
 	for _, m := range s.API.Mounts() {
 		fmt.Fprintf(w, "API            %s%s  (%s, %d operations)\n", base, strings.TrimSuffix(m.BasePath, "/"), m.Name, m.Operations)
 	}
-	fmt.Fprintf(w, "inspector      %s/__admin/ui  (every request live, and why it was refused)\n", base)
-	fmt.Fprintf(w, "admin          %s/__admin/  (journal, faults, state, health)  %s/__admin/oauth/  (token knobs)\n", base, base)
-	fmt.Fprintf(w, "ready          %s/__admin/ready\n", base)
+	guard := ""
+	if fc.AdminToken != "" {
+		guard = "  (requires Authorization: Bearer <admin token>)"
+	}
+	fmt.Fprintf(w, "inspector      %s/__admin/ui  (every request live, and why it was refused)%s\n", adminBase, guard)
+	fmt.Fprintf(w, "admin          %s/__admin/  (journal, faults, state, health)  %s/__admin/oauth/  (token knobs)%s\n", adminBase, adminBase, guard)
+	fmt.Fprintf(w, "ready          %s/__admin/ready\n", adminBase)
 	if s.caFile != "" {
 		fmt.Fprintf(w, "TLS CA         %s  (trust it: curl --cacert, flamock token --ca)\n", s.caFile)
 	}
