@@ -21,6 +21,7 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/redact"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -237,7 +238,10 @@ func (s *Server) checkQuery(tr *tokenRequest) *Error {
 			if _, ok := q["client_secret"]; ok && ev.ClientAuth == "" {
 				ev.ClientAuth = journal.ClientAuthSecret
 			}
-			return ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(r.URL.RawQuery, 80)).at(journal.StageQuery)
+			// The query is echoed with its secrets hidden: a client secret
+			// or assertion sent there must not reach the journal or logs.
+			shown, _ := redact.Query(r.URL.RawQuery)
+			return ErrInvalidRequest.Describe("token request parameters belong in the form body, not in the URL query %q (RFC 6749 §3.2)", truncate(shown, 80)).at(journal.StageQuery)
 		}
 	}
 	ev.GrantType = tr.form.Get("grant_type")

@@ -7,6 +7,7 @@
 package ssoauth
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -190,12 +191,19 @@ func RequestToken(ctx context.Context, client *http.Client, tokenURL, assertion,
 		}
 		return nil, e
 	}
+	// The body of a 200 may hold a token: it is never echoed whole.
 	var tok Token
 	if err := json.Unmarshal(body, &tok); err != nil {
+		if bytes.Contains(body, []byte("access_token")) {
+			return nil, fmt.Errorf("ssoauth: token response is not JSON: %w (%d bytes holding an access_token, not shown)", err, len(body))
+		}
 		return nil, fmt.Errorf("ssoauth: token response is not JSON: %w: %.200q", err, body)
 	}
-	if tok.AccessToken == "" || !strings.EqualFold(tok.TokenType, "Bearer") {
-		return nil, fmt.Errorf("ssoauth: token response lacks a Bearer access_token: %.200q", body)
+	switch {
+	case tok.AccessToken == "":
+		return nil, errors.New("ssoauth: token response lacks an access_token")
+	case !strings.EqualFold(tok.TokenType, "Bearer"):
+		return nil, fmt.Errorf("ssoauth: token response has token_type %q; want Bearer (RFC 6750)", tok.TokenType)
 	}
 	return &tok, nil
 }

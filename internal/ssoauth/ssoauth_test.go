@@ -115,3 +115,25 @@ func TestRequestToken(t *testing.T) {
 		t.Errorf("502: %v", err)
 	}
 }
+
+// TestRequestToken_NoTokenEchoed: a 200 that cannot be used is explained
+// without printing the access token it holds.
+func TestRequestToken_NoTokenEchoed(t *testing.T) {
+	const tok = "the-secret-access-token"
+	for _, tt := range []struct{ body, want string }{
+		{`{"access_token":"` + tok + `","token_type":"mac"}`, `ssoauth: token response has token_type "mac"; want Bearer (RFC 6750)`},
+		{`{"access_token":"` + tok + `",`, "ssoauth: token response is not JSON: unexpected end of JSON input (42 bytes holding an access_token, not shown)"},
+		{`{"token_type":"Bearer"}`, "ssoauth: token response lacks an access_token"},
+		{`<html>`, `ssoauth: token response is not JSON: invalid character '<' looking for beginning of value: "<html>"`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(tt.body))
+		}))
+		_, err := RequestToken(t.Context(), srv.Client(), srv.URL, "a.b.c", "")
+		srv.Close()
+		if err == nil || err.Error() != tt.want || strings.Contains(err.Error(), tok) {
+			t.Errorf("body %s: error %v\nwant %s", tt.body, err, tt.want)
+		}
+	}
+}
