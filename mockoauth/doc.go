@@ -35,19 +35,25 @@
 //     at most MaxAssertionBytes, a compact JWS (3 segments, strict
 //     base64url without padding, JSON objects): invalid_request.
 //  5. Header alg in Config.Algorithms (never none, never HS*), no crit:
-//     invalid_client. jku, x5u, jwk, x5c, kid and x5t are never used to
-//     find, fetch or trust a key.
+//     invalid_client. typ and kid are never required and any kid is
+//     accepted; jku, x5u, jwk, x5c, kid and x5t are never used to find,
+//     fetch or trust a key.
 //  6. The client, by the client_id form field if sent, else sub, else iss:
 //     invalid_client when unknown.
 //  7. A registered certificate whose key type alg needs (RS*/PS*: RSA;
 //     ES384: P-384; ES512: P-521), and the signature verifying with one of
-//     them (a client may have several during a rotation): invalid_client.
+//     them (a client may have several during a rotation): invalid_client;
+//     an ES* signature in DER rather than r||s is named.
 //  8. iss = sub = client id (and = client_id, if sent).
-//  9. aud is exactly the audience (Config.Audience, default the URL the
+//  9. aud is exactly the audience (Config.Audience; for Config.Environment
+//     acc or prod that environment's token URL; default the URL the
 //     request reached), as a string or a one-element array. Near misses
-//     (trailing slash, http/https, the legacy v3 audience) are named.
+//     are named: trailing slash, http/https, another environment's audience
+//     (v3 included), the issuer (the default of openid-client and
+//     oauth4webapi).
 //  10. exp present, a NumericDate, not past (with ClockSkew); exp − iat at
-//     most MaxAssertionLifetime (exp − now, plus skew, when iat is absent);
+//     most MaxAssertionLifetime (exp − now, plus skew, when iat is absent;
+//     an hour, several libraries' default, is named);
 //     iat and nbf not in the future beyond ClockSkew.
 //  11. jti present and not used before by the same client while an
 //     assertion carrying it could be valid.
@@ -67,6 +73,9 @@
 // 13), and every event records the request's Method, ContentType (media
 // type only) and ClientAuth (a client_secret form field or URL parameter,
 // HTTP Basic, or another Authorization header; never the secret itself).
+// A URL query echoed in an error (and so in the journal) has the values of
+// client_secret, client_assertion, access_token, refresh_token and password
+// replaced by REDACTED.
 //
 // invalid_client is sent with status 400 (Config.InvalidClientStatus may
 // make it 401, with WWW-Authenticate).
