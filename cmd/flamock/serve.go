@@ -298,6 +298,9 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		// The inspector page at /__admin/ui; /__admin/ redirects to it.
 		AdminHandlers: inspector.AdminHandlers(),
 	})
+	if err != nil && strings.Contains(err.Error(), "unknown rules profile") {
+		return nil, fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profileName)
+	}
 	if err != nil {
 		return nil, err
 	}
