@@ -64,7 +64,7 @@ var _ = Describe("the reference client", Label("refclient"), func() {
 
 	DescribeTable("a planted bug is caught by the right rule and no other",
 		func(bug string, want []string) {
-			res := run(refclientRun(bug))
+			res := bugRun(bug, want[0])
 			Expect(res.report.Failed()).To(ConsistOf(want), reportText(res.report))
 			for _, id := range want {
 				o, _ := res.report.Outcome(id)

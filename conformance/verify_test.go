@@ -63,7 +63,7 @@ var _ = Describe("flamock verify: judging recorded traffic", Label("verify"), fu
 
 	DescribeTable("catches a planted bug from the journal alone",
 		func(bug, scenario, rule string) {
-			rep := verify(journalOf(run(refclientRun(bug)), scenario), conformance.VerifyConfig{})
+			rep := verify(journalOf(bugRun(bug, rule), scenario), conformance.VerifyConfig{})
 			Expect(rep.Failed()).To(ContainElement(rule), reportText(rep))
 		},
 		Entry(nil, "token-in-query", "happy-path", conformance.TokenHeader),
