@@ -43,7 +43,8 @@ type fileConfig struct {
 		Quality          string   `yaml:"quality"`
 		EnterpriseNumber string   `yaml:"enterpriseNumber"`
 		Certificates     []string `yaml:"certificates"` // any format certgen loads
-		Password         string   `yaml:"password"`     // for .p12 certificates
+		Password         string   `yaml:"password"`     // for .p12 certificates and key
+		Key              string   `yaml:"key"`          // optional private key (.p12 or PEM): POST /__admin/assertions signs with it
 		Scopes           []string `yaml:"scopes"`
 		Disabled         bool     `yaml:"disabled"`
 	} `yaml:"clients"`

@@ -234,6 +234,8 @@ clients:
     quality: {{.Quality}}             # employer | provider | trainingProvider
     enterpriseNumber: "{{.Enterprise}}"
     certificates: [certs/client.cer]  # SHA-1 thumbprint {{.Thumbprint}}
+    key: certs/client.p12             # optional: lets POST /__admin/assertions sign for Postman (flamock postman)
+    password: {{.Password}}
     # Add the second certificate here during a rotation: [certs/client.cer, certs/next.cer]
 {{- if eq .Quality "provider"}}
 

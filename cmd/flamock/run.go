@@ -31,6 +31,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the mock token endpoint and FLA API (a complete demo with no arguments)", runServe},
 		{"init", "write a ready folder for your client: certificate, config, adapter template, next commands", runInit},
+		{"postman", "write a Postman collection and environment of the served APIs (runs again and again)", runPostman},
 		{"token", "get an access token as a real client would (for curl and Postman)", runToken},
 		{"conform", "run the conformance suite against your client (any language)", runConform},
 		{"verify", "judge a journal recorded by `flamock serve --journal` against the rules", runVerify},

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/certgen"
-	"github.com/flamock/flamock/internal/inspector"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles"
@@ -285,6 +284,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		}
 		specs = append(specs, sp)
 	}
+	signer := newAssertionSigner()
 	st, err := stack.New(stack.Config{
 		Profile:     profile,
 		Settings:    stack.Settings{Demo: demo, File: fc.raw},
@@ -295,13 +295,18 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		DemoDir:     demoDir,
 		TLSDir:      fc.dir,
 		Logger:      logger,
-		// The inspector page at /__admin/ui; /__admin/ redirects to it.
-		AdminHandlers: inspector.AdminHandlers(),
+		// The inspector page at /__admin/ui (/__admin/ redirects to it) and
+		// the assertion signer for Postman.
+		AdminHandlers: adminHandlers(signer),
 	})
 	if err != nil && strings.Contains(err.Error(), "unknown rules profile") {
 		return nil, fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profileName)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := signer.load(st, fc); err != nil {
+		st.Close()
 		return nil, err
 	}
 	return &serveSetup{Stack: st}, nil

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/journal"
+)
+
+// newmanBinary finds newman on PATH or where .ci/run installs it.
+func newmanBinary(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("newman"); err == nil {
+		return p
+	}
+	local, _ := filepath.Abs(filepath.Join("..", "..", ".ci", "tools", "node_modules", ".bin", "newman"))
+	if _, err := os.Stat(local); err == nil {
+		return local
+	}
+	return needTool(t, "newman") // skips, or fails in CI
+}
+
+// TestPostmanNewman generates the collection of the demo's documents and
+// runs it twice in a row with newman against the real `flamock serve
+// --strict`: every request must get a documented success status (with
+// --strict, a response that broke its schema would be a 500), and the
+// journal must show real token requests, all granted, and only accepted
+// API calls.
+func TestPostmanNewman(t *testing.T) {
+	newman := newmanBinary(t)
+	dir := t.TempDir()
+	jfile := filepath.Join(dir, "traffic.jsonl")
+	p := startServe(t, "--strict", "--journal", jfile)
+	out := filepath.Join(dir, "postman")
+	code, stdout, stderr := flamock(t, "postman", "--out", out, "--base-url", p.base)
+	if code != 0 {
+		t.Fatalf("flamock postman: exit %d\n%s", code, stderr)
+	}
+	t.Logf("%s", stdout)
+	col := filepath.Join(out, "flamock.postman_collection.json")
+	env := filepath.Join(out, "flamock.postman_environment.json")
+	var c struct {
+		Info struct{ Schema string }
+		Item []struct {
+			Name string
+			Item []json.RawMessage
+		}
+	}
+	if b, err := os.ReadFile(col); err != nil || json.Unmarshal(b, &c) != nil {
+		t.Fatalf("collection: %v", err)
+	}
+	if c.Info.Schema != "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" || len(c.Item) != 2 {
+		t.Fatalf("collection: schema %q, %d folders", c.Info.Schema, len(c.Item))
+	}
+	ops := len(c.Item[0].Item) + len(c.Item[1].Item)
+	if ops != 16 { // 12 + 4 operations in the two FLA documents
+		t.Errorf("%d requests; want every operation of the two documents (16)", ops)
+	}
+
+	report := filepath.Join(dir, "newman.json")
+	cmd := exec.Command(newman, "run", col, "-e", env, "-n", "2", "--reporters", "cli,json", "--reporter-json-export", report, "--color", "off")
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("newman run -n 2: %v\n%s", err, outb)
+	}
+	var r struct {
+		Run struct {
+			Stats map[string]struct{ Total, Failed int }
+		}
+	}
+	if b, err := os.ReadFile(report); err != nil || json.Unmarshal(b, &r) != nil {
+		t.Fatalf("newman report: %v", err)
+	}
+	st := r.Run.Stats
+	t.Logf("newman: %d iterations, %d items, %d requests (with the pre-request scripts'), %d assertions (%d failed)",
+		st["iterations"].Total, st["items"].Total, st["requests"].Total, st["assertions"].Total, st["assertions"].Failed)
+	if st["iterations"].Total != 2 || st["items"].Total != 2*ops || st["assertions"].Total != 2*2*ops || st["assertions"].Failed != 0 ||
+		st["requests"].Failed != 0 || st["prerequestScripts"].Failed != 0 {
+		t.Errorf("newman stats %+v; want 2 iterations of %d requests, 2 assertions each, none failed", st, ops)
+	}
+
+	// The journal: real token requests, all granted; every API call accepted.
+	f, err := os.Open(jfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var tokens, calls int
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var e journal.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case e.Token != nil:
+			tokens++
+			if e.Token.Verdict != journal.VerdictGranted {
+				t.Errorf("token request refused: %+v", e.Token)
+			}
+		case e.API != nil:
+			calls++
+			if e.API.Verdict != journal.VerdictOK {
+				t.Errorf("%s %s answered %d (%s)", e.API.Method, e.API.Path, e.API.Status, e.API.ProblemType)
+			}
+		}
+	}
+	if tokens < 2 || calls != 2*ops {
+		t.Errorf("journal: %d token requests, %d API calls; want at least 2 and %d", tokens, calls, 2*ops)
+	}
+}
+
+func TestAssertionsEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	b := writeClientFiles(t, dir, "c", certgen.P384, testEmployerEnt)
+	a := newAssertionSigner()
+	a.tokenPath = "/REST/oauth/v5/token"
+	if err := a.addFile("self_service_chaman_403019_c", filepath.Join(dir, "c.p12"), "changeit"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.addFile("x", filepath.Join(dir, "c.cer"), ""); err == nil || !strings.Contains(err.Error(), "no private key") {
+		t.Errorf("a certificate without its key: %v", err)
+	}
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"clientId":"self_service_chaman_403019_c"}`, 200, `"audience":"http://example.com/REST/oauth/v5/token"`},
+		{`{"clientId":"self_service_chaman_403019_c","audience":"https://t/x"}`, 200, `"audience":"https://t/x"`},
+		{`{"clientId":"nobody"}`, 404, `flamock holds no private key for client \"nobody\" (it signs for: self_service_chaman_403019_c; give a config client's key with clients[].key)`},
+		{`{"client":"x"}`, 400, `json: unknown field \"client\"`},
+		{`{}`, 400, `clientId is required`},
+		{`{"clientId":"a"}{}`, 400, `one JSON object only`},
+		{`[`, 400, `body: want`},
+	} {
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, httptest.NewRequest("POST", "http://example.com"+AssertionsPath, strings.NewReader(tc.body)))
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %s; want %d and %s", tc.body, rec.Code, rec.Body, tc.status, tc.want)
+		}
+	}
+	_ = b
+	_ = http.MethodPost
+}
