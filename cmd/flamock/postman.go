@@ -190,7 +190,7 @@ func loadOpenAPI(data []byte) (*openapi3.T, error) {
 
 // collection is what buildCollection makes.
 type collection struct {
-	folders []*postmanFolder
+	folders  []*postmanFolder
 	params   map[string]string // path parameter -> value, for the environment
 	order    []string
 	mandates []fla.Mandate
