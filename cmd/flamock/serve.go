@@ -38,67 +38,22 @@ With --config FILE it serves the clients, mandates and limits of a YAML file (se
 testdata/flamock.yaml). Flags override the file. It stops cleanly on SIGINT or SIGTERM.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flamock serve", "flamock serve [--config FILE] [flags]", serveDescription)
-	configFile := fs.String("config", "", "YAML configuration (clients, mandates, OAuth limits, specs, files)")
-	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080; :0 picks a free port and prints it)")
-	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from a generated CA, written to a file it prints")
-	var specs specFlags
-	fs.Var(&specs, "spec", "OpenAPI document to serve, FILE or FILE@BASEPATH (repeatable; default: the profile's documents; without --profile it selects the generic profile)")
-	profileName := fs.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec; flamock profiles lists them)")
-	state := fs.String("state", "", "file that makes the store durable across restarts (default: in memory)")
-	journalFile := fs.String("journal", "", "append every token request and API call to this file as JSON lines")
-	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
-	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
-	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
-	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
-	adminAddr := fs.String("admin-addr", "", "serve the admin API (/__admin/) on this address only, apart from the API (default: with the API on a loopback address; on 127.0.0.1:0 when --addr is not loopback)")
-	adminToken := fs.String("admin-token", "", "require Authorization: Bearer <this token> on the admin API (then it may be served on a non-loopback address)")
-	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
-	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
+	o, err := parseServeFlags(args, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	fc := &fileConfig{}
-	if *configFile != "" {
-		var err error
-		if fc, err = loadConfig(*configFile); err != nil {
-			return err
-		}
-	}
-	// Flags given on the command line override the file.
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "addr":
-			fc.Addr = *addr
-		case "tls":
-			fc.TLS = *useTLS
-		case "state": // a flag's path is relative to the working directory, not to the config file
-			fc.State = absPath(*state)
-		case "journal":
-			fc.Journal = absPath(*journalFile)
-		case "admin-addr":
-			fc.AdminAddr = *adminAddr
-		case "admin-token":
-			fc.AdminToken = *adminToken
-		case "strict":
-			fc.Strict = *strict
-		case "environment":
-			fc.OAuth.Environment = *environment
-		}
-	})
-	if fc.Addr == "" {
-		fc.Addr = "127.0.0.1:8080"
-	}
+	fc := o.fc
 	level := slog.LevelWarn
-	if *verbose {
+	if o.verbose {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	journalExisted := fileExists(fc.path(fc.Journal))
 
-	srv, err := newServeSetup(fc, specs, *profileName, *configFile == "", *demoDir, logger)
+	srv, err := newServeSetup(fc, o.specs, o.profile, o.configFile == "", o.demoDir, logger)
 	if err != nil {
 		removeIfNewAndEmpty(fc.path(fc.Journal), journalExisted)
-		return withConfigHint(err, *configFile)
+		return withConfigHint(err, o.configFile)
 	}
 	defer srv.Close()
 
@@ -170,8 +125,78 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		listeners = append(listeners, adminLn)
 	}
 	srv.printBanner(stdout, base, adminBase, fc)
-	stopReport := reportRequests(stderr, srv.Journal, reportMode(*quiet, *verbose), srv.OAuth.TokenPath())
+	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
+	return serveUntil(ctx, stderr, servers, listeners)
+}
+
+// serveOptions are serve's flags, with the config file they name folded in
+// (flags given on the command line override the file).
+type serveOptions struct {
+	fc                  *fileConfig
+	configFile, profile string
+	demoDir             string
+	specs               specFlags
+	verbose, quiet      bool
+}
+
+func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, error) {
+	fs := newFlagSet("flamock serve", "flamock serve [--config FILE] [flags]", serveDescription)
+	configFile := fs.String("config", "", "YAML configuration (clients, mandates, OAuth limits, specs, files)")
+	addr := fs.String("addr", "", "listen address (default 127.0.0.1:8080; :0 picks a free port and prints it)")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from a generated CA, written to a file it prints")
+	var specs specFlags
+	fs.Var(&specs, "spec", "OpenAPI document to serve, FILE or FILE@BASEPATH (repeatable; default: the profile's documents; without --profile it selects the generic profile)")
+	profileName := fs.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec; flamock profiles lists them)")
+	state := fs.String("state", "", "file that makes the store durable across restarts (default: in memory)")
+	journalFile := fs.String("journal", "", "append every token request and API call to this file as JSON lines")
+	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
+	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
+	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
+	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
+	adminAddr := fs.String("admin-addr", "", "serve the admin API (/__admin/) on this address only, apart from the API (default: with the API on a loopback address; on 127.0.0.1:0 when --addr is not loopback)")
+	adminToken := fs.String("admin-token", "", "require Authorization: Bearer <this token> on the admin API (then it may be served on a non-loopback address)")
+	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
+	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
+		return nil, err
+	}
+	fc := &fileConfig{}
+	if *configFile != "" {
+		var err error
+		if fc, err = loadConfig(*configFile); err != nil {
+			return nil, err
+		}
+	}
+	// Flags given on the command line override the file.
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr":
+			fc.Addr = *addr
+		case "tls":
+			fc.TLS = *useTLS
+		case "state": // a flag's path is relative to the working directory, not to the config file
+			fc.State = absPath(*state)
+		case "journal":
+			fc.Journal = absPath(*journalFile)
+		case "admin-addr":
+			fc.AdminAddr = *adminAddr
+		case "admin-token":
+			fc.AdminToken = *adminToken
+		case "strict":
+			fc.Strict = *strict
+		case "environment":
+			fc.OAuth.Environment = *environment
+		}
+	})
+	if fc.Addr == "" {
+		fc.Addr = "127.0.0.1:8080"
+	}
+	return &serveOptions{fc: fc, configFile: *configFile, profile: *profileName, demoDir: *demoDir, specs: specs, verbose: *verbose, quiet: *quiet}, nil
+}
+
+// serveUntil serves each listener with its server until one fails or ctx
+// ends, then shuts them all down.
+func serveUntil(ctx context.Context, stderr io.Writer, servers []*http.Server, listeners []net.Listener) error {
 	errc := make(chan error, len(servers))
 	for i, hs := range servers {
 		go func() { errc <- hs.Serve(listeners[i]) }()
