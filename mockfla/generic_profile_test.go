@@ -83,6 +83,8 @@ func TestGeneric_Swagger2StatusMessage(t *testing.T) {
 		{method: "PATCH", path: "{loc}", body: `{"status":"closed","contactEmail":"hr@example.be"}`, ctype: "application/merge-patch+json", want: 200,
 			has: []string{`"status":"closed"`, `"contactEmail":"hr@example.be"`, `"subject":"Late declaration"`}},
 		{method: "POST", path: dossiers, body: `{"subject":"Second","status":"open","openedOn":"2025-05-03"}`, want: 201, has: []string{`"dossierId":"D000002"`}},
+		{method: "POST", path: dossiers, body: `{"dossierId":"D000002","subject":"Again","status":"open","openedOn":"2025-05-03"}`, want: 400,
+			has: []string{`{"code":"schemaViolation","location":"dossierId","message":"readOnly property \"dossierId\" in request"}`}},
 		{method: "GET", path: dossiers + "?pageSize=1", want: 200, has: []string{`"total":2`, `"subject":"Late declaration"`}, hasNot: []string{`"Second"`}},
 		{method: "GET", path: dossiers + "?page=2&pageSize=1", want: 200, has: []string{`"subject":"Second"`}},
 		{method: "DELETE", path: dossiers + "/D000001", want: 204},

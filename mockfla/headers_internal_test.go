@@ -73,3 +73,56 @@ paths:
 		}
 	}
 }
+
+// A client that names the id of what it creates gets it, once: a second
+// POST with the same id is a 409 (POST creates, PUT replaces). A GET of a
+// collection where something was stored at the collection's own path (a
+// PUT of the whole collection) answers that.
+func TestGeneric_CreateWithClientID(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things:
+    put:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}}
+    get:
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object, required: [items], properties: {items: {type: array, items: {type: object}}}}}}}}
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, required: [code], properties: {code: {type: string}, name: {type: string}}}}}}
+      responses:
+        '201': {description: created, content: {application/json: {schema: {type: object}}}}
+        '409': {description: taken, content: {application/problem+json: {schema: {type: object}}}}
+  /things/{code}:
+    get:
+      parameters: [{name: code, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {code: {type: string}, name: {type: string}}}}}}}
+`
+	s, err := New(Config{Specs: []Spec{{Name: "x", Data: []byte(doc)}}, Strict: true, Now: func() time.Time { return time.Unix(0, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, c := range []struct {
+		method, path, body string
+		status             int
+		has, location      string
+	}{
+		{"POST", "/things", `{"code":"a-1","name":"first"}`, 201, `"code":"a-1"`, "/things/a-1"},
+		{"GET", "/things/a-1", "", 200, `"name":"first"`, ""},
+		{"POST", "/things", `{"code":"a-1","name":"again"}`, 409, `"detail":"code \"a-1\" already exists at /things/a-1; POST creates, PUT replaces"`, ""},
+		{"GET", "/things", "", 200, `{"items":[{"code":"a-1","name":"first"}]}`, ""},
+		{"PUT", "/things", `{"items":[],"note":"replaced as a whole"}`, 200, `"note"`, ""},
+		{"GET", "/things", "", 200, `{"items":[],"note":"replaced as a whole"}`, ""},
+	} {
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.has) || rec.Header().Get("Location") != c.location {
+			t.Errorf("step %d: %s %s = %d %s (Location %q)", i, c.method, c.path, rec.Code, rec.Body, rec.Header().Get("Location"))
+		}
+	}
+}

@@ -248,7 +248,7 @@ func (s *Server) serveGeneric(c *call) *response {
 	key := c.op.key(c.canon)
 	switch c.r.Method {
 	case http.MethodGet:
-		if g.kind == kindCollection {
+		if _, stored := s.store.Get(key); g.kind == kindCollection && !stored {
 			if c.op.list {
 				return s.list(c, key) // a Belgif page: the FLA-era behaviour
 			}
@@ -460,6 +460,12 @@ func (s *Server) create(c *call, key string) *response {
 	if v, ok := m[g.idProp]; ok && g.idProp != "" {
 		id = fmt.Sprint(v)
 	}
+	if id != "" && !strings.ContainsAny(id, "/?#") {
+		if _, taken := s.store.Get(key + "/" + url.PathEscape(id)); taken {
+			c.layer("store", false, "already at "+key+"/"+id)
+			return problemResponse(problemFor(http.StatusConflict, fmt.Sprintf("%s %q already exists at %s/%s; POST creates, PUT replaces", g.idProp, id, key, url.PathEscape(id))))
+		}
+	}
 	if id == "" || strings.ContainsAny(id, "/?#") {
 		id = s.newID(g.idSchema, key)
 		if g.idProp != "" {
@@ -624,15 +630,17 @@ func (s *Server) genericList(c *call, key string) *response {
 		if !ok {
 			continue
 		}
-		if itemSchema != nil && syn.valid(itemSchema, v) != nil {
-			v = syn.fit(itemSchema, v)
-		}
 		all = append(all, v)
 	}
 	page, size := pageParams(c.r, s.cfg.PageSize)
-	items := pageOf(all, page, size)
+	items := slices.Clone(pageOf(all, page, size))
 	if items == nil {
 		items = []any{}
+	}
+	for i, v := range items { // only the page's items are fitted to the page's item schema
+		if itemSchema != nil && syn.valid(itemSchema, v) != nil {
+			items[i] = syn.fit(itemSchema, v)
+		}
 	}
 	body := syn.sample(sch)
 	if len(path) == 0 {
