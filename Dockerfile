@@ -2,7 +2,12 @@
 # non-root user, serving on 0.0.0.0:8080.
 #
 #   docker build -t flamock --build-arg VERSION=v0.1.0 --build-arg COMMIT=$(git rev-parse HEAD) .
-#   docker run --rm -p 8080:8080 flamock
+#   docker run --rm -p 127.0.0.1:8080:8080 -e FLAMOCK_ADMIN_TOKEN=let-me-in flamock
+#
+# On 0.0.0.0 serve keeps the admin API (/__admin/) on the container's own
+# loopback unless an admin token is set (FLAMOCK_ADMIN_TOKEN, or
+# --admin-token): then it answers on 8080 and requires
+# Authorization: Bearer <token>.
 #
 # The build stage compiles with CGO_ENABLED=0, so the binary needs no libc.
 FROM golang:1.26 AS build

@@ -251,62 +251,22 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("EXPOSE %q lacks 8080", final.expose)
 	}
 	argv[addrAt] = "127.0.0.1:0"
-	run := exec.Command(bin, argv...)
-	run.Env = []string{}
-	for k, v := range final.env {
-		if k == "TMPDIR" { // the image's /tmp; here a fresh folder the user may write
-			tmp := t.TempDir()
-			os.Chmod(tmp, 0o1777)
-			v = tmp
+	// As the image runs, then with FLAMOCK_ADMIN_TOKEN as `docker run -e`
+	// or a CI service's env sets it: the admin API then requires it.
+	for _, token := range []string{"", "ci-admin-token"} {
+		url, stderr, stop := startImage(t, bin, argv, final, token)
+		if code := getStatus(t, url+"/__admin/ready", ""); token == "" && code != http.StatusOK {
+			t.Fatalf("/__admin/ready: %d\n%s", code, stderr.String())
+		} else if token != "" && code != http.StatusUnauthorized {
+			t.Errorf("/__admin/ready without the admin token: %d; want 401", code)
 		}
-		run.Env = append(run.Env, k+"="+v)
-	}
-	if os.Getuid() == 0 {
-		var uid, gid uint32
-		if _, err := fmt.Sscanf(strings.Replace(final.user, ":", " ", 1), "%d %d", &uid, &gid); err != nil {
-			t.Fatalf("USER %q: want numeric uid:gid (a scratch image has no /etc/passwd)", final.user)
-		}
-		run.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
-		t.Logf("running as uid %d gid %d, as the image does", uid, gid)
-	}
-	stdout, err := run.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	run.Stderr = &stderr
-	if err := run.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := time.Now()
-	defer func() {
-		run.Process.Signal(syscall.SIGTERM)
-		run.Wait()
-	}()
-	base := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				base <- m[1]
+		if token != "" {
+			if code := getStatus(t, url+"/__admin/ready", token); code != http.StatusOK {
+				t.Errorf("/__admin/ready with the admin token: %d\n%s", code, stderr.String())
 			}
 		}
-	}()
-	var url string
-	select {
-	case url = <-base:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no banner in 30 s; stderr:\n%s", stderr.String())
+		stop()
 	}
-	resp, err := http.Get(url + "/__admin/ready")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/__admin/ready: %s", resp.Status)
-	}
-	t.Logf("started and ready in %v", time.Since(started).Round(time.Millisecond))
 
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "flamock v9.9.9-docker, commit 0123456789abcdef,") {
@@ -359,4 +319,77 @@ func TestVersionCommit(t *testing.T) {
 	if !regexp.MustCompile(`^flamock v1\.2\.3, commit feedface, go1\.\S+ \w+/\w+\n$`).Match(out) {
 		t.Errorf("release version = %q", out)
 	}
+}
+
+func getStatus(t *testing.T, url, bearer string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// startImage starts the binary with the image's argv, ENV (plus
+// FLAMOCK_ADMIN_TOKEN when token is set) and USER, and returns its URL.
+func startImage(t *testing.T, bin string, argv []string, final dockerStage, token string) (string, *syncBuffer, func()) {
+	t.Helper()
+	run := exec.Command(bin, argv...)
+	run.Env = []string{}
+	for k, v := range final.env {
+		if k == "TMPDIR" { // the image's /tmp; here a fresh folder the user may write
+			tmp := t.TempDir()
+			os.Chmod(filepath.Dir(tmp), 0o755)
+			os.Chmod(tmp, 0o1777)
+			v = tmp
+		}
+		run.Env = append(run.Env, k+"="+v)
+	}
+	if token != "" {
+		run.Env = append(run.Env, "FLAMOCK_ADMIN_TOKEN="+token)
+	}
+	if os.Getuid() == 0 {
+		var uid, gid uint32
+		if _, err := fmt.Sscanf(strings.Replace(final.user, ":", " ", 1), "%d %d", &uid, &gid); err != nil {
+			t.Fatalf("USER %q: want numeric uid:gid (a scratch image has no /etc/passwd)", final.user)
+		}
+		run.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	}
+	stdout, err := run.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &syncBuffer{}
+	run.Stderr = stderr
+	started := time.Now()
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		run.Process.Signal(syscall.SIGTERM)
+		run.Wait()
+	}
+	base := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				base <- m[1]
+			}
+		}
+	}()
+	select {
+	case url := <-base:
+		t.Logf("started as USER %s (when the test runs as root) and listening in %v", final.user, time.Since(started).Round(time.Millisecond))
+		return url, stderr, stop
+	case <-time.After(30 * time.Second):
+		stop()
+		t.Fatalf("no banner in 30 s; stderr:\n%s", stderr.String())
+	}
+	return "", nil, nil
 }

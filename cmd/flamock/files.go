@@ -35,3 +35,8 @@ func withConfigHint(err error, configFile string) error {
 	}
 	return fmt.Errorf("%w\n(make a client's certificate with: flamock cert create --cn NAME --enterprise-number NUMBER --out PREFIX;\n or start from a ready folder: flamock init DIR, then flamock serve --config DIR/flamock.yaml)", err)
 }
+
+// adminTokenEnv names the environment variable that gives serve its admin
+// token when --admin-token (or the config's) does not: the way to set it
+// for a container run as a CI service, which takes no command line.
+const adminTokenEnv = "FLAMOCK_ADMIN_TOKEN"

@@ -484,7 +484,8 @@ if (cached && Date.now() < cached.until) {
   pm.sendRequest({
     url: pm.environment.get("adminUrl") + "/__admin/assertions",
     method: "POST",
-    header: { "Content-Type": "application/json" },
+    header: Object.assign({ "Content-Type": "application/json" },
+      pm.environment.get("adminToken") ? { "Authorization": "Bearer " + pm.environment.get("adminToken") } : {}),
     body: { mode: "raw", raw: JSON.stringify({ clientId: clientId, audience: tokenUrl }) }
   }, function (err, res) {
     if (err || res.code !== 200) { throw new Error("flamock did not sign an assertion for " + clientId + ": " + (err || res.text())); }
@@ -537,6 +538,7 @@ func (c *collection) environment(base, admin, tokenURL string) map[string]any {
 		map[string]any{"key": "baseUrl", "value": base, "enabled": true},
 		map[string]any{"key": "tokenUrl", "value": tokenURL, "enabled": true},
 		map[string]any{"key": "adminUrl", "value": admin, "enabled": true},
+		map[string]any{"key": "adminToken", "value": "", "enabled": true}, // flamock serve --admin-token, if set
 	}
 	if len(c.folders) > 0 {
 		vals = append(vals, map[string]any{"key": "clientId", "value": c.folders[0].client, "enabled": true})

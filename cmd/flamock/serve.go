@@ -155,7 +155,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
 	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
 	adminAddr := fs.String("admin-addr", "", "serve the admin API (/__admin/) on this address only, apart from the API (default: with the API on a loopback address; on 127.0.0.1:0 when --addr is not loopback)")
-	adminToken := fs.String("admin-token", "", "require Authorization: Bearer <this token> on the admin API (then it may be served on a non-loopback address)")
+	adminToken := fs.String("admin-token", "", "require Authorization: Bearer <this token> on the admin API (then it may be served on a non-loopback address); default $"+adminTokenEnv)
 	environment := fs.String("environment", "", "OAuth environment the token endpoint plays: local (aud is its own token URL; the default), acc or prod (aud is that portal environment's token URL)")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return nil, err
@@ -188,6 +188,9 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 			fc.OAuth.Environment = *environment
 		}
 	})
+	if fc.AdminToken == "" { // a container's CI service cannot pass flags, only environment
+		fc.AdminToken = os.Getenv(adminTokenEnv)
+	}
 	if fc.Addr == "" {
 		fc.Addr = "127.0.0.1:8080"
 	}
