@@ -243,14 +243,14 @@ func TestConform_ClientErrorsExplainSkips(t *testing.T) {
 // A client killed at the time limit: its stderr tail is in the progress
 // line and in the report.
 func TestConform_TimeLimitShowsStderr(t *testing.T) {
-	code, out, errOut := flamock(t, "conform", "--client", "echo 'adapter: waiting for the token endpoint' >&2; sleep 30", "--scenario", "happy-path", "--time-limit", "1s")
+	code, out, errOut := flamock(t, "conform", "--client", "echo 'adapter: waiting for the token endpoint' >&2; sleep 30", "--scenario", "happy-path", "--time-limit", "3s")
 	if code != 1 {
 		t.Errorf("exit %d; want 1", code)
 	}
 	if !strings.Contains(errOut, "killed at the time limit") || !strings.Contains(errOut, "adapter: waiting for the token endpoint") {
 		t.Errorf("stderr:\n%s", errOut)
 	}
-	if !strings.Contains(out, "did not finish within 1s") || !strings.Contains(out, "adapter: waiting for the token endpoint") {
+	if !strings.Contains(out, "did not finish within 3s") || !strings.Contains(out, "adapter: waiting for the token endpoint") {
 		t.Errorf("report:\n%s", out)
 	}
 }
