@@ -22,6 +22,7 @@ import (
 	"github.com/flamock/flamock/internal/bearer"
 	"github.com/flamock/flamock/internal/fault"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/redact"
 )
 
 // AdminPrefix is the path prefix of the admin API.
@@ -436,28 +437,21 @@ func (s *Server) checkResponse(c *call, resp *response) *response {
 		fmt.Sprintf("flamock strict mode: the mock's %d response does not match the spec: %s", resp.status, msg)))
 }
 
-// secretParams are the query parameters whose values the mock never
-// echoes or journals: an access token (RFC 6750 §2.3) and a client's
-// credentials sent to the wrong place.
-var secretParams = []string{"access_token", "client_secret", "client_assertion"}
-
-func isSecretParam(name string) bool { return slices.Contains(secretParams, name) }
-
-// redactQuery replaces the values of the secretParams in a raw query by
-// REDACTED, so that the journal never holds them, and says whether there
-// was an access_token.
+// redactQuery hides the values of credentials in a raw query (package
+// redact: access_token, client_secret, client_assertion...), so that the
+// journal never holds them, and says whether there was an access_token
+// parameter (RFC 6750 §2.3).
 func redactQuery(raw string) (string, bool) {
-	if !strings.Contains(raw, "access_token") && !strings.Contains(raw, "client_") && !strings.Contains(raw, "%") { // the fast path of every ordinary query
+	shown, any := redact.Query(raw)
+	if !any && !strings.Contains(raw, "access") && !strings.Contains(raw, "%") {
 		return raw, false
 	}
-	parts := strings.Split(raw, "&")
-	found := false
-	for i, p := range parts {
+	token := false
+	for _, p := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
 		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil && isSecretParam(n) {
-			parts[i] = name + "=REDACTED"
-			found = found || n == "access_token"
+		if n, err := url.QueryUnescape(name); err == nil && strings.EqualFold(strings.TrimSpace(n), "access_token") {
+			token = true
 		}
 	}
-	return strings.Join(parts, "&"), found
+	return shown, token
 }

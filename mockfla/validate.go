@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flamock/flamock/internal/redact"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
@@ -73,8 +74,8 @@ func (s *Server) validate(c *call) *response {
 	}
 	issues = append(issues, unknown...)
 	for i := range issues { // never echo a secret sent in the query
-		if issues[i].In == "query" && isSecretParam(issues[i].Name) && issues[i].Value != nil {
-			issues[i].Value = "REDACTED"
+		if issues[i].In == "query" && redact.IsSecret(issues[i].Name) && issues[i].Value != nil {
+			issues[i].Value = redact.Mark
 		}
 	}
 	// kin-openapi walks properties in map order: sort for stable answers.
