@@ -85,7 +85,19 @@ func runPostman(_ context.Context, args []string, stdout, stderr io.Writer) erro
 			mandates = append(mandates, fla.Mandate{Provider: m.Provider, Employer: m.Employer})
 		}
 	}
-	c := buildCollection(srv.Stack, docs, *clientID, mandates)
+	var order []string
+	for _, cl := range fc.Clients {
+		order = append(order, cl.ID)
+	}
+	if srv.Demo != nil {
+		for _, cl := range srv.Demo.Clients {
+			order = append(order, cl.ID)
+		}
+	}
+	c := buildCollection(srv.Stack, docs, *clientID, mandates, order, stderr)
+	if len(c.folders) == 0 {
+		return fmt.Errorf("no document has a client to call it with")
+	}
 	env := c.environment(*baseURL, *adminURL, srv.TokenURL(*baseURL))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -207,10 +219,23 @@ type pmClient struct {
 	scopes                  []string
 }
 
-func buildCollection(st *stack.Stack, docs []postmanDoc, forced string, mandates []fla.Mandate) *collection {
+func buildCollection(st *stack.Stack, docs []postmanDoc, forced string, mandates []fla.Mandate, order []string, warn io.Writer) *collection {
 	c := &collection{params: map[string]string{}, mandates: mandates}
 	var clients []pmClient
-	for _, cl := range st.OAuth.Clients() {
+	registered := st.OAuth.Clients()
+	// In the order the user knows them: the config's, the demo's, then any other.
+	rank := map[string]int{}
+	for i, id := range order {
+		rank[id] = i + 1
+	}
+	sort.SliceStable(registered, func(i, j int) bool {
+		ri, rj := rank[registered[i].ID], rank[registered[j].ID]
+		if ri == 0 || rj == 0 {
+			return ri != 0 && rj == 0 || ri == 0 && rj == 0 && registered[i].ID < registered[j].ID
+		}
+		return ri < rj
+	})
+	for _, cl := range registered {
 		scopes := cl.Scopes
 		if scopes == nil && st.Parts != nil {
 			scopes = st.Parts.Qualities[cl.Quality]
@@ -227,7 +252,13 @@ func buildCollection(st *stack.Stack, docs []postmanDoc, forced string, mandates
 		}
 		f := &postmanFolder{name: filepath.Base(d.name), basePath: base}
 		f.clientVar = "clientId_" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(strings.TrimSuffix(f.name, filepath.Ext(f.name)), "_")
-		client := pickClient(clients, docScopes(d.doc), forced)
+		scopes := docScopes(d.doc)
+		client, ok := pickClient(clients, scopes, forced)
+		if !ok {
+			fmt.Fprintf(warn, "flamock postman: %s left out: no client has a scope it needs (%s); register one, or choose with --client-id\n",
+				f.name, strings.Join(scopes, ", "))
+			continue
+		}
 		f.client = client.id
 		// Writes first, then reads, then deletes, each in path order: a
 		// read finds what the writes stored, and the next iteration writes
@@ -283,26 +314,28 @@ func docScopes(doc *openapi3.T) []string {
 	return out
 }
 
-func pickClient(clients []pmClient, scopes []string, forced string) pmClient {
-	for _, c := range clients {
-		if c.id == forced {
-			return c
-		}
-	}
+// pickClient returns the forced client, else the first whose scopes the
+// document needs (any client when the document names no scope).
+func pickClient(clients []pmClient, scopes []string, forced string) (pmClient, bool) {
 	if forced != "" {
-		return pmClient{id: forced}
+		for _, c := range clients {
+			if c.id == forced {
+				return c, true
+			}
+		}
+		return pmClient{id: forced}, true
 	}
 	for _, c := range clients {
+		if len(scopes) == 0 {
+			return c, true
+		}
 		for _, s := range c.scopes {
 			if slices.Contains(scopes, s) {
-				return c
+				return c, true
 			}
 		}
 	}
-	if len(clients) > 0 {
-		return clients[0]
-	}
-	return pmClient{id: "CLIENT_ID"}
+	return pmClient{}, false
 }
 
 var pathParamRE = regexp.MustCompile(`\{([^}]+)\}`)

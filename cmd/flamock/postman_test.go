@@ -35,18 +35,45 @@ func newmanBinary(t *testing.T) string {
 // journal must show real token requests, all granted, and only accepted
 // API calls.
 func TestPostmanNewman(t *testing.T) {
+	t.Run("demo", func(t *testing.T) { testPostmanNewman(t, false) })
+	// A config client made by flamock init (its key given with key:),
+	// behind an admin token that the environment carries.
+	t.Run("init config, admin token", func(t *testing.T) { testPostmanNewman(t, true) })
+}
+
+func testPostmanNewman(t *testing.T, withConfig bool) {
 	newman := newmanBinary(t)
 	dir := t.TempDir()
 	jfile := filepath.Join(dir, "traffic.jsonl")
-	p := startServe(t, "--strict", "--journal", jfile)
+	serveArgs := []string{"--strict", "--journal", jfile}
+	var pmArgs []string
+	if withConfig {
+		vendor := filepath.Join(dir, "acme")
+		if code, _, errOut := flamock(t, "init", vendor); code != 0 {
+			t.Fatalf("init: %s", errOut)
+		}
+		serveArgs = append(serveArgs, "--config", filepath.Join(vendor, "flamock.yaml"), "--admin-token", "pm-admin")
+		pmArgs = []string{"--config", filepath.Join(vendor, "flamock.yaml")}
+	}
+	p := startServe(t, serveArgs...)
 	out := filepath.Join(dir, "postman")
-	code, stdout, stderr := flamock(t, "postman", "--out", out, "--base-url", p.base)
+	code, stdout, stderr := flamock(t, append([]string{"postman", "--out", out, "--base-url", p.base}, pmArgs...)...)
 	if code != 0 {
 		t.Fatalf("flamock postman: exit %d\n%s", code, stderr)
 	}
 	t.Logf("%s", stdout)
 	col := filepath.Join(out, "flamock.postman_collection.json")
 	env := filepath.Join(out, "flamock.postman_environment.json")
+	if withConfig { // the user fills in the admin token
+		b, _ := os.ReadFile(env)
+		b = []byte(strings.Replace(string(b), `"key": "adminToken",
+      "value": ""`, `"key": "adminToken",
+      "value": "pm-admin"`, 1))
+		if !strings.Contains(string(b), "pm-admin") {
+			t.Fatalf("no adminToken in the environment:\n%s", b)
+		}
+		os.WriteFile(env, b, 0o644)
+	}
 	var c struct {
 		Info struct{ Schema string }
 		Item []struct {
@@ -57,12 +84,28 @@ func TestPostmanNewman(t *testing.T) {
 	if b, err := os.ReadFile(col); err != nil || json.Unmarshal(b, &c) != nil {
 		t.Fatalf("collection: %v", err)
 	}
-	if c.Info.Schema != "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" || len(c.Item) != 2 {
+	// The demo has a client for both FLA documents (12 + 4 operations);
+	// the config of flamock init has an employer only: the training
+	// providers' document is left out, and postman says so.
+	folders, want := 2, 16
+	if withConfig {
+		folders, want = 1, 12
+		if !strings.Contains(stdout, "client self_service_chaman_403019_acme") ||
+			!strings.Contains(stderr, "flamock postman: fla-training-provider.yaml left out: no client has a scope it needs (scope:sigedis:gestion:careerpro-federal-learning-account:trainingprovider)") {
+			t.Errorf("postman output:\n%s\n%s", stdout, stderr)
+		}
+	} else if !strings.Contains(stdout, "client self_service_chaman_880820_demoemploy") {
+		t.Errorf("the demo employer does not call fla.yaml:\n%s", stdout)
+	}
+	if c.Info.Schema != "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" || len(c.Item) != folders {
 		t.Fatalf("collection: schema %q, %d folders", c.Info.Schema, len(c.Item))
 	}
-	ops := len(c.Item[0].Item) + len(c.Item[1].Item)
-	if ops != 16 { // 12 + 4 operations in the two FLA documents
-		t.Errorf("%d requests; want every operation of the two documents (16)", ops)
+	ops := 0
+	for _, f := range c.Item {
+		ops += len(f.Item)
+	}
+	if ops != want {
+		t.Errorf("%d requests; want every operation of the documents (%d)", ops, want)
 	}
 
 	report := filepath.Join(dir, "newman.json")
@@ -114,8 +157,8 @@ func TestPostmanNewman(t *testing.T) {
 			}
 		}
 	}
-	if tokens < 2 || calls != 2*ops {
-		t.Errorf("journal: %d token requests, %d API calls; want at least 2 and %d", tokens, calls, 2*ops)
+	if tokens < folders || calls != 2*ops { // at least one token per folder's client (kept while valid)
+		t.Errorf("journal: %d token requests, %d API calls; want at least %d and %d", tokens, calls, folders, 2*ops)
 	}
 }
 
