@@ -222,11 +222,10 @@ func jtiTime(jti string) (int64, bool) {
 
 // verified is what the signature check of a JWT access token established.
 type verified struct {
-	caller   Caller
-	jti      string
-	issued   int64 // unix ns, from the jti
-	expires  int64 // unix ns
-	cachedAt int64
+	caller  Caller
+	jti     string
+	issued  int64 // unix ns, from the jti
+	expires int64 // unix ns
 }
 
 // verifyCache remembers tokens whose signature verified, so that an API

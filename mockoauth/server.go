@@ -29,13 +29,12 @@ type Server struct {
 
 	offset atomic.Int64 // clock offset, ns
 
-	faults    fault.Queue
-	randMu    sync.Mutex // guards cfg.Rand when it is not crypto/rand
-	replay    *replayCache
-	tokens    *tokenStore
-	grantsMu  sync.Mutex
-	grants    map[string]*grant // client id + "\x00" + scope string -> shared grant
-	audiences sync.Map          // host+tls -> derived audience string
+	faults   fault.Queue
+	randMu   sync.Mutex // guards cfg.Rand when it is not crypto/rand
+	replay   *replayCache
+	tokens   *tokenStore
+	grantsMu sync.Mutex
+	grants   map[string]*grant // client id + "\x00" + scope string -> shared grant
 
 	// JWT access tokens (Config.AccessTokens).
 	sigKeyMu  sync.Mutex
