@@ -294,7 +294,7 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 		scopes = fla.Qualities()[sc.Quality]
 	}
 	st, err := newScenarioStack(tokenURL, j, mockoauth.Client{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
-		Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes})
+		Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes}, s.assets.tokenKey)
 	if err != nil {
 		out.Err = err
 		return out

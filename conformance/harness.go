@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"encoding/pem"
 	"io"
@@ -34,6 +36,7 @@ type assets struct {
 	client     *certgen.Bundle
 	files      certgen.Files
 	password   string
+	tokenKey   *rsa.PrivateKey // signs the access tokens of every scenario (one RSA key generation per run)
 }
 
 const p12Password = "flamock"
@@ -42,6 +45,9 @@ func newAssets(dir string, client *certgen.Bundle) (*assets, error) {
 	a := &assets{dir: dir, client: client, password: p12Password}
 	ca, err := certgen.NewCA("flamock conformance CA", 24*time.Hour)
 	if err != nil {
+		return nil, err
+	}
+	if a.tokenKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return nil, err
 	}
 	rogue, err := certgen.NewCA("flamock untrusted CA", 24*time.Hour)
@@ -167,11 +173,11 @@ func startTLS(h http.Handler, cert tls.Certificate) *httptest.Server {
 // one of the profile's conformance identities, Strict on, and the
 // scenario's journal. The harness mounts the token endpoint and the API
 // behind its own recording handlers, so the stack's admin API is not served.
-func newScenarioStack(tokenURL string, j *journal.Journal, client mockoauth.Client) (*stack.Stack, error) {
+func newScenarioStack(tokenURL string, j *journal.Journal, client mockoauth.Client, tokenKey *rsa.PrivateKey) (*stack.Stack, error) {
 	return stack.New(stack.Config{
 		Profile:  fla.StackProfile(),
 		Settings: stack.Settings{Conformance: true},
-		OAuth:    mockoauth.Config{Audience: tokenURL, Clients: []mockoauth.Client{client}},
+		OAuth:    mockoauth.Config{Audience: tokenURL, Clients: []mockoauth.Client{client}, SigningKey: tokenKey},
 		API:      mockfla.Config{Strict: true},
 		Journal:  j,
 	})
