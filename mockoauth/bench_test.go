@@ -142,7 +142,8 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 // It writes FLAMOCK_LOAD_N pre-signed RS256 (RSA-2048) form bodies to
 // FLAMOCK_LOAD_FILE, one a line, and the client's certificate and key to
 // FLAMOCK_LOAD_FILE.pem (both reused when they exist), then serves the
-// token endpoint with full verification for FLAMOCK_LOAD_SECONDS. The
+// token endpoint with full verification for FLAMOCK_LOAD_SECONDS, issuing
+// FLAMOCK_LOAD_TOKENS access tokens (jwt, the default, or opaque). The
 // assertions live 24 h so that one file serves many runs; the server allows
 // that lifetime (MaxAssertionLifetime) and otherwise runs the defaults,
 // replay cache included, so every body is accepted once per server run.
@@ -176,6 +177,7 @@ func TestLoadServer(t *testing.T) {
 	}
 	srv, err := New(Config{
 		Audience:             ProductionAudience,
+		AccessTokens:         os.Getenv("FLAMOCK_LOAD_TOKENS"), // jwt (default) or opaque
 		MaxAssertionLifetime: 25 * time.Hour,
 		QualityScopes:        testQualityScopes(),
 		Clients:              []Client{{ID: employerID, Quality: QualityEmployer, Certificates: certsOf(bundle)}},
