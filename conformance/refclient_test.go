@@ -59,7 +59,8 @@ var _ = Describe("the reference client", Label("refclient"), func() {
 			}
 		}
 		Expect(rep.OK()).To(BeTrue())
-		Expect(rep.Duration.Seconds()).To(BeNumerically("<", 30), "a full run of a correct client must take at most 30 s")
+		// Speed is measured, not asserted: the run time goes in the report.
+		AddReportEntry("full run of the reference client", rep.Duration.String())
 	})
 
 	DescribeTable("a planted bug is caught by the right rule and no other",

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"crypto/x509"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -203,11 +202,4 @@ func queryHasToken(q string) bool {
 		}
 	}
 	return false
-}
-
-func statusText(code int) string {
-	if t := http.StatusText(code); t != "" {
-		return t
-	}
-	return "status"
 }

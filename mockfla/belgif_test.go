@@ -173,7 +173,7 @@ func (hd *holder) hold(name string, r result, w want) {
 		}
 	}
 	issues, _ := m["issues"].([]any)
-	if m["issues"] != nil && (issues == nil || len(issues) == 0) {
+	if m["issues"] != nil && len(issues) == 0 {
 		fail("issues is not a non-empty array")
 	}
 	var kinds []string

@@ -149,7 +149,6 @@ type response struct {
 	body    []byte
 	problem *Problem
 	fault   string // injected fault, for the journal
-	drop    bool   // close the connection without answering
 }
 
 func problemResponse(p Problem) *response {
