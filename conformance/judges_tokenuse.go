@@ -12,7 +12,7 @@ import (
 var tokenUseRules = []Rule{
 	{TokenHeader, Must, AreaTokenUse, "The access token goes in the Authorization header, never in the URL", "RFC 6750 §2.1, §5.3; rest-documentation developer guide",
 		"every API call carries Authorization: Bearer, and no access_token query parameter", true, judgeHeader},
-	{TokenReuse, Should, AreaTokenUse, "A token is reused while it is valid", "RFC 6749 §5.1 (expires_in); domain.md §6",
+	{TokenReuse, Should, AreaTokenUse, "A token is reused while it is valid", "RFC 6749 §5.1 (expires_in); client practice: reuse until about 60 s before expiry",
 		"no new token is requested while the last one is neither expired nor refused", true, judgeReuse},
 	{TokenRenew, Must, AreaTokenUse, "After a 401 the client gets a new token and retries", "RFC 6750 §3.1; Belgif expiredAccessToken/invalidAccessToken",
 		"a 401 is followed by a token request and one more call with the new token", true, judgeRenew},
