@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"os"
@@ -84,10 +85,23 @@ func TestServe_AdminApartAndGuarded(t *testing.T) {
 		{"POST", "/__admin/oauth/tokens", "", 401},
 		{"GET", "/__admin/health", "Bearer s3cret", 200},
 		{"GET", "/__admin/oauth/clients", "bearer s3cret", 200},
+		// A browser sends Basic credentials: any user, the token as password.
+		{"GET", "/__admin/ui", "Basic " + base64.StdEncoding.EncodeToString([]byte("me:s3cret")), 200},
+		{"GET", "/__admin/journal", "Basic " + base64.StdEncoding.EncodeToString([]byte("me:wrong")), 401},
+		{"GET", "/__admin/ui", "Basic " + base64.StdEncoding.EncodeToString([]byte("s3cret:")), 401},
 	} {
 		if s := status(t, tc.method, p2.base+tc.path, tc.auth); s != tc.want {
 			t.Errorf("%s %s (%q) = %d; want %d", tc.method, tc.path, tc.auth, s, tc.want)
 		}
+	}
+	// The 401 offers Basic too, so a browser opening the inspector asks for the token.
+	resp, err := http.Get(p2.base + "/__admin/ui")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Values("WWW-Authenticate"); len(got) != 2 || !strings.HasPrefix(got[0], "Bearer ") || !strings.HasPrefix(got[1], "Basic ") {
+		t.Errorf("WWW-Authenticate = %q; want a Bearer and a Basic challenge", got)
 	}
 	if code, _, errOut := flamock(t, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "192.0.2.1:0"); code == 0 || errOut == "" {
 		t.Fatalf("non-loopback --admin-addr: exit %d %q", code, errOut)
