@@ -10,20 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 )
-
-func setOpenFileLimit(t *testing.T, pid int, limit uint64) {
-	t.Helper()
-	var old [2]uint64
-	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&old)), 0, 0); e != 0 {
-		t.Skipf("prlimit: %v", e)
-	}
-	lim := [2]uint64{limit, old[1]}
-	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0); e != 0 {
-		t.Skipf("prlimit: %v", e)
-	}
-}
 
 // Slow clients cannot starve the server: with 64 file descriptors, 100
 // connections that send their headers slowly or never finish their body,
@@ -32,7 +19,7 @@ func setOpenFileLimit(t *testing.T, pid int, limit uint64) {
 func TestServe_SlowConnectionsAreCut(t *testing.T) {
 	cfg, bundles := writeTestConfig(t, "limits:\n  readHeaderTimeout: 1s\n  bodyReadTimeout: 1s\n  idleTimeout: 5s\n  maxHeaderBytes: 8192\n")
 	p := startServe(t, "--config", cfg)
-	setOpenFileLimit(t, p.cmd.Process.Pid, 64)
+	setRlimit(t, p.cmd.Process.Pid, syscall.RLIMIT_NOFILE, 64)
 	addr := strings.TrimPrefix(p.base, "http://")
 	put := trainingsURL("", "403019261", testSSIN(1), 2023)
 	var conns []net.Conn
