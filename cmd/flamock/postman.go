@@ -79,11 +79,12 @@ func runPostman(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	mandates := fla.DemoMandates()
-	if *configFile != "" {
-		mandates = nil
-		for _, m := range fc.Mandates {
-			mandates = append(mandates, fla.Mandate{Provider: m.Provider, Employer: m.Employer})
+	if *configFile != "" { // the FLA profile's own reading of the file
+		opts, err := fla.OptionsFromYAML(fc.raw)
+		if err != nil {
+			return withConfigHint(err, *configFile)
 		}
+		mandates = opts.Mandates
 	}
 	var order []string
 	for _, cl := range fc.Clients {
