@@ -47,18 +47,18 @@ func (s *Server) ClearFaults() { s.faults.Clear() }
 func (s *Server) Faults() []fault.Listed { return s.faults.List() }
 
 // playFault plays a planted fault; it reports whether the request goes on
-// to the normal checks (a delay only).
-func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f Fault, start time.Time, ev *journal.Token) bool {
+// to the normal checks (a delay only). A fault's answer is journaled by
+// record, as a normal one is.
+func (s *Server) playFault(w http.ResponseWriter, tr *tokenRequest, f Fault, start time.Time) bool {
 	if !f.Answers() {
-		return sleep(r, f.Delay)
+		return sleep(tr.r, f.Delay)
 	}
-	s.describeRequest(r, ev)
-	if !sleep(r, f.Delay) {
+	s.describeRequest(tr)
+	if !sleep(tr.r, f.Delay) {
 		return false
 	}
 	if f.Drop {
-		ev.Verdict, ev.Stage, ev.Description = journal.VerdictInjected, journal.StageFault, "connection dropped"
-		s.record(start, ev)
+		s.record(start, tr, outcome{verdict: journal.VerdictInjected, stage: journal.StageFault, description: "connection dropped"})
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -67,9 +67,23 @@ func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f Fault, star
 		}
 		panic(http.ErrAbortHandler) // net/http closes the connection
 	}
-	s.writeFault(w, f, ev)
-	s.record(start, ev)
+	s.record(start, tr, writeFault(w, f))
 	return false
+}
+
+// sleep waits d or until the client goes away; it reports whether to go on.
+func sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 // adminFaults serves GET, POST and DELETE /__admin/oauth/faults, with the
