@@ -72,7 +72,7 @@ func TestAccessToken_JWT(t *testing.T) {
 		c.Quality != QualityEmployer || c.EnterpriseNumber != enterprise(t, "08808206") {
 		t.Errorf("claims %+v", c)
 	}
-	// The raw claim names are those the README documents.
+	// The raw claim names are those docs/clients.md documents.
 	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
 	var raw map[string]any
 	_ = json.Unmarshal(payload, &raw)

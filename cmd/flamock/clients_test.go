@@ -101,7 +101,7 @@ const issuerHint = `looks like an issuer; libraries such as openid-client and oa
 // TestClient_Authlib: Python Authlib, with private_key_jwt and the client
 // credentials grant, against the real binary. With its defaults the
 // assertion lives 3600 s and is refused with the hint; configured as the
-// README says, it gets a token and does a PUT and a GET.
+// docs/clients.md says, it gets a token and does a PUT and a GET.
 func TestClient_Authlib(t *testing.T) {
 	py := authlibPython()
 	needLibrary(t, py != "", "Authlib not found (Debian: apt-get install python3-authlib)")
@@ -127,7 +127,7 @@ func TestClient_Authlib(t *testing.T) {
 
 // TestClient_OpenIDClient: Node openid-client v6 with PrivateKeyJwt against
 // the real binary. With its defaults aud is the issuer and is refused with
-// the hint; with aud set to the token URL as the README says, it gets a
+// the hint; with aud set to the token URL as the docs/clients.md says, it gets a
 // token and does a PUT and a GET with fetchProtectedResource.
 func TestClient_OpenIDClient(t *testing.T) {
 	node := needTool(t, "node")
@@ -135,7 +135,7 @@ func TestClient_OpenIDClient(t *testing.T) {
 	modules := openidClientModules()
 	needLibrary(t, modules != "", "openid-client not found in .ci/out/node/node_modules or $FLAMOCK_NODE_MODULES (npm install --prefix .ci/out/node openid-client@6)")
 	p, dir, body := clientFixture(t)
-	// The README's step: the key out of the .p12, as PKCS#8 PEM.
+	// The step of docs/clients.md: the key out of the .p12, as PKCS#8 PEM.
 	keyFile := filepath.Join(t.TempDir(), "employer-pkcs8.key")
 	if out, err := exec.Command(openssl, "pkcs12", "-in", filepath.Join(dir, "employer.p12"), "-passin", "pass:changeit",
 		"-nocerts", "-nodes", "-out", keyFile).CombinedOutput(); err != nil {
