@@ -16,6 +16,10 @@ type Profile struct {
 	// Build makes the profile's parts for one stack from what the user
 	// configured.
 	Build func(Settings) (*Parts, error)
+	// API builds the profile's API model once (stack.NewAPI and what the
+	// profile adds): for the documents specs, or the profile's own when
+	// specs is empty.
+	API func(specs []mockfla.Spec, set Settings) (*API, error)
 }
 
 // Settings are what the user configured that a profile may read.

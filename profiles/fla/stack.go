@@ -12,7 +12,7 @@ import (
 // StackProfile is the FLA as a stack profile: flamock serve --profile fla (the
 // default), flamock conform, and stack.New.
 func StackProfile() stack.Profile {
-	return stack.Profile{Name: Name, Summary: Summary, Build: build}
+	return stack.Profile{Name: Name, Summary: Summary, Build: build, API: API}
 }
 
 func build(set stack.Settings) (*stack.Parts, error) {

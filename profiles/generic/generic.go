@@ -19,13 +19,16 @@ func StackProfile() stack.Profile {
 	return stack.Profile{
 		Name:    Name,
 		Summary: "any OpenAPI 3.x or Swagger 2.0 document given with --spec: the engine alone, a demo client with every scope",
-		Build: func(stack.Settings) (*stack.Parts, error) {
-			return &stack.Parts{AllScopes: true, Demo: &stack.Demo{Clients: []stack.DemoClient{{
-				ID: DemoClientID, Quality: "client", EnterpriseNumber: "0880820673", Name: "client",
-				Key: certgen.RSA2048, Digest: certgen.SHA256, AllScopes: true,
-			}}}}, nil
-		},
+		Build:   build,
+		API:     API,
 	}
+}
+
+func build(stack.Settings) (*stack.Parts, error) {
+	return &stack.Parts{AllScopes: true, Demo: &stack.Demo{Clients: []stack.DemoClient{{
+		ID: DemoClientID, Quality: "client", EnterpriseNumber: "0880820673", Name: "client",
+		Key: certgen.RSA2048, Digest: certgen.SHA256, AllScopes: true,
+	}}}}, nil
 }
 
 // DemoClientID is the client id of the generic profile's demo client.
