@@ -45,14 +45,19 @@
 //  9. business (profile rules, OpRule.Check, keyed by operationId; for the
 //     FLA: service years, dates, durations, certificates, set sizes): 400
 //     badRequest, invalidInput.
-//  10. store: the profile's computed answer (OpRule.Handle), else
-//     resources keyed by their canonical path. PUT replaces (200,
-//     or the spec's 201/204), GET reads (404 resourceNotFound), DELETE
-//     removes (204), a GET whose success body has an "items" array lists the
-//     resources under its path a Belgif page at a time (page, pageSize,
-//     self, first, prev, next); a GET on a path without parameters answers
-//     the spec's example while nothing is stored there. Other methods
-//     answer the spec's example of their success status.
+//  10. store: the profile's computed answer (OpRule.Handle), else the
+//     resource semantics every operation shares, with or without a
+//     profile rule: PUT stores the body as the client sent it (compact)
+//     and answers it (200, or the spec's 201/204); GET answers what is
+//     stored, and with nothing stored a 404 resourceNotFound when the
+//     resource is truly absent (deleted, its collection holds others, or
+//     a path with parameters the client writes with PUT and no collection
+//     lists), else the spec's example or a synthesized body; DELETE
+//     removes (204); POST to a collection creates an item; PATCH merges;
+//     a GET of a collection lists the resources under it a page at a time
+//     (page, pageSize, self, first, prev, next). Other methods answer the
+//     spec's example of their success status. A refusal is answered in
+//     the operation's own error model (see errmodel.go).
 //  11. response: with Config.Strict the answer is validated against the
 //     spec; a mismatch is logged at error level and answered as a 500
 //     internalServerError problem naming the drift.

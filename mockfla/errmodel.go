@@ -324,6 +324,34 @@ func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, is
 	return base
 }
 
+// acceptsProblem reports whether s accepts p as it is. The issues' values
+// are the client's own input, echoed: they are left out of the check (a
+// number beyond float64, for one, is no fault of the answer's shape).
+func (g *synthesizer) acceptsProblem(s *openapi3.Schema, p Problem) bool {
+	p.Issues = slices.Clone(p.Issues)
+	for i := range p.Issues {
+		p.Issues[i].Value = nil
+		p.Issues[i].Inputs = slices.Clone(p.Issues[i].Inputs)
+		for j := range p.Issues[i].Inputs {
+			p.Issues[i].Inputs[j].Value = nil
+		}
+	}
+	return g.valid(s, p) == nil
+}
+
+// problemMembersOnly reports whether s declares no member that a Problem
+// lacks.
+func problemMembersOnly(s *openapi3.Schema) bool {
+	own := map[string]bool{"type": true, "href": true, "title": true, "status": true, "detail": true, "instance": true,
+		"issues": true, "requiredScopes": true, "limit": true, "retryAfter": true, "retryAfterSec": true}
+	for name := range shapeOf(s).props {
+		if !own[name] {
+			return false
+		}
+	}
+	return true
+}
+
 // errorBody shapes a refusal to what the operation declares for its
 // status: the content type and body to answer.
 func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, []byte) {
@@ -347,10 +375,16 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 		return ctype, problem
 	}
 	if problemShaped(ctype, s) {
-		var pv any
-		_ = json.Unmarshal(problem, &pv)
-		if g.valid(s, pv) == nil {
+		if g.acceptsProblem(s, v.p) {
 			return ctype, problem
+		}
+		// A schema of the problem's own members that forbids others: the
+		// problem without them (a schema with members of its own, errors
+		// or the like, gets them filled below instead).
+		if fp, changed := fit(v.p, s); changed && problemMembersOnly(s) && g.acceptsProblem(s, fp) {
+			if b, err := json.Marshal(fp); err == nil {
+				return ctype, b
+			}
 		}
 	}
 	body, err := json.Marshal(g.errorValue(s, v.candidates, v.p.Issues, 0))

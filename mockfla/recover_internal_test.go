@@ -34,9 +34,10 @@ func TestServer_Recover(t *testing.T) {
 func TestServer_StrictDrift(t *testing.T) {
 	cfg := flaConfig(t)
 	cfg.Strict = true
-	// A profile rule without a handler: the store's answer as it is (the
-	// generic profile would fit a stored body to the response schema).
-	cfg.Rules = []*Rules{{Name: "plain", Operations: map[string]OpRule{"getTrainings": {}}}}
+	// A profile rule whose computed answer does not match the document.
+	cfg.Rules = []*Rules{{Name: "plain", Operations: map[string]OpRule{"getTrainings": {
+		Handle: func(c Call) Answer { return c.JSON(200, map[string]any{"trainings": "not a list"}) },
+	}}}}
 	for i := range cfg.Specs {
 		cfg.Specs[i].Profile = "plain"
 	}
@@ -46,9 +47,6 @@ func TestServer_StrictDrift(t *testing.T) {
 	}
 	defer s.Close()
 	key := "/REST/careerpro-fla/v1/employers/0880820673/employees/65111899801/calendarYears/2023/trainings"
-	if _, err := s.store.Put(key, []byte(`{"trainings":"not a list"}`)); err != nil {
-		t.Fatal(err)
-	}
 	s.cfg.Verifier = verifierFunc(func() Caller {
 		return Caller{ClientID: "c", Quality: "employer", EnterpriseNumber: "0880820673", Scopes: []string{"scope:sigedis:gestion:careerpro-federal-learning-account:employer"}}
 	})

@@ -238,9 +238,9 @@ func (s *store) Status() (StateStatus, bool) {
 	return s.log.Status(), true
 }
 
-// serve is the last layer: the operation's own handler (profile rules), or
-// the generic store behaviour: PUT replaces, GET reads or lists, DELETE
-// removes; other methods answer the spec's example.
+// serve is the last layer: the operation's computed answer (a profile's
+// OpRule.Handle), else the resource semantics every operation shares
+// (serveResource in resource.go).
 func (s *Server) serve(c *call) *response {
 	if c.op.rule != nil && c.op.rule.Handle != nil {
 		if a := c.op.rule.Handle(Call{s, c}); a.resp != nil {
@@ -248,68 +248,7 @@ func (s *Server) serve(c *call) *response {
 		}
 		return problemResponse(problemFor(http.StatusInternalServerError, "mockfla: the profile's handler of "+c.op.id+" gave no answer"))
 	}
-	if c.op.generic != nil {
-		return s.serveGeneric(c)
-	}
-	key := c.op.key(c.canon)
-	suc := c.op.success
-	switch c.r.Method {
-	case http.MethodPut:
-		stored := storedForm(c)
-		replaced, err := s.store.Put(key, stored)
-		if err != nil {
-			return s.storeFailed(c, err)
-		}
-		verb := "created "
-		if replaced {
-			verb = "replaced "
-		}
-		c.layer("store", true, verb+key)
-		if !replaced && suc.created != 0 {
-			suc.status = suc.created
-		}
-		return bodyResponse(suc, stored)
-	case http.MethodGet:
-		if c.op.list {
-			if _, ok := s.store.Get(key); !ok {
-				return s.list(c, key)
-			}
-		}
-		b, ok := s.store.Get(key)
-		if !ok && suc.static && suc.example != nil {
-			c.layer("store", true, "example answer")
-			return &response{status: suc.status, ctype: suc.ctype, body: suc.example}
-		}
-		if !ok {
-			c.layer("store", false, "nothing at "+key)
-			return notFound(c, key, "")
-		}
-		c.layer("store", true, "read "+key)
-		return bodyResponse(suc, b)
-	case http.MethodDelete:
-		found, err := s.store.Delete(key)
-		if err != nil {
-			return s.storeFailed(c, err)
-		}
-		if !found {
-			c.layer("store", false, "nothing at "+key)
-			return notFound(c, key, "")
-		}
-		c.layer("store", true, "deleted "+key)
-		return &response{status: suc.status}
-	}
-	c.layer("store", true, "example answer")
-	if suc.example != nil {
-		return &response{status: suc.status, ctype: suc.ctype, body: suc.example}
-	}
-	return &response{status: suc.status}
-}
-
-func bodyResponse(suc success, body []byte) *response {
-	if suc.ctype == "" || suc.status == http.StatusNoContent {
-		return &response{status: suc.status}
-	}
-	return &response{status: suc.status, ctype: suc.ctype, body: body}
+	return s.serveResource(c)
 }
 
 // storeRetrySec is the retry hint of a 503 whose write the store refused.
