@@ -19,7 +19,7 @@ func (s *Server) authenticate(c *call) *response {
 	}
 	r := c.r
 	token, hasBearer := bearerToken(r.Header.Get("Authorization"))
-	if hasBearer {
+	if hasBearer && c.ev.Fingerprint == "" { // handle names the caller's token before faults
 		c.ev.Fingerprint = bearer.Fingerprint(token)
 	}
 	needsBearer := false

@@ -47,7 +47,19 @@ func isJSONMedia(ct string) bool {
 // the issue that says what is wrong: invalid UTF-8, several values,
 // trailing data after the value, a duplicate key, or a syntax error
 // (then syntax is true).
+//
+// A body parseJSON accepts is answered in one pass; any other goes to
+// strictJSONSlow, which finds what is wrong.
 func strictJSON(data []byte, media string) (v any, issue *Issue, syntax bool) {
+	if v, ok := parseJSON(data); ok {
+		return v, nil, false
+	}
+	return strictJSONSlow(data, media)
+}
+
+// strictJSONSlow is strictJSON with encoding/json: the reference
+// parseJSON is held to, and the words of every refusal.
+func strictJSONSlow(data []byte, media string) (v any, issue *Issue, syntax bool) {
 	bad := func(name, detail string) *Issue {
 		return &Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "body", Name: name, Detail: detail}
 	}

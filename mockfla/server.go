@@ -43,6 +43,8 @@ type Server struct {
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself
 	respOpts  openapi3filter.Options
 
+	bodySchemas schemaCache // compiled request body schemas (bodyschema.go)
+
 	randMu sync.Mutex // guards cfg.Rand when it is not crypto/rand
 
 	detailMu sync.RWMutex

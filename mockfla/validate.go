@@ -131,6 +131,9 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 		value = v
 	}
 
+	if s.compiledBody(c, in, sv, value, ok) {
+		return nil
+	}
 	opts := in.Options
 	defaultsSet := false
 	vopts := make([]openapi3.SchemaValidationOption, 0, 6+len(opts.SchemaValidationOptions))
@@ -155,7 +158,7 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "doesn't match schema" + schemaIdentifier(ct.Schema), Err: err}
 	}
 	if defaultsSet {
-		b, err := json.Marshal(value) // as kin-openapi writes the defaults back
+		b, err := marshalJSON(value) // json.Marshal's bytes, as kin-openapi writes the defaults back
 		if err != nil {
 			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "rewriting failed", Err: err}
 		}

@@ -61,7 +61,13 @@ func writeRequestLine(w io.Writer, e journal.Event, mode int, tokenPath string) 
 
 // requestLine is the line of one event, and whether it is written at all
 // (successes only when all).
+//
+// A success that is not written costs nothing: the verdict is looked at
+// before anything is formatted.
 func requestLine(e journal.Event, all bool, tokenPath string) (string, bool) {
+	if !all && success(e) {
+		return "", false
+	}
 	ts := e.Time.Local().Format("15:04:05.000")
 	switch {
 	case e.Token != nil:
@@ -72,9 +78,6 @@ func requestLine(e journal.Event, all bool, tokenPath string) (string, bool) {
 		}
 		head := fmt.Sprintf("%s %-8s %s %s  client %s  %d", ts, verdictWord(t.Verdict), method, tokenPath, orNone(t.ClientID), t.Status)
 		if t.Verdict == journal.VerdictGranted {
-			if !all {
-				return "", false
-			}
 			return fmt.Sprintf("%s  token issued, expires_in %d s, scope %q", head, t.ExpiresIn, strings.Join(t.Scopes, " ")), true
 		}
 		check := t.Stage
@@ -86,9 +89,6 @@ func requestLine(e journal.Event, all bool, tokenPath string) (string, bool) {
 		a := e.API
 		head := fmt.Sprintf("%s %-8s %s %s  client %s  %d", ts, verdictWord(a.Verdict), a.Method, a.Path, orNone(a.ClientID), a.Status)
 		if a.Verdict == journal.VerdictOK {
-			if !all {
-				return "", false
-			}
 			return fmt.Sprintf("%s  %s (%.1f ms)", head, orNone(a.Operation), a.DurationMS), true
 		}
 		problem := a.ProblemType
@@ -114,6 +114,18 @@ func requestLine(e journal.Event, all bool, tokenPath string) (string, bool) {
 		return scrub(fmt.Sprintf("%s %s  check %s: %s", head, orNone(problem), check, oneLine(reason))), true
 	}
 	return "", false
+}
+
+// success reports whether e is a granted token request or an API call
+// answered as asked.
+func success(e journal.Event) bool {
+	switch {
+	case e.Token != nil:
+		return e.Token.Verdict == journal.VerdictGranted
+	case e.API != nil:
+		return e.API.Verdict == journal.VerdictOK
+	}
+	return false
 }
 
 func verdictWord(v string) string {

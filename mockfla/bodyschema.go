@@ -1,0 +1,395 @@
+package mockfla
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"sync"
+	"unicode/utf16"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// A compiled body schema answers, without kin-openapi's visitor, the one
+// question the hot path asks: does kin-openapi accept this decoded body
+// (OpenAPI 3.0 rules, as a request, every error collected, defaults
+// filled in)? When it does, the defaults kin-openapi would write are
+// written the same way. When it does not, or when a schema uses anything
+// compileSchema does not know, the body goes to kin-openapi, which
+// decides and words the issues: the compiled path never answers a 400.
+// TestCompiledSchemaDifferential and FuzzCompiledSchema hold it to
+// kin-openapi on mutated bodies.
+//
+// Compiled: type (one), nullable, enum of strings, properties, required,
+// additionalProperties, default (a scalar), items, minItems, maxItems,
+// minLength, maxLength, format (a string format through kin-openapi's own
+// validator), minimum, maximum, exclusiveMinimum, exclusiveMaximum.
+// A pattern, a number format or multipleOf is checked by kin-openapi's
+// visitor for that one value. Anything else (allOf, oneOf, anyOf, not,
+// readOnly, writeOnly, uniqueItems, min/maxProperties, discriminator, any
+// OpenAPI 3.1 keyword) leaves the whole schema to kin-openapi.
+type cschema struct {
+	kin      *openapi3.Schema
+	typ      string
+	nullable bool
+	enum     map[string]bool // nil: no enum
+	leafKin  bool            // pattern, number format, multipleOf: kin-openapi checks the value
+
+	// string
+	minLen uint64
+	maxLen *uint64
+	format openapi3.StringFormatValidator
+
+	// number, integer
+	integer      bool
+	min, max     *float64
+	exMin, exMax *float64 // the bound itself
+
+	// array
+	minItems uint64
+	maxItems *uint64
+	items    *cschema // nil: any item
+
+	// object
+	props     map[string]*cprop
+	required  []string
+	addAllow  bool     // additionalProperties other than false
+	addSchema *cschema // nil: any value
+	defaults  bool     // some property has a default
+}
+
+type cprop struct {
+	schema *cschema
+	dflt   any // nil: none
+}
+
+// schemaCache holds the compiled body schemas, by kin-openapi schema; a
+// nil entry is a schema left to kin-openapi.
+type schemaCache struct{ m sync.Map }
+
+func (sc *schemaCache) get(s *openapi3.Schema) *cschema {
+	if v, ok := sc.m.Load(s); ok {
+		return v.(*cschema)
+	}
+	c := compileSchema(s, map[*openapi3.Schema]*cschema{})
+	sc.m.Store(s, c)
+	return c
+}
+
+// compileSchema compiles s, or returns nil when it cannot. seen breaks
+// recursive schemas (their compiled node is shared).
+func compileSchema(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) *cschema {
+	if s == nil {
+		return nil
+	}
+	if c, ok := seen[s]; ok {
+		return c
+	}
+	if !plainSchema(s) || s.Type == nil || len(*s.Type) != 1 || s.ReadOnly || s.WriteOnly {
+		return nil
+	}
+	c := &cschema{kin: s, typ: (*s.Type)[0], nullable: s.Nullable}
+	seen[s] = c
+	if s.Enum != nil {
+		c.enum = map[string]bool{}
+		for _, e := range s.Enum {
+			str, ok := e.(string)
+			if !ok {
+				return nil
+			}
+			c.enum[str] = true
+		}
+	}
+	ok := false
+	switch c.typ {
+	case openapi3.TypeString:
+		ok = c.compileString(s)
+	case openapi3.TypeNumber, openapi3.TypeInteger:
+		ok = c.compileNumber(s)
+	case openapi3.TypeBoolean:
+		ok = true
+	case openapi3.TypeArray:
+		ok = c.compileArray(s, seen)
+	case openapi3.TypeObject:
+		ok = c.compileObject(s, seen)
+	}
+	if !ok {
+		return nil
+	}
+	return c
+}
+
+func (c *cschema) compileString(s *openapi3.Schema) bool {
+	c.minLen, c.maxLen = s.MinLength, s.MaxLength
+	c.leafKin = s.Pattern != ""
+	if s.Format != "" {
+		c.format = openapi3.SchemaStringFormats[s.Format] // nil: kin-openapi ignores the format too
+	}
+	return true
+}
+
+func (c *cschema) compileNumber(s *openapi3.Schema) bool {
+	c.integer = c.typ == openapi3.TypeInteger
+	c.min, c.max = s.Min, s.Max
+	c.leafKin = s.Format != "" || s.MultipleOf != nil
+	if eb := s.ExclusiveMin; eb.Value != nil {
+		c.exMin = eb.Value
+	} else if eb.Bool != nil && *eb.Bool && s.Min != nil {
+		c.exMin = s.Min
+	}
+	if eb := s.ExclusiveMax; eb.Value != nil {
+		c.exMax = eb.Value
+	} else if eb.Bool != nil && *eb.Bool && s.Max != nil {
+		c.exMax = s.Max
+	}
+	return true
+}
+
+func (c *cschema) compileArray(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) bool {
+	c.minItems, c.maxItems = s.MinItems, s.MaxItems
+	if s.Items != nil {
+		if c.items = compileSchema(s.Items.Value, seen); c.items == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cschema) compileObject(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) bool {
+	c.props = make(map[string]*cprop, len(s.Properties))
+	for name, ref := range s.Properties {
+		if ref == nil || ref.Value == nil {
+			return false
+		}
+		p := &cprop{schema: compileSchema(ref.Value, seen)}
+		if p.schema == nil {
+			return false
+		}
+		if d := ref.Value.Default; d != nil {
+			switch d.(type) {
+			case bool, string, float64, json.Number:
+			default:
+				return false
+			}
+			p.dflt = d
+			c.defaults = true
+		}
+		c.props[name] = p
+	}
+	c.required = s.Required
+	ap := s.AdditionalProperties
+	c.addAllow = ap.Has == nil || *ap.Has
+	if ap.Schema != nil {
+		if c.addSchema = compileSchema(ap.Schema.Value, seen); c.addSchema == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// plainSchema reports whether s sets nothing beyond what compileSchema
+// knows and what does not take part in validation.
+func plainSchema(s *openapi3.Schema) bool {
+	x := *s
+	x.Extensions, x.Origin = nil, nil
+	x.Type, x.Title, x.Format, x.Description, x.Enum, x.Default, x.Example, x.ExternalDocs = nil, "", "", "", nil, nil, nil, nil
+	x.ExclusiveMin, x.ExclusiveMax = openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
+	x.Nullable, x.Deprecated, x.XML, x.AllowEmptyValue = false, false, nil, false
+	x.Min, x.Max, x.MultipleOf = nil, nil, nil
+	x.MinLength, x.MaxLength, x.Pattern = 0, nil, ""
+	x.MinItems, x.MaxItems, x.Items = 0, nil, nil
+	x.Required, x.Properties, x.AdditionalProperties = nil, nil, openapi3.AdditionalProperties{}
+	return reflect.ValueOf(x).IsZero()
+}
+
+// accepts reports whether kin-openapi accepts v, and whether it would set
+// a default somewhere in it (applyDefaults then does).
+func (c *cschema) accepts(v any) (ok, defaults bool) {
+	if v == nil {
+		return c.nullable, false
+	}
+	if c.enum != nil {
+		s, isStr := v.(string)
+		if !isStr || !c.enum[s] {
+			return false, false
+		}
+	}
+	switch x := v.(type) {
+	case bool:
+		return c.typ == openapi3.TypeBoolean, false
+	case string:
+		return c.typ == openapi3.TypeString && c.acceptsString(x), false
+	case json.Number:
+		f, err := x.Float64()
+		return err == nil && c.acceptsNumber(f), false
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0) && c.acceptsNumber(x), false
+	case []any:
+		return c.acceptsArray(x)
+	case map[string]any:
+		return c.acceptsObject(x)
+	}
+	return false, false
+}
+
+func (c *cschema) acceptsString(s string) bool {
+	if c.minLen != 0 || c.maxLen != nil {
+		n := uint64(0)
+		for _, r := range s {
+			if utf16.IsSurrogate(r) {
+				n += 2
+			} else {
+				n++
+			}
+		}
+		if n < c.minLen || c.maxLen != nil && n > *c.maxLen {
+			return false
+		}
+	}
+	if c.format != nil && c.format.Validate(s) != nil {
+		return false
+	}
+	return !c.leafKin || c.kin.VisitJSONString(s) == nil
+}
+
+func (c *cschema) acceptsNumber(f float64) bool {
+	if c.typ != openapi3.TypeNumber && c.typ != openapi3.TypeInteger {
+		return false
+	}
+	if c.integer && f != math.Trunc(f) {
+		return false
+	}
+	if c.exMin != nil && !(f > *c.exMin) || c.exMax != nil && !(f < *c.exMax) ||
+		c.min != nil && !(*c.min <= f) || c.max != nil && !(*c.max >= f) {
+		return false
+	}
+	return !c.leafKin || c.kin.VisitJSONNumber(f) == nil
+}
+
+func (c *cschema) acceptsArray(a []any) (ok, defaults bool) {
+	n := uint64(len(a))
+	if c.typ != openapi3.TypeArray || n < c.minItems || c.maxItems != nil && n > *c.maxItems {
+		return false, false
+	}
+	if c.items == nil {
+		return true, false
+	}
+	for _, e := range a {
+		ok, d := c.items.accepts(e)
+		if !ok {
+			return false, false
+		}
+		defaults = defaults || d
+	}
+	return true, defaults
+}
+
+func (c *cschema) acceptsObject(m map[string]any) (ok, defaults bool) {
+	if c.typ != openapi3.TypeObject {
+		return false, false
+	}
+	for k, v := range m {
+		if p := c.props[k]; p != nil {
+			if v == nil && p.dflt != nil {
+				continue // replaced by the default, checked below
+			}
+			ok, d := p.schema.accepts(v)
+			if !ok {
+				return false, false
+			}
+			defaults = defaults || d
+			continue
+		}
+		if !c.addAllow {
+			return false, false
+		}
+		if c.addSchema != nil {
+			ok, d := c.addSchema.accepts(v)
+			if !ok {
+				return false, false
+			}
+			defaults = defaults || d
+		}
+	}
+	if c.defaults {
+		for name, p := range c.props {
+			if p.dflt != nil && m[name] == nil {
+				if ok, _ := p.schema.accepts(p.dflt); !ok {
+					return false, false
+				}
+				defaults = true
+			}
+		}
+	}
+	for _, k := range c.required {
+		if _, ok := m[k]; !ok && (c.props[k] == nil || c.props[k].dflt == nil) {
+			return false, false
+		}
+	}
+	return true, defaults
+}
+
+// applyDefaults writes into v, which c accepts, the defaults kin-openapi
+// would write: a property with a default that is missing or null gets it.
+func (c *cschema) applyDefaults(v any) {
+	switch x := v.(type) {
+	case []any:
+		if c.items != nil {
+			for _, e := range x {
+				c.items.applyDefaults(e)
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if p := c.props[k]; p != nil {
+				if e != nil {
+					p.schema.applyDefaults(e)
+				}
+			} else if c.addSchema != nil {
+				c.addSchema.applyDefaults(e)
+			}
+		}
+		if c.defaults {
+			for name, p := range c.props {
+				if p.dflt != nil && x[name] == nil {
+					x[name] = p.dflt
+				}
+			}
+		}
+	}
+}
+
+// compiledBody is validateBody's fast path: when the body schema compiles
+// and accepts value (parsed: value is c.body decoded, not a re-decoding),
+// it sets what validateBody sets after kin-openapi's visitor accepted the
+// body, and reports true. Otherwise kin-openapi decides.
+func (s *Server) compiledBody(c *call, in *openapi3filter.RequestValidationInput, sv *openapi3.Schema, value any, parsed bool) bool {
+	opts := in.Options
+	if opts.SkipSettingDefaults || opts.ExcludeReadOnlyValidations || opts.RegexCompiler != nil ||
+		len(opts.SchemaValidationOptions) > 0 || in.Route == nil || in.Route.Spec.IsOpenAPI31OrLater() {
+		return false
+	}
+	cs := s.bodySchemas.get(sv)
+	if cs == nil {
+		return false
+	}
+	ok, defaults := cs.accepts(value)
+	if !ok {
+		return false
+	}
+	data := c.body
+	switch {
+	case defaults:
+		cs.applyDefaults(value)
+		b, err := marshalJSON(value)
+		if err != nil {
+			return false // cannot happen for a decoded body; kin-openapi's path reports it
+		}
+		data, c.form = b, bodyCompact
+	case parsed:
+		c.form = bodyValid
+	}
+	c.body, c.value = data, value
+	return true
+}
