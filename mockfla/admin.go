@@ -120,15 +120,11 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 		"journalDropped": s.cfg.Journal.Dropped(),
 	}
 	var problems []string
-	if st, ok := s.store.Status(); ok {
-		body["state"] = st
-		if st.DamagedRecords > 0 {
-			problems = append(problems, fmt.Sprintf("state file: %d damaged records skipped at start; the original is kept as %s", st.DamagedRecords, st.DamagedCopy))
-		}
-		if st.WriteError != "" {
-			problems = append(problems, "state file: the last write failed: "+st.WriteError)
-		}
+	st := s.store.Status()
+	if st.Detail != nil {
+		body["state"] = st.Detail
 	}
+	problems = append(problems, st.Problems...)
 	if n := s.cfg.Journal.Unwritten(); n > 0 {
 		body["journalUnwritten"] = n
 	}

@@ -33,7 +33,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	mounts []*mount // longest base path first
-	store  *store
+	store  resources
 	admin  http.Handler
 	// adminRoutes is the admin mux inside admin, for AdminServes.
 	adminRoutes *http.ServeMux
@@ -88,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	st, err := openStore(logConfig{path: cfg.StateFile, log: s.log, now: cfg.Now})
+	st, err := openResources(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func TestAdminHandler(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" {
 		t.Errorf("planted fault: %d %v", resp.StatusCode, resp.Header)
 	}
-	if out := call("POST", "/faults", `{"status":503,"retryAftr":"5s"}`, 400); out["error_description"] != `unknown key "retryAftr" (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit)` {
+	if out := call("POST", "/faults", `{"status":503,"retryAftr":"5s"}`, 400); out["error_description"] != `unknown key "retryAftr" (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit, clientId)` {
 		t.Errorf("unknown key: %v", out)
 	}
 	if out := call("POST", "/faults", `{"status":429,"limit":3}`, 400); out["error_description"] != "[0]: limit applies to the API only" {

@@ -88,11 +88,15 @@ type Revocations interface {
 	// (or at its own exp, if sooner). Never moves back, like RevokeBefore.
 	ExpireBefore(ctx context.Context, stamp int64, at time.Time) error
 	// Change records a change of the single token jti, kept until forget
-	// (its exp: after that the token is refused anyway). A change merges
-	// with an earlier one: Revoked stays true, Expires keeps the sooner.
-	Change(ctx context.Context, jti string, c TokenChange, forget time.Time) error
+	// (its exp: after that the token is refused anyway); records whose
+	// forget is not after now may be purged. A change merges with an
+	// earlier one atomically: Revoked stays true, Expires keeps the sooner
+	// (a zero Expires changes nothing).
+	Change(ctx context.Context, jti string, c TokenChange, now, forget time.Time) error
 	// Token returns the change recorded for jti, if any.
 	Token(ctx context.Context, jti string) (TokenChange, bool, error)
+	// Len is the number of single-token records not yet purged.
+	Len(ctx context.Context) (int, error)
 }
 
 // Watermarks are the "every token issued before" marks, as issue stamps

@@ -62,6 +62,12 @@ type Fault struct {
 	Malformed bool
 	// Limit is the limit member of a 429 problem (API only).
 	Limit int64
+	// Client, if set, scopes the fault to one client id: it fires only for
+	// that client's requests, and is matched once the client is known
+	// (the API: after the access token is verified; the token endpoint:
+	// after the assertion's signature is verified, with the client id it
+	// names). Empty: any request, matched before any check.
+	Client string
 }
 
 // Target is the mock a fault is planted in.
@@ -143,6 +149,9 @@ func (f Fault) String() string {
 	if f.RetryAfter > 0 {
 		parts = append(parts, "Retry-After "+RetryAfterHeader(f.RetryAfter))
 	}
+	if f.Client != "" {
+		parts = append(parts, "for client "+f.Client)
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -159,13 +168,14 @@ type wire struct {
 	Error      string   `json:"error,omitempty"`
 	Malformed  bool     `json:"malformed,omitempty"`
 	Limit      int64    `json:"limit,omitempty"`
+	Client     string   `json:"clientId,omitempty"`
 }
 
 // MarshalJSON writes f with its durations as strings ("1.5s").
 func (f Fault) MarshalJSON() ([]byte, error) { return json.Marshal(f.wire()) }
 
 func (f Fault) wire() wire {
-	return wire{f.Method, f.Path, f.Count, f.Status, duration(f.Delay), duration(f.RetryAfter), f.Drop, f.Detail, f.Error, f.Malformed, f.Limit}
+	return wire{f.Method, f.Path, f.Count, f.Status, duration(f.Delay), duration(f.RetryAfter), f.Drop, f.Detail, f.Error, f.Malformed, f.Limit, f.Client}
 }
 
 // UnmarshalJSON reads f leniently (unknown keys are ignored); Decode is
@@ -180,7 +190,7 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 }
 
 func (w wire) fault() Fault {
-	return Fault{w.Method, w.Path, w.Count, w.Status, time.Duration(w.Delay), time.Duration(w.RetryAfter), w.Drop, w.Detail, w.Error, w.Malformed, w.Limit}
+	return Fault{w.Method, w.Path, w.Count, w.Status, time.Duration(w.Delay), time.Duration(w.RetryAfter), w.Drop, w.Detail, w.Error, w.Malformed, w.Limit, w.Client}
 }
 
 // duration is a time.Duration written as "1.5s" in JSON.
@@ -208,7 +218,7 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string {
-	return fmt.Sprintf("unknown key %q (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit)", e.Key)
+	return fmt.Sprintf("unknown key %q (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit, clientId)", e.Key)
 }
 
 // Decode reads an admin body: one fault or a list of them, strictly. An

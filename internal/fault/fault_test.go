@@ -161,7 +161,7 @@ func TestDecode(t *testing.T) {
 		t    Target
 		want string
 	}{
-		{`{"status":503,"retryAftr":"5s"}`, API, `unknown key "retryAftr" (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit)`},
+		{`{"status":503,"retryAftr":"5s"}`, API, `unknown key "retryAftr" (known keys: method, path, count, status, delay, retryAfter, drop, detail, error, malformed, limit, clientId)`},
 		{`[{"status":503},{"delayMs":5}]`, Token, `unknown key "delayMs"`},
 		{`{"status":"503"}`, API, `want a fault or a list of faults as JSON: json: cannot unmarshal string into Go struct field wire.status of type int`},
 		{`{"delay":1500}`, API, `want a duration such as "1.5s" or "250ms", not 1500`},

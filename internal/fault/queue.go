@@ -68,7 +68,7 @@ func (q *Queue) snapshot() []*queued {
 	return nil
 }
 
-// Len reports whether any fault is queued, cheaply (one atomic load).
+// Len is the number of queued faults, cheaply (one atomic load).
 func (q *Queue) Len() int { return len(q.snapshot()) }
 
 // List returns the queued faults that have requests left, in order.
@@ -83,11 +83,15 @@ func (q *Queue) List() []Listed {
 	return out
 }
 
-// Take returns the first queued fault that matches method and path and
-// uses one of its requests; a fault with none left is removed.
-func (q *Queue) Take(method, path string) (Fault, bool) {
+// Take returns the first queued unscoped fault that matches method and
+// path and uses one of its requests; a fault with none left is removed.
+func (q *Queue) Take(method, path string) (Fault, bool) { return q.TakeFor(method, path, "") }
+
+// TakeFor is Take for a request of client: it takes only faults whose
+// Client is client ("" before the client is known: unscoped faults only).
+func (q *Queue) TakeFor(method, path, client string) (Fault, bool) {
 	for _, e := range q.snapshot() {
-		if !e.matches(method, path) {
+		if e.f.Client != client || !e.matches(method, path) {
 			continue
 		}
 		n := e.left.Add(-1)

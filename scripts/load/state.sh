@@ -2,7 +2,7 @@
 # Restart time and peak memory of `flamock serve --state` on the state files
 # of 1,000,000 PUTs to 1,000 resources: one written with compaction while
 # running, one without (a log that only grows). Writes the files with the
-# mockfla test TestStateLog_MillionPuts (minutes, ~1.2 GB of disk), then
+# store test TestStateLog_MillionPuts (minutes, ~1.2 GB of disk), then
 # starts serve on a copy of each and reports milliseconds to ready and peak
 # RSS (VmHWM). Run once by hand; not part of CI. Usage: scripts/load/state.sh [DIR with compacted.log and uncompacted.log]
 set -euo pipefail
@@ -13,7 +13,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 [ -n "${1:-}" ] && cp "$1"/*.log "$work"/ || # reuse the files of an earlier run
-FLAMOCK_STATE_MILLION=$work go test ./mockfla/ -run TestStateLog_MillionPuts -v -count=1 -timeout 30m | grep -E 'log:'
+FLAMOCK_STATE_MILLION=$work go test ./store/ -run TestStateLog_MillionPuts -v -count=1 -timeout 30m | grep -E 'log:'
 go build -o "$work/flamock" ./cmd/flamock
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 : > "$work/empty.log"

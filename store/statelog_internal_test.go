@@ -1,4 +1,4 @@
-package mockfla
+package store
 
 import (
 	"bytes"
@@ -73,7 +73,7 @@ func testLogConfig(t *testing.T, d *disk) (logConfig, *bytes.Buffer) {
 	}, &logs
 }
 
-func mustOpen(t *testing.T, cfg logConfig) *store {
+func mustOpen(t *testing.T, cfg logConfig) *mem {
 	t.Helper()
 	s, err := openStore(cfg)
 	if err != nil {
@@ -99,7 +99,7 @@ func TestStateLog_DiskFullUndoneThenResumes(t *testing.T) {
 	d.full.Store(true)
 	for i := 10; i < 13; i++ {
 		_, err := s.Put(fmt.Sprintf("/r/%d", i), []byte(`{"lost":true}`))
-		if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "mockfla: state file: write ") {
+		if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "state file: write ") {
 			t.Fatalf("Put on a full disk: %v", err)
 		}
 		if _, ok := s.Get(fmt.Sprintf("/r/%d", i)); ok {
@@ -157,7 +157,7 @@ func TestStateLog_UndoFailsRefusesUntilRepaired(t *testing.T) {
 	}
 	d.full.Store(false) // space back, but the file still ends with half a record
 	_, err := s.Put("/c", []byte(`3`))
-	if err == nil || !strings.Contains(err.Error(), "mockfla: state file: an earlier failed write (write ") ||
+	if err == nil || !strings.Contains(err.Error(), "state file: an earlier failed write (write ") ||
 		!strings.Contains(err.Error(), "could not be undone yet: truncate") {
 		t.Fatalf("err = %v", err)
 	}
@@ -274,7 +274,7 @@ func TestStateLog_ReadOnlyFileIsAnError(t *testing.T) {
 	cfg, _ := testLogConfig(t, &disk{})
 	os.WriteFile(cfg.path, nil, 0o400)
 	_, err := openStore(cfg)
-	if err == nil || !strings.Contains(err.Error(), "mockfla: state file: ") || !strings.Contains(err.Error(), "read-only") && !strings.Contains(err.Error(), "permission denied") {
+	if err == nil || !strings.Contains(err.Error(), "state file: ") || !strings.Contains(err.Error(), "read-only") && !strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("err = %v", err)
 	}
 	if b, _ := os.ReadFile(cfg.path); len(b) != 0 {
@@ -303,7 +303,7 @@ func TestCheckStateFile(t *testing.T) {
 	if fmt.Sprint(rep) != fmt.Sprint(want) {
 		t.Fatalf("report = %+v\nwant %+v", rep, want)
 	}
-	if _, err := CheckStateFile(filepath.Join(dir, "none")); err == nil || !strings.HasPrefix(err.Error(), "mockfla: state file: open ") {
+	if _, err := CheckStateFile(filepath.Join(dir, "none")); err == nil || !strings.HasPrefix(err.Error(), "state file: open ") {
 		t.Fatalf("err = %v", err)
 	}
 }

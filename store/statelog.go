@@ -1,7 +1,6 @@
-package mockfla
+package store
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -36,8 +35,6 @@ type record struct {
 	Key  string `json:"key,omitempty"`
 	Data []byte `json:"data,omitempty"` // base64 in JSON
 }
-
-var errClosed = errors.New("mockfla: store is closed")
 
 // logFile is the part of *os.File the log uses; tests inject failures.
 type logFile interface {
@@ -184,90 +181,10 @@ func decodeRecord(line []byte) (record, bool) {
 	return r, false
 }
 
-// Damage is one stretch of a state file that is not a record.
-type Damage struct {
-	Offset int64 `json:"offset"`
-	Bytes  int   `json:"bytes"`
-}
-
-// StateFileReport is what ReadStateFile found in a state file.
-type StateFileReport struct {
-	Records   int      // intact records
-	Resources int      // resources after replaying them
-	Damaged   []Damage // lines that are not intact records, skipped
-	// TornTail is the length of an unfinished last line (a write cut
-	// short by a crash, never acknowledged); it is not damage.
-	TornTail int
-	Bytes    int64
-}
-
-// replay reads a state file line by line and hands each intact record to
-// apply. A line that is not an intact record is skipped and reported; the
-// records after it are kept.
-func replay(r io.Reader, apply func(record)) (StateFileReport, error) {
-	var rep StateFileReport
-	br := bufio.NewReaderSize(r, 64<<10)
-	var line []byte
-	for {
-		line = line[:0]
-		var err error
-		for {
-			var chunk []byte
-			chunk, err = br.ReadSlice('\n')
-			line = append(line, chunk...)
-			if err != bufio.ErrBufferFull {
-				break
-			}
-		}
-		if err == io.EOF {
-			rep.TornTail = len(line)
-			rep.Bytes += int64(len(line))
-			return rep, nil
-		}
-		if err != nil {
-			return rep, err
-		}
-		if rec, ok := decodeRecord(line[:len(line)-1]); ok {
-			apply(rec)
-			rep.Records++
-		} else {
-			rep.Damaged = append(rep.Damaged, Damage{Offset: rep.Bytes, Bytes: len(line)})
-		}
-		rep.Bytes += int64(len(line))
-	}
-}
-
-// CheckStateFile reads a state file the way a Server opening it would,
-// without changing it, and reports what it holds. The error is about
-// reading the file; damage is in the report.
-func CheckStateFile(name string) (StateFileReport, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return StateFileReport{}, fmt.Errorf("mockfla: state file: %w", err)
-	}
-	defer f.Close()
-	keys := map[string]bool{}
-	rep, err := replay(f, func(r record) {
-		switch r.Op {
-		case "put":
-			keys[r.Key] = true
-		case "delete":
-			delete(keys, r.Key)
-		case "reset":
-			clear(keys)
-		}
-	})
-	rep.Resources = len(keys)
-	if err != nil {
-		return rep, fmt.Errorf("mockfla: state file: %w", err)
-	}
-	return rep, nil
-}
-
 // openLog replays the file at cfg.path into the store (through
 // applyRecord), keeps a copy of a damaged original, rewrites the file
 // compact and starts the committer.
-func openLog(cfg logConfig, s *store) (*stateLog, error) {
+func openLog(cfg logConfig, s *mem) (*stateLog, error) {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
@@ -285,7 +202,7 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		return nil, fmt.Errorf("mockfla: state file: %w", err)
+		return nil, fmt.Errorf("state file: %w", err)
 	default:
 		fi, err := f.Stat()
 		if err == nil && fi.Mode().Perm()&0o200 == 0 {
@@ -299,7 +216,7 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 		}
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("mockfla: state file: %w", err)
+			return nil, fmt.Errorf("state file: %w", err)
 		}
 		l.status.Records, l.status.DamagedRecords, l.status.TornTailBytes = rep.Records, len(rep.Damaged), rep.TornTail
 		if rep.TornTail > 0 {
@@ -310,7 +227,7 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 			// Keep the original, damage included, before the rewrite below.
 			cp, err := keepCopy(cfg.path, cfg.path+".damaged-"+cfg.now().UTC().Format("20060102T150405Z"))
 			if err != nil {
-				return nil, fmt.Errorf("mockfla: state file has %d damaged records and the original could not be kept: %w", len(rep.Damaged), err)
+				return nil, fmt.Errorf("state file has %d damaged records and the original could not be kept: %w", len(rep.Damaged), err)
 			}
 			l.status.DamagedCopy = cp
 			cfg.log.Error("mockfla: STATE FILE DAMAGED: records skipped, the intact ones before and after them kept; the original is kept as it was",
@@ -327,7 +244,7 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 		err = l.install(nf, tmp)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mockfla: state file: %w", err)
+		return nil, fmt.Errorf("state file: %w", err)
 	}
 	l.f, l.size = nf, size
 	l.status.Resources = s.Len()
@@ -335,39 +252,6 @@ func openLog(cfg logConfig, s *store) (*stateLog, error) {
 	l.noMore = 0
 	go l.run()
 	return l, nil
-}
-
-// keepCopy makes a copy of src named name (or name-2, name-3, ... when
-// that exists): a hard link when the file system allows one, else a
-// synced copy. It returns the copy's name.
-func keepCopy(src, name string) (string, error) {
-	dst := name
-	for i := 2; ; i++ {
-		if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		dst = fmt.Sprintf("%s-%d", name, i)
-	}
-	if os.Link(src, dst) == nil {
-		return dst, syncDir(filepath.Dir(dst))
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return dst, err
 }
 
 // writeSnapshot writes one put record per resource of snap, sorted by
@@ -445,7 +329,7 @@ func (l *stateLog) commit(r record) (bool, error) {
 	l.qmu.Lock()
 	if l.closed {
 		l.qmu.Unlock()
-		return false, errClosed
+		return false, ErrClosed
 	}
 	l.queue = append(l.queue, p)
 	l.qmu.Unlock()
@@ -537,7 +421,7 @@ func (l *stateLog) commitBatch(batch []*pending) {
 func (l *stateLog) write(b []byte) error {
 	if l.broken != nil {
 		if err := l.undo(); err != nil {
-			return fmt.Errorf("mockfla: state file: an earlier failed write (%v) could not be undone yet: %w", l.broken, err)
+			return fmt.Errorf("state file: an earlier failed write (%v) could not be undone yet: %w", l.broken, err)
 		}
 		l.cfg.log.Warn("mockfla: state file repaired; writes resume", "file", l.cfg.path, "size", l.size)
 	}
@@ -557,7 +441,7 @@ func (l *stateLog) write(b []byte) error {
 		l.cfg.log.Error("mockfla: state file write failed; undone (the file ends at its last synced record)",
 			"file", l.cfg.path, "err", err, "size", l.size)
 	}
-	return fmt.Errorf("mockfla: state file: %w", err)
+	return fmt.Errorf("state file: %w", err)
 }
 
 // undo truncates the file to the end of the last synced record.

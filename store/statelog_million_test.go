@@ -1,4 +1,4 @@
-package mockfla
+package store
 
 import (
 	"fmt"
