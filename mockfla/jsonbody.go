@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/flamock/flamock/internal/jsonlimit"
 	"io"
 	"mime"
 	"strconv"
@@ -45,8 +46,8 @@ func isJSONMedia(ct string) bool {
 // keeps the last of duplicate keys, and its stream decoder stops after the
 // first value. It returns the decoded value (numbers as json.Number), or
 // the issue that says what is wrong: invalid UTF-8, several values,
-// trailing data after the value, a duplicate key, or a syntax error
-// (then syntax is true).
+// trailing data after the value, a duplicate key, nesting deeper than
+// jsonlimit.MaxDepth, or a syntax error (then syntax is true).
 //
 // A body parseJSON accepts is answered in one pass; any other goes to
 // strictJSONSlow, which finds what is wrong.
@@ -73,6 +74,10 @@ func strictJSONSlow(data []byte, media string) (v any, issue *Issue, syntax bool
 			off += n
 		}
 		return nil, bad("", fmt.Sprintf("the body is not valid UTF-8: byte 0x%02x at offset %d", data[off], off)), false
+	}
+	var deep *jsonlimit.DepthError
+	if errors.As(jsonlimit.Check(data), &deep) {
+		return nil, bad("", fmt.Sprintf("the body nests objects and arrays deeper than %d levels (at offset %d)", deep.Max, deep.Offset)), false
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -2,6 +2,7 @@ package mockfla
 
 import (
 	"encoding/json"
+	"github.com/flamock/flamock/internal/jsonlimit"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ func TestStrictJSON(t *testing.T) {
 		{`[[],{"k":{"k":1,"j":[1,2],"k":2}}]`, "1.k.k", `duplicate key: the object has "k" more than once`},
 		{`{"a":`, "", "the body is not valid application/json: it ends before the JSON value does"},
 		{`{"a" 1}`, "", "the body is not valid application/json: invalid character '1' after object key"},
+		{`{"a":` + strings.Repeat(`[`, 64) + strings.Repeat(`]`, 64) + `}`, "", "the body nests objects and arrays deeper than 64 levels (at offset 68)"},
 	} {
 		v, is, _ := strictJSON([]byte(tc.body), "application/json")
 		if is == nil {
@@ -57,7 +59,7 @@ func FuzzStrictJSON(f *testing.F) {
 				t.Fatalf("%q: colons say duplicate=%v, the search says %v", data, fast, dup)
 			}
 		}
-		want := utf8.Valid(data) && valid && !dup
+		want := utf8.Valid(data) && valid && !dup && jsonlimit.Check(data) == nil
 		if (is == nil) != want {
 			t.Fatalf("%q: issue %+v; want accepted=%v (utf8 %v, valid %v, duplicate %v)", data, is, want, utf8.Valid(data), valid, dup)
 		}

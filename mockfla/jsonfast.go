@@ -2,19 +2,21 @@ package mockfla
 
 import (
 	"encoding/json"
+	"github.com/flamock/flamock/internal/jsonlimit"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// fastDepth is the deepest nesting parseJSON takes; deeper documents go to
-// strictJSON, which answers as encoding/json does.
-const fastDepth = 10000
+// fastDepth is the deepest nesting parseJSON takes, flamock's one cap on
+// JSON nesting; a deeper document goes to strictJSONSlow, which says so.
+const fastDepth = jsonlimit.MaxDepth
 
 // parseJSON is the one pass over a JSON body on the hot path: it parses
 // data, checks that it is UTF-8, that no object has a key twice and that
 // nothing but whitespace follows the value, and builds the value
 // encoding/json would decode with UseNumber (map[string]any, []any,
-// string, json.Number, bool, nil). It reports ok=false for anything it
+// string, json.Number, bool, nil), nested at most jsonlimit.MaxDepth
+// levels. It reports ok=false for anything it
 // does not accept; the caller then asks strictJSON, which says what is
 // wrong in the words users read. It never accepts what strictJSON refuses
 // and then builds the same value (FuzzParseJSON).

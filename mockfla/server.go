@@ -44,6 +44,7 @@ type Server struct {
 	respOpts  openapi3filter.Options
 
 	bodySchemas schemaCache // compiled request body schemas (bodyschema.go)
+	params      paramCache  // compiled path parameter checks (pathparams.go)
 
 	randMu sync.Mutex // guards cfg.Rand when it is not crypto/rand
 
