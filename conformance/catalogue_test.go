@@ -61,14 +61,14 @@ var _ = Describe("the rule catalogue", Label("catalogue"), func() {
 		doc, err := os.ReadFile("CONTRACT.md")
 		Expect(err).NotTo(HaveOccurred())
 		for _, name := range []string{
-			conformance.EnvTokenURL, conformance.EnvAPIURL, conformance.EnvEmployerAPIURL, conformance.EnvProviderAPIURL,
+			conformance.EnvTokenURL, conformance.EnvAPIURL, "FLAMOCK_EMPLOYER_API_URL", "FLAMOCK_TRAINING_PROVIDER_API_URL",
 			conformance.EnvClientID, conformance.EnvScope, conformance.EnvKeyP12, conformance.EnvKeyP12Password,
 			conformance.EnvKeyPEM, conformance.EnvCertPEM, conformance.EnvCAFile, conformance.EnvOperations,
 			conformance.EnvOperationsTSV, conformance.EnvScenario, conformance.EnvTimeLimitSeconds,
 		} {
 			Expect(string(doc)).To(ContainSubstring("`"+name+"`"), name)
 		}
-		for _, sc := range conformance.Scenarios() {
+		for _, sc := range conformance.Scenarios(suite.API()) {
 			Expect(string(doc)).To(ContainSubstring("`"+sc.Name+"`"), "scenario "+sc.Name)
 		}
 		Expect(strings.Count(string(doc), "```") % 2).To(BeZero())

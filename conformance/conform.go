@@ -17,8 +17,9 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/profiles/fla"
+	"github.com/flamock/flamock/stack"
 )
 
 // DefaultParallel is how many scenarios run at once.
@@ -26,6 +27,12 @@ const DefaultParallel = 4
 
 // SuiteConfig configures a Suite.
 type SuiteConfig struct {
+	// Profile is the API profile whose model the scenarios are built from
+	// and whose stack serves them (required; the cmd's registry gives it).
+	Profile stack.Profile
+	// Specs are the documents to judge the client on; nil means the
+	// profile's own (the generic profile has none: Specs is then required).
+	Specs []mockfla.Spec
 	// Client is the client's certificate and key, registered for every
 	// identity of the scenarios. Nil means one is generated (RSA 2048).
 	Client *certgen.Bundle
@@ -40,11 +47,21 @@ type SuiteConfig struct {
 type Suite struct {
 	assets  *assets
 	tempDir string
+	profile stack.Profile
+	specs   []mockfla.Spec
+	api     *stack.API
 }
 
 // NewSuite prepares a Suite.
 func NewSuite(cfg SuiteConfig) (*Suite, error) {
-	s := &Suite{}
+	if cfg.Profile.API == nil {
+		return nil, errors.New("conformance: no profile (SuiteConfig.Profile)")
+	}
+	api, err := cfg.Profile.API(cfg.Specs, stack.Settings{Conformance: true})
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	s := &Suite{profile: cfg.Profile, specs: cfg.Specs, api: api}
 	dir := cfg.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "flamock-conform-")
@@ -52,11 +69,13 @@ func NewSuite(cfg SuiteConfig) (*Suite, error) {
 			return nil, fmt.Errorf("conformance: %w", err)
 		}
 		dir, s.tempDir = d, d
+	} else if err := os.MkdirAll(dir, 0o700); err != nil { // the client's key goes in it
+		return nil, fmt.Errorf("conformance: %w", err)
 	}
 	client := cfg.Client
 	if client == nil {
 		var err error
-		client, err = certgen.Create(certgen.Request{CommonName: "flamock conformance client", Organization: "flamock", EnterpriseNumber: ProviderNumber})
+		client, err = certgen.Create(certgen.Request{CommonName: "flamock conformance client", Organization: "flamock", EnterpriseNumber: api.Conformance.Client.EnterpriseNumber})
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("conformance: client certificate: %w", err)
@@ -78,6 +97,13 @@ func (s *Suite) Close() {
 	}
 }
 
+// API is the profile's API model the suite judges on.
+func (s *Suite) API() *stack.API { return s.api }
+
+// Plan builds the scenarios of a run on the suite's API: operations are
+// the operationIds the client implements (nil: the default).
+func (s *Suite) Plan(operations []string) (*Plan, error) { return NewPlan(s.api, operations) }
+
 // Files names the client's key and certificate files and the CA file.
 func (s *Suite) Files() (client certgen.Files, caFile, password string) {
 	return s.assets.files, s.assets.caFile, s.assets.password
@@ -98,7 +124,11 @@ type RunConfig struct {
 	// Scenarios names the scenarios to run; nil means all. With a subset,
 	// only the rules the chosen scenarios exercise are judged.
 	Scenarios []string
-	Options   Options
+	// Operations are the operationIds the client implements; nil means
+	// the profile's default calls (every operation with a success response
+	// the contract carries, without calls of the profile's own).
+	Operations []string
+	Options    Options
 	// Progress, if set, is called as each scenario finishes (from one
 	// goroutine at a time).
 	Progress func(ScenarioRun)
@@ -171,7 +201,11 @@ func (s *Suite) Run(ctx context.Context, cfg RunConfig) (*Report, []ScenarioRun,
 	if strings.TrimSpace(cfg.Command) == "" {
 		return nil, nil, errors.New("conformance: no client command")
 	}
-	all := Scenarios()
+	plan, err := s.Plan(cfg.Operations)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := plan.Scenarios
 	var picked []Scenario
 	for _, sc := range all {
 		if cfg.Scenarios == nil || slices.Contains(cfg.Scenarios, sc.Name) {
@@ -180,7 +214,11 @@ func (s *Suite) Run(ctx context.Context, cfg RunConfig) (*Report, []ScenarioRun,
 	}
 	for _, name := range cfg.Scenarios {
 		if !slices.ContainsFunc(all, func(sc Scenario) bool { return sc.Name == name }) {
-			return nil, nil, fmt.Errorf("conformance: unknown scenario %q", name)
+			var names []string
+			for _, sc := range all {
+				names = append(names, sc.Name)
+			}
+			return nil, nil, fmt.Errorf("conformance: unknown scenario %q; this run has %s", name, strings.Join(names, ", "))
 		}
 	}
 	par := cfg.Parallel
@@ -212,14 +250,14 @@ func (s *Suite) Run(ctx context.Context, cfg RunConfig) (*Report, []ScenarioRun,
 		}()
 	}
 	wg.Wait()
-	rep := s.report(runs, cfg, start)
+	rep := s.report(runs, cfg, start, plan)
 	return rep, runs, ctx.Err()
 }
 
 // report judges the runs of the chosen scenarios as a whole.
-func (s *Suite) report(runs []ScenarioRun, cfg RunConfig, start time.Time) *Report {
+func (s *Suite) report(runs []ScenarioRun, cfg RunConfig, start time.Time, plan *Plan) *Report {
 	var findings []Finding
-	rep := &Report{Tool: "flamock conform", Client: cfg.Command, Level: levelOf(cfg.Options), Started: start}
+	rep := &Report{Tool: "flamock conform", Client: cfg.Command, Level: levelOf(cfg.Options), Started: start, Notes: slices.Clone(plan.Notes)}
 	exercised := map[string]bool{}
 	ruleTime := map[string]time.Duration{}
 	for _, r := range runs {
@@ -244,6 +282,10 @@ func (s *Suite) report(runs []ScenarioRun, cfg RunConfig, start time.Time) *Repo
 	for i, o := range rep.Outcomes {
 		if d, ok := ruleTime[o.Rule.ID]; ok {
 			rep.Outcomes[i].Duration = d
+		}
+		if why, ok := plan.NotExercised[o.Rule.ID]; ok && o.Status == Skip && !o.Ignored {
+			rep.Outcomes[i].Reason, rep.Outcomes[i].NotApplicable = "not exercised on this API: "+why, true
+			continue
 		}
 		if cfg.Scenarios != nil && o.Status == Skip && !o.Ignored && !o.NotApplicable && o.Rule.Area != AreaCertificate && !exercised[o.Rule.ID] {
 			rep.Outcomes[i].Ignored = true
@@ -284,17 +326,8 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 	base := hs.URL
 	tokenURL := base + mockoauth.DefaultTokenPath
 
-	id, ent := ProviderClientID, ProviderNumber
-	apiBase := fla.EmployerBasePath
-	if sc.Quality == fla.QualityTrainingProvider {
-		id, ent, apiBase = TrainingProviderClientID, TrainingProviderNumber, fla.TrainingProviderBasePath
-	}
-	scopes := sc.Scopes
-	if scopes == nil {
-		scopes = fla.Qualities()[sc.Quality]
-	}
-	st, err := newScenarioStack(tokenURL, j, mockoauth.Client{ID: id, Quality: sc.Quality, EnterpriseNumber: ent,
-		Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes}, s.assets.tokenKey)
+	st, err := newScenarioStack(s, tokenURL, j, mockoauth.Client{ID: sc.Client.ClientID, Quality: sc.Client.Quality,
+		EnterpriseNumber: sc.Client.EnterpriseNumber, Certificates: []*x509.Certificate{s.assets.client.Cert}, Scopes: sc.Scopes})
 	if err != nil {
 		out.Err = err
 		return out
@@ -333,39 +366,45 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 	if limit <= 0 {
 		limit = DefaultTimeLimit
 	}
-	f := s.assets.files
-	launch := Launch{
-		Command: cfg.Command, Dir: cfg.Dir, TimeLimit: limit,
-		Env: append(slices.Clone(cfg.Env),
-			EnvTokenURL+"="+tokenURL,
-			EnvAPIURL+"="+base+apiBase,
-			EnvEmployerAPIURL+"="+base+fla.EmployerBasePath,
-			EnvProviderAPIURL+"="+base+fla.TrainingProviderBasePath,
-			EnvClientID+"="+id,
-			EnvScope+"="+strings.Join(scopes, " "),
-			EnvKeyP12+"="+f.P12,
-			EnvKeyP12Password+"="+s.assets.password,
-			EnvKeyPEM+"="+f.Key,
-			EnvCertPEM+"="+f.PEM,
-			EnvCAFile+"="+s.assets.caFile,
-			EnvOperations+"="+opsFile,
-			EnvOperationsTSV+"="+tsvFile,
-			EnvScenario+"="+sc.Name,
-			EnvTimeLimitSeconds+"="+strconv.Itoa(int(limit.Seconds())),
-		),
-	}
+	launch := Launch{Command: cfg.Command, Dir: cfg.Dir, TimeLimit: limit,
+		Env: append(slices.Clone(cfg.Env), s.clientEnv(sc, base, opsFile, tsvFile, limit)...)}
 	run := launch.Start(ctx)
 	hs.CloseClientConnections()
 	t := &Trace{
 		Scenario: sc.Name, Events: j.Events(0), Exchanges: w.snapshot(), Ops: sc.Ops, Run: run,
 		Expect: Expect{
-			ClientID: id, TokenURL: tokenURL, TokenPath: mockoauth.DefaultTokenPath, APIBasePath: apiBase,
-			Scopes: scopes, Cert: s.assets.client.Cert, Rules: sc.rules(), UntrustedTLS: sc.Untrusted,
+			ClientID: sc.Client.ClientID, TokenURL: tokenURL, TokenPath: mockoauth.DefaultTokenPath, APIBasePath: sc.APIBase,
+			Scopes: sc.AskScopes, Cert: s.assets.client.Cert, Rules: sc.rules(), UntrustedTLS: sc.Untrusted,
 		},
 	}
 	out.Trace = t
 	out.Findings = Judge(t)
 	return out
+}
+
+// clientEnv are the adapter contract's variables of one scenario, and the
+// profile's own (the FLA: the base URL of each of its APIs).
+func (s *Suite) clientEnv(sc Scenario, base, opsFile, tsvFile string, limit time.Duration) []string {
+	f := s.assets.files
+	env := []string{
+		EnvTokenURL + "=" + base + mockoauth.DefaultTokenPath,
+		EnvAPIURL + "=" + base + sc.APIBase,
+		EnvClientID + "=" + sc.Client.ClientID,
+		EnvScope + "=" + strings.Join(sc.AskScopes, " "),
+		EnvKeyP12 + "=" + f.P12,
+		EnvKeyP12Password + "=" + s.assets.password,
+		EnvKeyPEM + "=" + f.Key,
+		EnvCertPEM + "=" + f.PEM,
+		EnvCAFile + "=" + s.assets.caFile,
+		EnvOperations + "=" + opsFile,
+		EnvOperationsTSV + "=" + tsvFile,
+		EnvScenario + "=" + sc.Name,
+		EnvTimeLimitSeconds + "=" + strconv.Itoa(int(limit.Seconds())),
+	}
+	for _, e := range s.api.Conformance.Env {
+		env = append(env, e.Name+"="+base+e.BasePath)
+	}
+	return env
 }
 
 // handlerSwitch lets the server start (and its URL be known) before the

@@ -14,21 +14,19 @@ import (
 // CONTRACT.md). Every value is an absolute URL, an absolute file name or
 // plain text.
 const (
-	EnvTokenURL         = "FLAMOCK_TOKEN_URL"                 // token endpoint; also the assertion's aud
-	EnvAPIURL           = "FLAMOCK_API_URL"                   // base URL the operations' paths are relative to
-	EnvEmployerAPIURL   = "FLAMOCK_EMPLOYER_API_URL"          // base URL of the employer-family API
-	EnvProviderAPIURL   = "FLAMOCK_TRAINING_PROVIDER_API_URL" // base URL of the training-provider API
-	EnvClientID         = "FLAMOCK_CLIENT_ID"                 // iss and sub of the assertion
-	EnvScope            = "FLAMOCK_SCOPE"                     // scope to ask for (space-separated)
-	EnvKeyP12           = "FLAMOCK_KEY_P12"                   // PKCS#12 file: key and certificate
-	EnvKeyP12Password   = "FLAMOCK_KEY_P12_PASSWORD"          // its password
-	EnvKeyPEM           = "FLAMOCK_KEY_PEM"                   // PEM PKCS#8 private key
-	EnvCertPEM          = "FLAMOCK_CERT_PEM"                  // PEM certificate
-	EnvCAFile           = "FLAMOCK_CA_FILE"                   // PEM CA certificate(s) to trust for HTTPS
-	EnvOperations       = "FLAMOCK_OPERATIONS"                // JSON operations file
-	EnvOperationsTSV    = "FLAMOCK_OPERATIONS_TSV"            // the same, one tab-separated line per operation, for shell adapters
-	EnvScenario         = "FLAMOCK_SCENARIO"                  // scenario name, for the client's logs only
-	EnvTimeLimitSeconds = "FLAMOCK_TIME_LIMIT_SECONDS"        // the run is killed after this many seconds
+	EnvTokenURL         = "FLAMOCK_TOKEN_URL"          // token endpoint; also the assertion's aud
+	EnvAPIURL           = "FLAMOCK_API_URL"            // base URL the operations' paths are relative to
+	EnvClientID         = "FLAMOCK_CLIENT_ID"          // iss and sub of the assertion
+	EnvScope            = "FLAMOCK_SCOPE"              // scope to ask for (space-separated)
+	EnvKeyP12           = "FLAMOCK_KEY_P12"            // PKCS#12 file: key and certificate
+	EnvKeyP12Password   = "FLAMOCK_KEY_P12_PASSWORD"   // its password
+	EnvKeyPEM           = "FLAMOCK_KEY_PEM"            // PEM PKCS#8 private key
+	EnvCertPEM          = "FLAMOCK_CERT_PEM"           // PEM certificate
+	EnvCAFile           = "FLAMOCK_CA_FILE"            // PEM CA certificate(s) to trust for HTTPS
+	EnvOperations       = "FLAMOCK_OPERATIONS"         // JSON operations file
+	EnvOperationsTSV    = "FLAMOCK_OPERATIONS_TSV"     // the same, one tab-separated line per operation, for shell adapters
+	EnvScenario         = "FLAMOCK_SCENARIO"           // scenario name, for the client's logs only
+	EnvTimeLimitSeconds = "FLAMOCK_TIME_LIMIT_SECONDS" // the run is killed after this many seconds
 )
 
 // Operation is one API call the client must make, in order.
@@ -46,6 +44,8 @@ type Operation struct {
 	Body json.RawMessage `json:"body,omitempty"`
 	// PauseMillis is waited before the operation starts.
 	PauseMillis int `json:"pauseMs,omitempty"`
+
+	base string // the base path of its document (the suite's, not sent)
 }
 
 // OperationsFile is the content of the FLAMOCK_OPERATIONS file.

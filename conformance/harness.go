@@ -22,7 +22,6 @@ import (
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/profiles/fla"
 	"github.com/flamock/flamock/stack"
 )
 
@@ -169,15 +168,16 @@ func startTLS(h http.Handler, cert tls.Certificate) *httptest.Server {
 }
 
 // newScenarioStack assembles the mocks of one scenario with the stack: the
-// FLA profile with its conformance mandate, the client registered under
-// one of the profile's conformance identities, Strict on, and the
+// profile with its conformance data (the FLA: its conformance mandate), the
+// client registered under the scenario's identity, Strict on, and the
 // scenario's journal. The harness mounts the token endpoint and the API
 // behind its own recording handlers, so the stack's admin API is not served.
-func newScenarioStack(tokenURL string, j *journal.Journal, client mockoauth.Client, tokenKey *rsa.PrivateKey) (*stack.Stack, error) {
+func newScenarioStack(s *Suite, tokenURL string, j *journal.Journal, client mockoauth.Client) (*stack.Stack, error) {
 	return stack.New(stack.Config{
-		Profile:  fla.StackProfile(),
+		Profile:  s.profile,
+		Specs:    s.specs,
 		Settings: stack.Settings{Conformance: true},
-		OAuth:    mockoauth.Config{Audience: tokenURL, Clients: []mockoauth.Client{client}, SigningKey: tokenKey},
+		OAuth:    mockoauth.Config{Audience: tokenURL, Clients: []mockoauth.Client{client}, SigningKey: s.assets.tokenKey},
 		API:      mockfla.Config{Strict: true},
 		Journal:  j,
 	})

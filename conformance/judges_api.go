@@ -259,20 +259,9 @@ func judgeDetail(t *Trace) []Finding {
 		if last.x == nil || last.api().Status < 400 || len(last.x.Body) == 0 || (r.Status == 0 && s.endsOnTokenRefusal()) {
 			continue
 		}
-		var p struct {
-			Detail string `json:"detail"`
-			Issues []struct {
-				Detail string `json:"detail"`
-			} `json:"issues"`
-		}
-		if json.Unmarshal(last.x.Body, &p) != nil || p.Detail == "" {
+		want := problemDetails(last.x.Body) // a Belgif problem, or the API's own error model
+		if len(want) == 0 {
 			continue
-		}
-		want := []string{p.Detail}
-		for _, is := range p.Issues {
-			if is.Detail != "" {
-				want = append(want, is.Detail)
-			}
 		}
 		have := jsonStrings(r.Body)
 		var missing []string

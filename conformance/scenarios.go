@@ -1,32 +1,13 @@
 package conformance
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
+	"strings"
 	"time"
 
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
-	"github.com/flamock/flamock/profiles/fla"
-)
-
-// Identities the suite registers the client's certificate under (the FLA
-// profile's conformance identities).
-const (
-	ProviderClientID         = fla.ConformanceProviderClientID
-	ProviderNumber           = fla.ConformanceProviderNumber // the mandatary's enterprise number
-	TrainingProviderClientID = fla.ConformanceTrainingProviderClientID
-	TrainingProviderNumber   = fla.ConformanceTrainingProviderNumber
-	MandatedEmployer         = fla.ConformanceMandatedEmployer   // gave the provider an FLA mandate
-	UnmandatedEmployer       = fla.ConformanceUnmandatedEmployer // did not
-)
-
-// Test data: valid SSINs (domain.md §5) and the year of the operations.
-const (
-	ssinA = "85073003328"
-	ssinB = "93051822361"
-	year  = "2024"
+	"github.com/flamock/flamock/stack"
 )
 
 // Env is what a scenario's hooks act on: the mocks of its run.
@@ -40,15 +21,25 @@ type Env struct {
 type Scenario struct {
 	Name string
 	Doc  string
-	// Quality is the client's identity: mockoauth's quality name.
-	Quality string
-	// Scopes overrides the scopes registered for the client (and the
-	// FLAMOCK_SCOPE it is given).
+	// Client is the identity the client's certificate is registered under.
+	Client stack.Identity
+	// Scopes, when set, are registered for the client instead of those of
+	// its quality.
 	Scopes []string
-	Ops    []Operation
+	// AskScopes are the scopes the client is told to ask for
+	// (FLAMOCK_SCOPE) and may ask for.
+	AskScopes []string
+	// APIBase is the base path FLAMOCK_API_URL ends with; the operations'
+	// paths are relative to it.
+	APIBase string
+	Ops     []Operation
 	// Decides lists the rules judged in this scenario on top of those
 	// judged in every scenario (alwaysJudged).
 	Decides []string
+	// Exercised are the rules the scenario is built to give a correct
+	// client's evidence for, beside the token request and contract rules
+	// (see Exercises).
+	Exercised []string
 	// Setup plants faults and state before the client starts.
 	Setup func(Env) error
 	// Before runs a hook before the n-th API call (1-based) is served.
@@ -67,127 +58,119 @@ var alwaysJudged = []string{
 	RunExit, RunResult,
 }
 
-// validCalls are decided where the suite gave only valid, permitted
-// operations: whatever the mock refuses there, the client composed.
-var validCalls = []string{APISchema, APIIdentifier, APITenant}
-
-func trainingsPath(employer, ssin string) string {
-	return "/employers/" + employer + "/employees/" + ssin + "/calendarYears/" + year + "/trainings"
-}
-
-func employeePath(employer, ssin, leaf string) string {
-	return "/employers/" + employer + "/employees/" + ssin + "/calendarYears/" + year + "/" + leaf
-}
-
-const validTrainings = `{"trainings":[{"reference":"FS-2024-03","name":"Fire safety","startDate":"2024-03-04","endDate":"2024-03-04",` +
-	`"duration":{"value":4,"unit":"hours"},"status":"completed","trainingType":"formal","certificate":{"received":true,"validUntil":"2027-03-04"}}]}`
-
-// invalidTrainings breaks the schema in several places at once.
-const invalidTrainings = `{"trainings":[{"name":"","startDate":"2024-13-01","endDate":"2024-03-01",` +
-	`"duration":{"value":-1,"unit":"weeks"},"status":"done","trainingType":"formal"}]}`
-
-const providerTraining = `{"name":"Forklift driver certificate","startDate":"2024-07-01","endDate":"2024-07-03",` +
-	`"duration":{"value":21,"unit":"hours"},"trainingType":"formal","participants":[` +
-	`{"ssin":"85073003328","employerId":"0566988259","status":"completed","certificate":{"received":true,"validUntil":"2029-07-03"}}]}`
-
-func put(id, opID, path, body string) Operation {
-	return Operation{ID: id, OperationID: opID, Method: http.MethodPut, Path: path, Body: json.RawMessage(body)}
-}
-
-func get(id, opID, path string) Operation {
-	return Operation{ID: id, OperationID: opID, Method: http.MethodGet, Path: path}
-}
-
 func fault(f mockfla.Fault) func(Env) error {
 	return func(e Env) error { return e.API.QueueFault(f) }
 }
 
-// Scenarios returns the suite's scenarios, in report order.
-func Scenarios() []Scenario {
-	putA := put("put-trainings", "putTrainings", trainingsPath(MandatedEmployer, ssinA), validTrainings)
-	getA := get("get-trainings", "getTrainings", trainingsPath(MandatedEmployer, ssinA))
+// faultPath matches the operation's path, whatever the base path.
+func faultPath(op Operation) string {
+	p, _, _ := strings.Cut(op.Path, "?")
+	return "*" + p
+}
+
+// Scenarios returns the scenarios of a run on the API, in report order:
+// plan.Scenarios of NewPlan(api, nil). It panics when api cannot be
+// planned (a profile's model without calls): a programming error.
+func Scenarios(api *stack.API) []Scenario {
+	p, err := NewPlan(api, nil)
+	if err != nil {
+		panic(err)
+	}
+	return p.Scenarios
+}
+
+// scenarios builds the scenarios from the calls of a plan.
+func (b *planner) scenarios() []Scenario {
+	happy := b.happy
+	putA, getA := happy[0], happy[len(happy)-1]
 	expire := func(e Env) { e.OAuth.ExpireTokens() }
 	revoke := func(e Env) { e.OAuth.RevokeTokens() }
-	return []Scenario{
-		{
-			Name: "happy-path", Doc: "get a token, PUT the trainings of an employee, GET them back",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-		},
-		{
-			Name: "several-operations", Doc: "five calls in one process: one token serves them all",
-			Quality: fla.QualityProvider, Decides: validCalls,
-			Ops: []Operation{
-				put("put-trainings", "putTrainings", trainingsPath(MandatedEmployer, ssinB), validTrainings),
-				get("get-trainings", "getTrainings", trainingsPath(MandatedEmployer, ssinB)),
-				put("put-rights", "putTrainingRights", employeePath(MandatedEmployer, ssinB, "trainingRights"), `{"rightDays":5,"basis":"statutory"}`),
-				get("get-rights", "getTrainingRights", employeePath(MandatedEmployer, ssinB, "trainingRights")),
-				get("get-credit", "getTrainingCredit", employeePath(MandatedEmployer, ssinB, "trainingCredit")),
-			},
-		},
-		{
-			Name: "token-expiry", Doc: "the token expires between two calls (mockoauth ExpireTokens): renew and retry once",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Before: map[int]func(Env){2: expire},
-		},
-		{
-			Name: "token-revoked", Doc: "a still-valid token is refused with 401 invalid_token: renew and retry once",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Before: map[int]func(Env){2: revoke},
-		},
-		{
-			Name: "persistent-401", Doc: "the renewed token is refused too: stop after one renewal and one retry",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Before: map[int]func(Env){2: revoke, 3: revoke},
-		},
-		{
-			Name: "too-many-requests", Doc: "429 with Retry-After: 1: wait, then retry",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 429, RetryAfter: time.Second}),
-		},
-		{
-			Name: "service-unavailable", Doc: "503 with Retry-After: 1, more times in a row than the retry bound allows: wait, retry a few times, then report the 503",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 503, RetryAfter: time.Second, Count: MaxRetries + 2}),
-		},
-		{
-			Name: "server-error", Doc: "500 on every attempt: a few retries with back-off, then the 500 is reported",
-			Quality: fla.QualityProvider, Ops: []Operation{putA, getA}, Decides: validCalls,
-			Setup: fault(mockfla.Fault{Method: http.MethodPut, Path: "*" + putA.Path, Status: 500, Count: 6}),
-		},
-		{
-			Name: "validation-error", Doc: "a body with several schema violations: 400 with issues, not retried, every detail reported",
-			Quality: fla.QualityProvider,
-			Ops: []Operation{
-				put("put-invalid", "putTrainings", trainingsPath(MandatedEmployer, ssinA), invalidTrainings),
-				getA,
-			},
-		},
-		{
-			Name: "unmandated-employer", Doc: "a call for an employer that gave the client no mandate: 403 reported, not retried",
-			Quality: fla.QualityProvider,
-			Ops: []Operation{
-				put("put-unmandated", "putTrainings", trainingsPath(UnmandatedEmployer, ssinA), validTrainings),
-				getA,
-			},
-		},
-		{
-			Name: "wrong-scope-quality", Doc: "the client's token carries the training-provider scope only: 403 missingScope reported, not retried",
-			Quality: fla.QualityProvider, Scopes: []string{fla.TrainingProviderScope},
-			Ops: []Operation{getA},
-		},
-		{
-			Name: "training-provider", Doc: "a training provider registers a training in its own name and reads it back",
-			Quality: fla.QualityTrainingProvider, Decides: validCalls,
-			Ops: []Operation{
-				put("put-provider-training", "putProviderTraining", "/trainingProviders/"+TrainingProviderNumber+"/trainings/FORKLIFT-2024-07", providerTraining),
-				get("get-provider-training", "getProviderTraining", "/trainingProviders/"+TrainingProviderNumber+"/trainings/FORKLIFT-2024-07"),
-			},
-		},
-		{
-			Name: "untrusted-tls", Doc: "the servers present a certificate that does not chain to FLAMOCK_CA_FILE: nothing may complete",
-			Quality: fla.QualityProvider, Ops: []Operation{getA}, Decides: []string{TLSVerify}, Untrusted: true,
-		},
+	f := fault(mockfla.Fault{Method: putA.Method, Path: faultPath(putA), Status: 429, RetryAfter: time.Second})
+	var out []Scenario
+	add := func(sc Scenario, exercised ...string) {
+		out = append(out, b.scenario(sc, exercised...))
 	}
+	reuse := []string{TokenHeader, TokenReuse}
+	if len(happy) == 1 {
+		reuse = reuse[:1]
+	}
+	add(Scenario{Name: "happy-path", Doc: b.happyDoc(), Ops: happy, Decides: b.valid()}, b.validExercised(reuse...)...)
+	if len(b.several) > 0 {
+		add(Scenario{Name: "several-operations", Doc: count(len(b.several)) + " calls in one process: one token serves them all",
+			Ops: b.several, Decides: b.valid()}, b.validExercised(TokenHeader, TokenReuse)...)
+	}
+	// The token fails before the second call, or before the only one.
+	second := min(2, len(happy))
+	renew := b.validExercised(TokenHeader, TokenRenew, TokenRetry)
+	add(Scenario{Name: "token-expiry", Doc: "the token expires between two calls (mockoauth ExpireTokens): renew and retry once",
+		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: expire}}, renew...)
+	add(Scenario{Name: "token-revoked", Doc: "a still-valid token is refused with 401 invalid_token: renew and retry once",
+		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke}}, renew...)
+	add(Scenario{Name: "persistent-401", Doc: "the renewed token is refused too: stop after one renewal and one retry",
+		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke, second + 1: revoke}}, renew...)
+	add(Scenario{Name: "too-many-requests", Doc: "429 with Retry-After: 1: wait, then retry",
+		Ops: happy, Decides: b.valid(), Setup: f}, b.validExercised(TokenHeader, APIRetryAfter, APIBounded)...)
+	add(Scenario{Name: "service-unavailable", Doc: "503 with Retry-After: 1, more times in a row than the retry bound allows: wait, retry a few times, then report the 503",
+		Ops: happy, Decides: b.valid(),
+		Setup: fault(mockfla.Fault{Method: putA.Method, Path: faultPath(putA), Status: 503, RetryAfter: time.Second, Count: MaxRetries + 2})},
+		b.validExercised(TokenHeader, APIRetryAfter, APIBounded, APIDetail)...)
+	add(Scenario{Name: "server-error", Doc: "500 on every attempt: a few retries with back-off, then the 500 is reported",
+		Ops: happy, Decides: b.valid(), Setup: fault(mockfla.Fault{Method: putA.Method, Path: faultPath(putA), Status: 500, Count: 6})},
+		b.validExercised(TokenHeader, APIBackoff, APIDetail)...)
+	for _, r := range []*refusal{b.invalid, b.tenant, b.wrongScope} {
+		if r != nil {
+			add(Scenario{Name: r.name, Doc: r.doc, Scopes: r.scopes, Ops: r.ops}, TokenHeader, APINoRetry, APIDetail)
+		}
+	}
+	for _, fl := range b.flows {
+		add(fl, b.validExercised(TokenHeader)...)
+	}
+	add(Scenario{Name: "untrusted-tls", Doc: "the servers present a certificate that does not chain to FLAMOCK_CA_FILE: nothing may complete",
+		Ops: []Operation{getA}, Decides: []string{TLSVerify}, Untrusted: true}, TLSVerify)
+	return out
+}
+
+func (b *planner) happyDoc() string {
+	if d := b.api.Conformance.Doc; d != "" && b.chosen == nil {
+		return d
+	}
+	var ids []string
+	for _, op := range b.happy {
+		ids = append(ids, op.OperationID)
+	}
+	return "get a token, then " + strings.Join(ids, ", then ")
+}
+
+// scenario fills in the client, its scopes and the base path.
+func (b *planner) scenario(sc Scenario, exercised ...string) Scenario {
+	if sc.Client.ClientID == "" {
+		sc.Client = b.api.Conformance.Client
+	}
+	sc.AskScopes = sc.Scopes
+	if sc.AskScopes == nil {
+		sc.AskScopes = b.scopesOf(sc.Client)
+	}
+	sc.APIBase, sc.Ops = b.base(sc.Ops)
+	sc.Exercised = exercised
+	return sc
+}
+
+// valid are the rules decided where the suite gave only valid, permitted
+// operations: whatever the mock refuses there, the client composed. The
+// identifier and tenant rules only where the API has them.
+func (b *planner) valid() []string {
+	out := []string{APISchema}
+	if b.identifiers {
+		out = append(out, APIIdentifier)
+	}
+	if b.api.Conformance.Tenant != nil {
+		out = append(out, APITenant)
+	}
+	return out
+}
+
+func (b *planner) validExercised(rules ...string) []string {
+	return append(rules, b.valid()...)
 }
 
 func (s Scenario) rules() map[string]bool {
@@ -208,4 +191,12 @@ func (s Scenario) validate() error {
 		}
 	}
 	return nil
+}
+
+// count writes a small number as a word.
+func count(n int) string {
+	if words := strings.Fields("zero one two three four five six seven eight nine ten"); n < len(words) {
+		return words[n]
+	}
+	return fmt.Sprint(n)
 }

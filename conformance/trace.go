@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/redact"
 )
 
 // Exchange is what the harness saw of one HTTP request on the wire, beyond
@@ -176,19 +177,11 @@ func (t *Trace) apiCalls() []call {
 	return out
 }
 
-// redactQuery hides the values of access_token parameters.
+// redactQuery hides the values of credentials in a query string
+// (access_token, client_secret and the like: internal/redact).
 func redactQuery(q string) string {
-	if q == "" || !strings.Contains(strings.ToLower(q), "access_token") {
-		return q
-	}
-	parts := strings.Split(q, "&")
-	for i, p := range parts {
-		k, _, _ := strings.Cut(p, "=")
-		if uk, err := url.QueryUnescape(k); err == nil && strings.EqualFold(uk, "access_token") {
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
+	out, _ := redact.Query(q)
+	return out
 }
 
 func queryHasToken(q string) bool {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/stack"
 )
 
 // VerifyConfig says what a passive verification knows beyond the journal.
@@ -19,8 +20,12 @@ type VerifyConfig struct {
 	// Scopes are the scopes the client may ask for; nil means those of
 	// the client's quality as the token endpoint that recorded the journal
 	// registered it (the scope is then judged by its verdict).
-	Scopes  []string
-	Cert    *x509.Certificate // the client's registered certificate (certificate and alg rules)
+	Scopes []string
+	Cert   *x509.Certificate // the client's registered certificate (certificate and alg rules)
+	// API is the profile's model of the API the journal was recorded on:
+	// a rule it cannot exercise (APIGaps) is a SKIP that says why. Nil:
+	// unknown.
+	API     *stack.API
 	Options Options
 	Now     func() time.Time // default time.Now
 }
@@ -89,9 +94,14 @@ func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	}}
 	findings, took := judgeTimed(t)
 	outcomes := BuildReport(findings, cfg.Cert, now(), cfg.Options, "the journal holds no traffic that decides it")
+	gaps := APIGaps(cfg.API)
 	for i, o := range outcomes {
 		if d, ok := took[o.Rule.ID]; ok {
 			outcomes[i].Duration = d
+		}
+		if why, ok := gaps[o.Rule.ID]; ok && o.Status == Skip && !o.Ignored {
+			outcomes[i].Reason, outcomes[i].NotApplicable = "not exercised on this API: "+why, true
+			continue
 		}
 		if !o.Rule.Passive && o.Rule.Area != AreaCertificate && !o.Ignored {
 			outcomes[i].Reason = "cannot be judged from a journal; run flamock conform"

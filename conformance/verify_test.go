@@ -11,6 +11,7 @@ import (
 
 	"github.com/flamock/flamock/conformance"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/profiles/fla"
 )
 
 // journalOf writes the journal of some scenarios of a run as
@@ -44,7 +45,7 @@ var _ = Describe("flamock verify: judging recorded traffic", Label("verify"), fu
 		passed := map[string]bool{}
 		// One journal per scenario: each scenario had its own token server.
 		for _, sc := range []string{"happy-path", "token-expiry", "too-many-requests"} {
-			rep := verify(journalOf(run(refclientRun("")), sc), conformance.VerifyConfig{ClientID: conformance.ProviderClientID})
+			rep := verify(journalOf(run(refclientRun("")), sc), conformance.VerifyConfig{ClientID: fla.ConformanceProviderClientID})
 			Expect(rep.Failed()).To(BeEmpty(), reportText(rep))
 			for _, o := range rep.Outcomes {
 				if o.Status == conformance.Pass {

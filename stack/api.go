@@ -103,8 +103,10 @@ type Conformance struct {
 	// quality's, or every scope of the documents without Qualities.
 	Scopes []string
 	// Calls are the calls of the default run, in order; nil means one per
-	// operation with a success response, built from Operations.
+	// operation with a success response, built from Operations. Doc
+	// describes the happy path they make (its first two).
 	Calls []Call
+	Doc   string
 	// Several are the calls of several-operations; nil means Calls.
 	Several []Call
 	// Invalid is the validation-error scenario; nil means one built from

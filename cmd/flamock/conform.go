@@ -11,23 +11,36 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/conformance"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/profiles"
+	"github.com/flamock/flamock/profiles/generic"
+	"github.com/flamock/flamock/stack"
 )
 
 func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flamock conform", `flamock conform --client "CMD" [flags]`,
-		`Judge a client, in any language, against every rule of the conformance catalogue.
+	fs := newFlagSet("flamock conform", `flamock conform --client "CMD" [--spec FILE[@BASE]] [--operation ID ...] [flags]`,
+		`Judge a client, in any language, against every rule of the conformance catalogue, on the
+API of a profile: the FLA by default, or any OpenAPI 3.x / Swagger 2.0 document with --spec.
 
-For each scenario flamock starts the token endpoint and the FLA API on a loopback HTTPS
-server, registers the client's certificate, runs CMD once (sh -c, in a process group of its
-own) with the FLAMOCK_* variables of the adapter contract (conformance/CONTRACT.md), and judges
-the mocks' journal and the client's result lines. It prints PASS, FAIL or SKIP per rule, and
-for each failure the evidence and the rule's source.
+For each scenario flamock starts the token endpoint and the API on a loopback HTTPS server,
+registers the client's certificate, runs CMD once (sh -c, in a process group of its own) with
+the FLAMOCK_* variables of the adapter contract (conformance/CONTRACT.md), and judges the mocks'
+journal and the client's result lines. The scenarios are built from the operations the client
+implements (--operation, repeatable; default: every operation with a success response). It
+prints PASS, FAIL or SKIP per rule, and for each failure the evidence and the rule's source; a
+rule the API or the chosen operations cannot exercise is a SKIP that says why.
 
 Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 
   flamock conform --client "bash conformance/adapters/bash/flamock-client.sh"
+  flamock conform --spec dimona.yaml@/REST/dimona/v2 --operation createDeclaration --operation getDeclaration \
+      --client "bash conformance/adapters/bash/flamock-client.sh"
   flamock conform --client "java -jar my-adapter.jar" --cert acme.cer --key acme.p12 --password changeit \
       --junit-report conform.xml`)
+	var specs, operations specFlags
+	fs.Var(&specs, "spec", "judge on this OpenAPI document, FILE or FILE@BASEPATH (repeatable); default: the profile's own")
+	profileName := fs.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec)")
+	fs.Var(&operations, "operation", "an operationId the client implements (repeatable); default: every operation with a success response")
 	client := fs.String("client", "", "the client's adapter command, run with sh -c (required)")
 	certFile := fs.String("cert", "", "the client's certificate (.cer, .pem or .p12); default: one is generated")
 	keyFile := fs.String("key", "", "the client's private key (.p12 or PEM); may be omitted when --cert is a .p12")
@@ -46,18 +59,13 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	}
 	opts, optProblems := rf.options()
 	problems = append(problems, optProblems...)
-	var names []string
-	if *scenarios != "" {
-		known := map[string]bool{}
-		for _, sc := range conformance.Scenarios() {
-			known[sc.Name] = true
-		}
-		for _, n := range splitList(*scenarios) {
-			if !known[n] {
-				problems = append(problems, fmt.Sprintf("--scenario: unknown scenario %q", n))
-			}
-			names = append(names, n)
-		}
+	profile, docs, err := conformProfile(*profileName, specs)
+	if err != nil {
+		return err
+	}
+	names := splitList(*scenarios)
+	if *scenarios == "" {
+		names = nil
 	}
 	if *timeLimit <= 0 {
 		problems = append(problems, "--time-limit must be positive")
@@ -71,6 +79,10 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	if len(problems) > 0 {
 		return usageErrorf("%s", strings.Join(problems, "\n  "))
 	}
+	var ops []string
+	if len(operations) > 0 {
+		ops = operations
+	}
 	var bundle *certgen.Bundle
 	if *certFile != "" {
 		var err error
@@ -79,9 +91,17 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(stderr, "flamock conform: running %q, %d at a time; one line per scenario as it finishes:\n", *client, *parallel)
-	rep, err := conformance.Conform(ctx, conformance.SuiteConfig{Client: bundle}, conformance.RunConfig{
-		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Options: opts,
+	suite, err := conformance.NewSuite(conformance.SuiteConfig{Client: bundle, Profile: profile, Specs: docs})
+	if err != nil {
+		return err
+	}
+	defer suite.Close()
+	if err := checkPlan(suite, ops, names); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "flamock conform: running %q on the %s profile, %d at a time; one line per scenario as it finishes:\n", *client, profile.Name, *parallel)
+	rep, _, err := suite.Run(ctx, conformance.RunConfig{
+		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Operations: ops, Options: opts,
 		Progress: func(r conformance.ScenarioRun) { fmt.Fprintf(stderr, "  %s\n", r.ProgressLine()) },
 	})
 	if err != nil {
@@ -89,6 +109,55 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	}
 	fmt.Fprintf(stderr, "flamock conform: done in %s\n", time.Since(start).Round(time.Millisecond))
 	return rf.write(rep, stdout, rep.OK())
+}
+
+// conformProfile picks the profile as serve does (--profile; else generic
+// with --spec; else the default) and reads the --spec documents.
+func conformProfile(name string, specValues []string) (stack.Profile, []mockfla.Spec, error) {
+	if name == "" {
+		name = profiles.Default
+		if len(specValues) > 0 {
+			name = generic.Name
+		}
+	}
+	p, err := profiles.Lookup(name)
+	if err != nil {
+		return stack.Profile{}, nil, usageErrorf("%v", err)
+	}
+	var specs []mockfla.Spec
+	for _, v := range specValues {
+		sp, err := mockfla.SpecFromFlag(v)
+		if err != nil {
+			return stack.Profile{}, nil, err
+		}
+		specs = append(specs, sp)
+	}
+	return p, specs, nil
+}
+
+// checkPlan turns an unknown --operation or --scenario into a usage error
+// that lists the names there are.
+func checkPlan(suite *conformance.Suite, ops, scenarios []string) error {
+	plan, err := suite.Plan(ops)
+	if err != nil {
+		return usageErrorf("--operation: %v", err)
+	}
+	known := map[string]bool{}
+	var all []string
+	for _, sc := range plan.Scenarios {
+		known[sc.Name] = true
+		all = append(all, sc.Name)
+	}
+	var problems []string
+	for _, n := range scenarios {
+		if !known[n] {
+			problems = append(problems, fmt.Sprintf("--scenario: unknown scenario %q (this run has %s)", n, strings.Join(all, ", ")))
+		}
+	}
+	if len(problems) > 0 {
+		return usageErrorf("%s", strings.Join(problems, "\n  "))
+	}
+	return nil
 }
 
 // reportFlags are the flags `conform` and `verify` share: which rules to

@@ -9,6 +9,8 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/conformance"
+	"github.com/flamock/flamock/profiles"
+	"github.com/flamock/flamock/stack"
 )
 
 func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -19,13 +21,18 @@ judged; the others are SKIP with the reason (run flamock conform for those).
 
 The journal is read as the traffic of one client; --client-id judges only the events that
 identify that client (token requests by their assertion, API calls by the access token they
-carry) and lists the traffic it could tie to no client separately.
+carry) and lists the traffic it could tie to no client separately. --profile and --spec name
+the API the journal was recorded on, as for serve: a rule that API cannot exercise (a tenant
+rule the profile does not have) is a SKIP that says why.
 Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	clientID := fs.String("client-id", "", "judge only this client's traffic; iss and sub must equal it")
 	tokenURL := fs.String("token-url", "", "the exact aud the assertions must carry (default: what the token endpoint accepted)")
 	scopes := fs.String("scopes", "", "the scopes the client may ask for, space-separated (default: those of the client's quality, as the token endpoint that recorded the journal registered it)")
 	certFile := fs.String("cert", "", "the client's registered certificate: judges the certificate rules and the alg's key type")
 	password := fs.String("password", "", "password of a PKCS#12 --cert")
+	var specs specFlags
+	fs.Var(&specs, "spec", "the OpenAPI document the journal was recorded on, FILE or FILE@BASEPATH (repeatable); default: the profile's own")
+	profileName := fs.String("profile", "", "API profile the journal was recorded on: "+profileNames()+" (default "+profiles.Default+", or generic with --spec)")
 	rf := addReportFlags(fs)
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
@@ -40,7 +47,15 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	if len(problems) > 0 {
 		return usageErrorf("%s", strings.Join(problems, "\n  "))
 	}
-	cfg := conformance.VerifyConfig{ClientID: *clientID, TokenURL: *tokenURL, Options: opts}
+	profile, docs, err := conformProfile(*profileName, specs)
+	if err != nil {
+		return err
+	}
+	api, err := profile.API(docs, stack.Settings{})
+	if err != nil {
+		return err
+	}
+	cfg := conformance.VerifyConfig{ClientID: *clientID, TokenURL: *tokenURL, Options: opts, API: api}
 	if s := strings.Fields(*scopes); len(s) > 0 {
 		cfg.Scopes = s // else nil: the client's quality
 	}

@@ -100,6 +100,7 @@ func conformance() stack.Conformance {
 	return stack.Conformance{
 		Client: stack.Identity{ClientID: ConformanceProviderClientID, Quality: QualityProvider, EnterpriseNumber: ConformanceProviderNumber},
 		Calls:  []stack.Call{putA, getA},
+		Doc:    "get a token, PUT the trainings of an employee, GET them back",
 		Several: []stack.Call{
 			call("put-trainings", "putTrainings", b("trainings"), ValidTrainings),
 			call("get-trainings", "getTrainings", b("trainings"), ""),
