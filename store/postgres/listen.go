@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// listener holds one connection of its own that LISTENs on the backend's
+// channels and calls their handlers on each notification. When the
+// connection breaks it reconnects (every half second until it can) and
+// then calls the reconnect handlers: notifications sent meanwhile were
+// lost, so caches are dropped and the journal follower catches up.
+type listener struct {
+	b    *Backend
+	cfg  *pgx.ConnConfig
+	isUp atomic.Bool
+
+	mu        sync.Mutex
+	handlers  map[string]func(payload string)
+	reconnect []func()
+}
+
+func newListener(b *Backend, cfg *pgx.ConnConfig) *listener {
+	return &listener{b: b, cfg: cfg, handlers: map[string]func(string){}}
+}
+
+func (l *listener) on(channel string, f func(string)) {
+	l.mu.Lock()
+	l.handlers[channel] = f
+	l.mu.Unlock()
+}
+
+func (l *listener) onReconnect(f func()) {
+	l.mu.Lock()
+	l.reconnect = append(l.reconnect, f)
+	l.mu.Unlock()
+}
+
+// up reports whether notifications are being received.
+func (l *listener) up() bool { return l.isUp.Load() }
+
+func (l *listener) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		l.session(ctx)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// session connects, listens and dispatches until the connection fails.
+func (l *listener) session(ctx context.Context) {
+	c, cancel := context.WithTimeout(ctx, opTimeout)
+	conn, err := pgx.ConnectConfig(c, l.cfg)
+	cancel()
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.Background())
+	l.mu.Lock()
+	chans := make([]string, 0, len(l.handlers))
+	for ch := range l.handlers {
+		chans = append(chans, ch)
+	}
+	l.mu.Unlock()
+	for _, ch := range chans {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return
+		}
+	}
+	l.isUp.Store(true)
+	defer l.isUp.Store(false)
+	l.mu.Lock()
+	rec := append([]func(){}, l.reconnect...)
+	l.mu.Unlock()
+	for _, f := range rec {
+		f()
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		h := l.handlers[n.Channel]
+		l.mu.Unlock()
+		if h != nil {
+			h(n.Payload)
+		}
+	}
+}
