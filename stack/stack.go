@@ -140,11 +140,12 @@ func (s *Stack) build() error {
 	pub.Handle(s.OAuth.TokenPath(), s.OAuth)
 	pub.Handle(s.OAuth.JWKSPath(), s.OAuth)
 	pub.Handle("/", s.API)
-	s.public = pub
 	all := http.NewServeMux()
 	all.Handle(AdminPrefix, s.admin)
 	all.Handle("/", pub)
-	s.handler = all
+	// One router on the hot path (route.go); the muxes answer the rest.
+	s.public = newDirect(s.API, pub, AdminPrefix, s.OAuth.TokenPath(), s.OAuth.JWKSPath())
+	s.handler = newDirect(s.API, all, AdminPrefix, s.OAuth.TokenPath(), s.OAuth.JWKSPath())
 	return nil
 }
 
