@@ -165,6 +165,20 @@ func (f *faults) Clear(ctx context.Context, t fault.Target) error {
 	return f.b.failed("clear the queued faults", err)
 }
 
+// ClearClient forgets the faults of t scoped to client, and only those.
+func (f *faults) ClearClient(ctx context.Context, t fault.Target, client string) error {
+	if err := checkTarget(t); err != nil {
+		return err
+	}
+	if client == "" {
+		return fmt.Errorf("no client id: ClearClient clears one client's faults (Clear clears them all)")
+	}
+	ctx, cancel := f.b.ctx(ctx)
+	defer cancel()
+	_, err := f.b.pool.Exec(ctx, `DELETE FROM flamock_faults WHERE target = $1 AND client = $2`, int(t), client)
+	return f.b.failed("clear the client's queued faults", err)
+}
+
 // Pending asks the database whether t has a fault queued (one indexed
 // lookup: a fault queued through another replica a moment ago counts);
 // when the database cannot answer it says true, so Take reports why.

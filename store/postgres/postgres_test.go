@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -272,6 +273,21 @@ func TestFaultsExactlyOnce(t *testing.T) {
 	}
 	if f, ok, _ := rs[0].Faults().Take(bg, fault.API, "GET", "/api/x", "client-x"); !ok || f.Status != 429 {
 		t.Fatalf("client-x's request: %+v, %v", f, ok)
+	}
+	if err := rs[0].Faults().Add(bg, fault.API, scoped, fault.Fault{Status: 502, Client: "client-y"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs[1].faults.ClearClient(bg, fault.API, "client-x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := rs[0].Faults().Take(bg, fault.API, "GET", "/api/x", "client-x"); ok {
+		t.Fatal("client-x's fault fired after ClearClient")
+	}
+	if f, ok, _ := rs[0].Faults().Take(bg, fault.API, "GET", "/api/x", "client-y"); !ok || f.Status != 502 {
+		t.Fatalf("ClearClient(client-x) cleared client-y's fault: %+v, %v", f, ok)
+	}
+	if err := rs[1].faults.ClearClient(bg, fault.API, ""); err == nil || !strings.HasPrefix(err.Error(), "no client id") {
+		t.Fatalf("ClearClient without a client: %v", err)
 	}
 	if err := rs[1].Faults().Clear(bg, fault.API); err != nil {
 		t.Fatal(err)
