@@ -125,6 +125,14 @@ type Config struct {
 	// sets it.
 	Strict bool
 
+	// RequireToken makes a document that declares an OAuth 2, OpenID
+	// Connect or HTTP bearer security scheme but requires it nowhere (no
+	// security requirement at all, as some published Swagger files) require
+	// a valid token of that scheme, with no particular scope, on every
+	// operation. False serves such a document without a token check, with
+	// a warning at start.
+	RequireToken bool
+
 	// StateFile, if set, makes the store durable: every write is appended to
 	// this file and synced before it is acknowledged, and the file is read
 	// back (and compacted) on start. Empty means in memory only.

@@ -22,7 +22,9 @@ import (
 //     class, 4XX), else the same status when it declares a default
 //     response; else, for a 4xx, the nearest declared 4xx (400 for 404 when
 //     only 400 is declared; ties go to the lower); a 5xx, or a 4xx of an
-//     operation that declares no 4xx and no default, keeps its status.
+//     operation that declares no 4xx and no default, keeps its status. A
+//     400, 401, 403, 406 or 415 keeps its status: where it is not declared,
+//     in the model (schema) of the nearest declared 4xx, else as a problem.
 //   - the body: a problem-shaped declaration (application/problem+json, or
 //     a schema with title and type or status) gets the Belgif problem as it
 //     is when the schema accepts it; any other schema (a StatusMessage with
@@ -72,6 +74,13 @@ func chooseError(op *openapi3.Operation, want int) errorChoice {
 	}
 	if best == 0 {
 		return errorChoice{status: want}
+	}
+	switch want {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotAcceptable, http.StatusUnsupportedMediaType:
+		// A bad request stays a 400 (a 404 would send the client looking for
+		// a resource), and a 401, 403, 406 or 415 says what the client must
+		// change; in the model of the nearest declared 4xx.
+		return errorChoice{status: want, resp: op.Responses.Status(best).Value}
 	}
 	return errorChoice{status: best, resp: op.Responses.Status(best).Value}
 }
@@ -221,10 +230,14 @@ func orTitle(detail, title string) string {
 }
 
 // issueCandidates are the values tried for a property of one entry of a
-// details/errors/issues array.
-func issueCandidates(is Issue, name string) []any {
+// details/errors/issues array; named says whether the entry has a property
+// that names the input (else its message does).
+func issueCandidates(is Issue, name string, named bool) []any {
 	switch fieldKind(name) {
 	case "message":
+		if !named {
+			return []any{is.String(), is.Detail}
+		}
 		return []any{is.Detail, is.String()}
 	case "title":
 		return []any{is.Title, is.Detail}
@@ -263,26 +276,35 @@ func jsonPointerOf(name string) string {
 	return "/" + r.Replace(name)
 }
 
+// filled is what errorValue took from the refusal (not from a sample).
+type filled struct {
+	n      int  // fields filled from the refusal
+	listed bool // the issues went into a list, each entry naming its input and reason
+}
+
 // errorValue builds a value of schema s for the refusal: a sample of the
 // schema with its message-like fields filled from fill (and list-like
 // fields from the issues), each only where the field's schema accepts it.
-func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, issues []Issue, depth int) any {
+// An object field is filled only when something of the refusal fits in
+// it; a list only with the entries something fits in.
+func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, issues []Issue, depth int) (any, filled) {
 	base := g.value(s, "", depth)
 	if typeOf(s) == "string" || (s.Type == nil && base == nil) {
 		for _, c := range fill("message") {
 			if g.valid(s, c) == nil {
-				return c
+				return c, filled{n: 1}
 			}
 		}
-		return base
+		return base, filled{}
 	}
 	m, ok := base.(map[string]any)
 	if !ok {
-		return base
+		return base, filled{}
 	}
 	props := map[string]*openapi3.SchemaRef{}
 	collect(s, props, 0)
 	out := deepCopy(m).(map[string]any)
+	var f filled
 	for _, k := range sortedKeys(props) {
 		ref := props[k]
 		if ref == nil || ref.Value == nil || g.skip(ref.Value) {
@@ -290,18 +312,23 @@ func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, is
 		}
 		ps := ref.Value
 		var cands []any
+		var sub filled
 		switch {
 		case typeOf(ps) == "array" && fieldKind(k) == "list":
 			if len(issues) == 0 || ps.Items == nil || ps.Items.Value == nil {
 				continue
 			}
-			list := make([]any, 0, len(issues))
-			for _, is := range issues {
-				list = append(list, g.errorValue(ps.Items.Value, func(name string) []any { return issueCandidates(is, name) }, nil, depth+1))
+			list, covered := g.issueList(ps.Items.Value, issues, depth+1)
+			if len(list) == 0 {
+				continue // nothing of the issues fits an entry: left out
 			}
-			cands = []any{list}
+			cands, sub = []any{list}, filled{listed: covered}
 		case typeOf(ps) == "object" && depth < 3 && (fieldKind(k) == "code" || k == "problem" || k == "fault" || k == "statusMessage"):
-			cands = []any{g.errorValue(ps, fill, issues, depth+1)}
+			v, vf := g.errorValue(ps, fill, issues, depth+1)
+			if vf.n == 0 {
+				continue // nothing of the refusal fits in it
+			}
+			cands, sub = []any{v}, vf
 		default:
 			cands = fill(k)
 		}
@@ -314,14 +341,16 @@ func (g *synthesizer) errorValue(s *openapi3.Schema, fill func(string) []any, is
 			}
 			if g.valid(ps, c) == nil {
 				out[k] = c
+				f.n++
+				f.listed = f.listed || sub.listed
 				break
 			}
 		}
 	}
 	if g.valid(s, out) == nil {
-		return out
+		return out, f
 	}
-	return base
+	return base, filled{}
 }
 
 // acceptsProblem reports whether s accepts p as it is. The issues' values
@@ -353,7 +382,9 @@ func problemMembersOnly(s *openapi3.Schema) bool {
 }
 
 // errorBody shapes a refusal to what the operation declares for its
-// status: the content type and body to answer.
+// status: the content type and body to answer. When the declared error
+// cannot list the issues (no list field, or entries that cannot name the
+// input and reason), its message-like fields say them.
 func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, []byte) {
 	ctype, mt := errorMedia(resp)
 	problem, _ := json.Marshal(v.p)
@@ -366,10 +397,16 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 	}
 	lower := strings.ToLower(ctype)
 	if !strings.Contains(lower, "json") {
-		if strings.HasPrefix(lower, "text/plain") {
-			return ctype, []byte(v.p.Title + ": " + orTitle(v.p.Detail, v.p.Title))
+		switch {
+		case strings.HasPrefix(lower, "text/plain"):
+			return ctype, []byte(v.p.Title + ": " + orTitle(v.summary(), v.p.Title))
+		case s != nil && typeOf(s) == "object":
+			// A Swagger 2.0 error schema under the operation's only media
+			// type (application/octet-stream, say): its model, as JSON.
+			ctype = "application/json"
+		default:
+			return "application/problem+json", problem // XML and the like: not synthesized
 		}
-		return "application/problem+json", problem // XML and the like: not synthesized
 	}
 	if s == nil {
 		return ctype, problem
@@ -387,7 +424,13 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 			}
 		}
 	}
-	body, err := json.Marshal(g.errorValue(s, v.candidates, v.p.Issues, 0))
+	val, f := g.errorValue(s, v.candidates, v.p.Issues, 0)
+	if len(v.p.Issues) > 0 && !f.listed {
+		said := *v
+		said.p.Detail = v.summary()
+		val, _ = g.errorValue(s, said.candidates, v.p.Issues, 0)
+	}
+	body, err := json.Marshal(val)
 	if err != nil {
 		return "application/problem+json", problem
 	}

@@ -177,10 +177,10 @@ func TestGeneric_OpenAPI31Problems(t *testing.T) {
 		{method: "DELETE", path: "{loc}", token: tok, want: 204},
 		{method: "GET", path: "{loc}", token: tok, want: 404, has: []string{`"type":"urn:problem-type:belgif:resourceNotFound"`, `"status":404`}},
 		{method: "GET", path: absences, token: tok, want: 200, has: []string{`"items":[]`, `"totalItems":0`}},
-		// The approve action declares no 400: a bad SSIN is answered with the
-		// nearest declared status, 401, as about:blank saying what happened.
-		{method: "POST", path: "/REST/absences/v1/employees/85073003329/absences/" + uuid1 + "/approve", token: tok, want: 401,
-			has: []string{`"type":"about:blank"`, `"title":"Unauthorized"`, `(400 Bad Request; the operation declares no 400)`}},
+		// The approve action declares no 400: a bad SSIN is still a 400 (not
+		// the declared 401, which would mislead), in the model of the 401.
+		{method: "POST", path: "/REST/absences/v1/employees/85073003329/absences/" + uuid1 + "/approve", token: tok, want: 400,
+			has: []string{`"type":"urn:problem-type:belgif:badRequest"`, `"status":400`, `"parameter":"ssin"`, `invalid check digit`}, hasNot: []string{`"href"`}},
 	})
 }
 
@@ -198,6 +198,11 @@ func TestGeneric_LoadErrors(t *testing.T) {
 			`holds the placeholder ${app}`},
 		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /REST/@app.name@/v1\n" + paths,
 			`holds the placeholder @app.name@`},
+		// The e-Box style: a $name segment and a version "v$".
+		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /mailbox/$realm/v$\n" + paths,
+			`mockfla: x.yaml: the document's base path "/mailbox/$realm/v$" holds the placeholder $realm and cannot be used as it is; choose where to mount it: --spec x.yaml@/your/base/path (or basePath: in the configuration's specs)`},
+		{"swagger: \"2.0\"\ninfo: {title: t, version: '1'}\nbasePath: /federation/v$\n" + paths,
+			`the document's base path "/federation/v$" holds the placeholder $ and cannot be used as it is`},
 	} {
 		_, err := mockfla.New(mockfla.Config{Specs: []mockfla.Spec{{Name: "x.yaml", Data: []byte(c.doc)}}})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -17,7 +17,7 @@ func TestStrictJSON(t *testing.T) {
 		{"{\"a\":\"caf\xe9\"}", "", "the body is not valid UTF-8: byte 0xe9 at offset 9"},
 		{`{"a":1,"b":2,"a":3}`, "a", `duplicate key: the object has "a" more than once`},
 		{`{"t":[{"x":1},{"n":"a","m":{},"n":"b"}]}`, "t[1].n", `duplicate key: the object has "n" more than once`},
-		{`[[],{"k":{"k":1,"j":[1,2],"k":2}}]`, "1.k.k", `duplicate key: the object has "k" more than once`},
+		{`[[],{"k":{"k":1,"j":[1,2],"k":2}}]`, "[1].k.k", `duplicate key: the object has "k" more than once`},
 		{`{"a":`, "", "the body is not valid application/json: it ends before the JSON value does"},
 		{`{"a" 1}`, "", "the body is not valid application/json: invalid character '1' after object key"},
 		{`{"a":` + strings.Repeat(`[`, 64) + strings.Repeat(`]`, 64) + `}`, "", "the body nests objects and arrays deeper than 64 levels (at offset 68)"},

@@ -150,9 +150,13 @@ func TestServer_Layers(t *testing.T) {
 				}},
 		},
 		{
-			name: "wrong content type", method: "PUT", path: seed, token: employerTok, body: trainingSet, hdr: []string{"Content-Type", "text/plain"}, wantStatus: 400,
-			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
-				Issues: []mockfla.Issue{{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", In: "header", Name: "Content-Type", Value: "text/plain", Detail: "unsupported media type; want one of application/json"}}},
+			// Belgif's answer: 415, about:blank (Belgif defines no type for it).
+			name: "wrong content type", method: "PUT", path: seed, token: employerTok, body: trainingSet, hdr: []string{"Content-Type", "text/plain"}, wantStatus: 415,
+			want: mockfla.Problem{Type: "about:blank", Title: "Unsupported Media Type", Status: 415, Detail: "The request body is sent as text/plain; the operation takes application/json"},
+		},
+		{
+			name: "unacceptable Accept", method: "PUT", path: seed, token: employerTok, body: trainingSet, hdr: []string{"Accept", "application/xml, text/*;q=0.5"}, wantStatus: 406,
+			want: mockfla.Problem{Type: "about:blank", Title: "Not Acceptable", Status: 406, Detail: "The request's Accept (application/xml, text/*;q=0.5) accepts none of the media types the operation answers: application/json"},
 		},
 		{
 			name: "missing body", method: "PUT", path: seed, token: employerTok, wantStatus: 400,

@@ -1,12 +1,17 @@
 package mockfla
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // This file applies the two JSON patch formats a PATCH operation of the
@@ -402,4 +407,55 @@ func bigNumber(v any) (*big.Float, bool) {
 		return new(big.Float).SetInt64(n), true
 	}
 	return nil, false
+}
+
+// validateMergePatch validates an RFC 7396 merge patch against the body
+// schema as a partial document: the schema's required properties do not
+// apply to it, and a null (which removes a member) need not be allowed;
+// those errors are left out. The rest (a wrong type, a value outside an
+// enum or a pattern...) is refused here; the generic profile then checks
+// the patched resource as a whole. No default is filled in: it would
+// overwrite what is stored.
+func (s *Server) validateMergePatch(c *call, in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, ct *openapi3.MediaType) error {
+	value, ok := c.decoded, c.decoded != nil
+	if !ok {
+		v, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(c.body), c.r.Header, ct.Schema, nil)
+		if err != nil {
+			return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "failed to decode request body", Err: err}
+		}
+		value = v
+	}
+	opts := requestOptions(c)
+	if err := partialErrors(ct.Schema.Value.VisitJSON(value, opts...), opts); err != nil {
+		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "doesn't match schema" + schemaIdentifier(ct.Schema), Err: err}
+	}
+	c.value = value
+	if c.decoded != nil {
+		c.form = bodyValid
+	}
+	return nil
+}
+
+// partialErrors leaves out of a schema error what a partial document may
+// lack: a required property that is missing, a null; an allOf, anyOf or
+// oneOf error is left out when all its leaf errors are. Nil when nothing
+// is left.
+func partialErrors(err error, opts []openapi3.SchemaValidationOption) error {
+	var keep openapi3.MultiError
+	for _, e := range flattenErrors(normalize2020(err)) {
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			if missingProp.MatchString(se.Reason) || se.Value == nil {
+				continue
+			}
+			if leaves := leafErrors(se, opts); len(leaves) > 0 && partialErrors(openapi3.MultiError(leaves), opts) == nil {
+				continue
+			}
+		}
+		keep = append(keep, e)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return keep
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // This file names two problems of official Swagger 2.0 files clearly
@@ -74,8 +76,9 @@ func dropUndefinedSecurity(doc *openapi2.T) {
 }
 
 // placeholderRE matches the placeholders of templated base paths:
-// {name}, ${name}, @name@, <name>, %name%, {{name}}.
-var placeholderRE = regexp.MustCompile(`\$?\{\{?[^/{}]*\}?\}|@[A-Za-z0-9_.-]+@|<[^/<>]*>|%[A-Za-z_][A-Za-z0-9_.-]*%`)
+// {name}, ${name}, @name@, <name>, %name%, {{name}}, and the $name and
+// bare $ of some published files (/ebox/$domain/v$).
+var placeholderRE = regexp.MustCompile(`\$?\{\{?[^/{}]*\}?\}|@[A-Za-z0-9_.-]+@|<[^/<>]*>|%[A-Za-z_][A-Za-z0-9_.-]*%|\$[A-Za-z0-9_.-]*`)
 
 // basePathError explains why the base path of a document (its servers'
 // first URL, or Swagger 2.0's basePath) cannot be used as it is, and how
@@ -108,4 +111,69 @@ func rawServerPath(raw string) string {
 		rest = u
 	}
 	return rest
+}
+
+// unrequiredScheme returns the name of a token scheme (OAuth 2, OpenID
+// Connect, HTTP bearer) that doc declares while no security requirement,
+// the document's or an operation's, names any scheme: the document
+// probably means a token to be required, but says so nowhere. "" when
+// there is none (the first in name order when there are several).
+func unrequiredScheme(doc *openapi3.T) string {
+	if doc.Components == nil || len(doc.Security) > 0 {
+		return ""
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Security != nil && len(*op.Security) > 0 {
+				return ""
+			}
+		}
+	}
+	for _, name := range sortedKeys(doc.Components.SecuritySchemes) {
+		ref := doc.Components.SecuritySchemes[name]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		ss := ref.Value
+		if ss.Type == "oauth2" || ss.Type == "openIdConnect" || (ss.Type == "http" && strings.EqualFold(ss.Scheme, "bearer")) {
+			return name
+		}
+	}
+	return ""
+}
+
+// startWarnings says, at start, what a document leaves unsaid that
+// changes how it is served: a token scheme no operation requires, and the
+// operations that declare no 400 (a bad request to them is still answered
+// 400, in the model of their declared 4xx answers, else as a Belgif
+// problem).
+func (s *Server) startWarnings() {
+	for _, m := range s.mounts {
+		switch {
+		case m.requireToken:
+			s.log.Warn(fmt.Sprintf("%s declares the security scheme %s but no operation requires it; served requiring a valid token of that scheme on every operation (requireToken)", m.name, m.unrequired))
+		case m.unrequired != "":
+			s.log.Warn(fmt.Sprintf("%s declares the security scheme %s but no operation requires it (no security requirement): its operations are served without any token check; "+
+				"to require a valid token anyway, set requireToken: true in the configuration or pass --require-token", m.name, m.unrequired))
+		}
+		if no400 := operationsWithout400(m); len(no400) > 0 {
+			s.log.Warn(fmt.Sprintf("%s: %d operation(s) declare no 400 response: %s; a bad request to them is answered 400 in the model of their declared 4xx answers (else as a Belgif problem)",
+				m.name, len(no400), strings.Join(no400, ", ")))
+		}
+	}
+}
+
+// operationsWithout400 lists ("GET /a") the operations of m that declare
+// neither a 400, nor 4XX, nor a default response.
+func operationsWithout400(m *mount) []string {
+	var out []string
+	for _, o := range m.ops {
+		rs := o.validation.Responses
+		if rs != nil && (rs.Status(400) != nil || rs.Default() != nil) {
+			continue
+		}
+		out = append(out, o.method+" "+o.path)
+	}
+	slices.Sort(out)
+	return out
 }

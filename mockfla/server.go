@@ -1,7 +1,6 @@
 package mockfla
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 	ctx := context.Background()
 	bases := map[string]string{}
 	for i, sp := range specs {
-		m, err := loadSpec(ctx, i, sp, rules)
+		m, err := loadSpec(ctx, i, sp, rules, cfg.RequireToken)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -109,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 	s.respOpts = openapi3filter.Options{MultiError: true}
 	s.admin = s.traced(s.adminMux())
 	s.prepareGeneric()
+	s.startWarnings()
 	return s, nil
 }
 
@@ -270,6 +270,9 @@ func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 	if resp := s.readBody(c); resp != nil {
 		return resp
 	}
+	if resp := s.negotiate(c); resp != nil {
+		return resp
+	}
 	if resp := s.validate(c); resp != nil {
 		return resp
 	}
@@ -404,40 +407,6 @@ func (s *Server) tooLarge(c *call) *response {
 	p := problemFor(http.StatusRequestEntityTooLarge, detail)
 	p.Limit = s.cfg.MaxBodyBytes
 	return problemResponse(p)
-}
-
-// checkResponse validates the response against the spec in Strict mode.
-func (s *Server) checkResponse(c *call, resp *response) *response {
-	if !s.cfg.Strict || c.route == nil || resp.fault != "" {
-		return resp
-	}
-	hdr := http.Header{}
-	for k, v := range resp.header {
-		hdr[k] = v
-	}
-	if resp.ctype != "" {
-		hdr.Set("Content-Type", resp.ctype)
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: c.r, PathParams: c.params, Route: c.route, Options: &s.reqOpts},
-		Status:                 resp.status,
-		Header:                 hdr,
-		Body:                   io.NopCloser(bytes.NewReader(resp.body)),
-		Options:                &s.respOpts,
-	}
-	err := openapi3filter.ValidateResponse(c.r.Context(), in)
-	if err == nil {
-		return resp
-	}
-	msg := err.Error()
-	if len(msg) > 2000 {
-		msg = msg[:2000] + "..."
-	}
-	s.log.Error("mockfla: DRIFT: the mock's response does not match the spec; answering 500 (Strict)",
-		"operation", c.op.id, "method", c.r.Method, "path", c.r.URL.Path, "status", resp.status, "err", msg)
-	c.layer("response", false, "drift: "+msg)
-	return problemResponse(problemFor(http.StatusInternalServerError,
-		fmt.Sprintf("flamock strict mode: the mock's %d response does not match the spec: %s", resp.status, msg)))
 }
 
 // redactQuery hides the values of credentials in a raw query (package

@@ -30,6 +30,11 @@ type mount struct {
 	fast    *fastRouter // nil: always router
 	ops     map[*openapi3.Operation]*operation
 	count   int // operations
+	// unrequired is a token scheme the document declares but no security
+	// requirement names ("" if none); with Config.RequireToken every
+	// operation without a requirement requires it.
+	unrequired   string
+	requireToken bool
 }
 
 // operation is what mockfla precomputes about one operation.
@@ -49,6 +54,7 @@ type operation struct {
 	security   security
 	success    success
 	hasBody    bool
+	produces   []string   // media types of the success responses (406)
 	list       bool       // GET whose success body has an "items" array
 	listProps  []string   // top-level properties of that body
 	rule       *OpRule    // the profile's rule, nil if none
@@ -82,7 +88,7 @@ type schemeUse struct {
 	scopes []string
 }
 
-func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules) (*mount, error) {
+func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules, requireToken bool) (*mount, error) {
 	name := sp.Name
 	if name == "" {
 		name = "spec " + strconv.Itoa(i)
@@ -130,6 +136,8 @@ func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules) (*mo
 		return nil, fmt.Errorf("mockfla: %s: %w", name, err)
 	}
 	m := &mount{name: name, base: base, profile: profile, rules: rules, doc: doc, router: router, fast: newFastRouter(doc), ops: map[*openapi3.Operation]*operation{}}
+	m.unrequired = unrequiredScheme(doc)
+	m.requireToken = requireToken && m.unrequired != ""
 	var errs []error
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -222,6 +230,9 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 	if op.Security != nil {
 		reqs = *op.Security
 	}
+	if m.requireToken && len(reqs) == 0 {
+		reqs = openapi3.SecurityRequirements{{m.unrequired: []string{}}}
+	}
 	sec, err := newSecurity(m.doc, reqs)
 	if err != nil {
 		return nil, err
@@ -229,6 +240,7 @@ func newOperation(m *mount, path, method string, item *openapi3.PathItem, op *op
 	o.security = sec
 
 	o.success = pickSuccess(method, op)
+	o.produces = producedMedia(op)
 	o.success.static = !strings.Contains(path, "{")
 	if method == http.MethodGet {
 		o.list, o.listProps = listShape(op)

@@ -116,6 +116,12 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 	mediaType, _, _ := strings.Cut(inputMIME, ";")
 	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
 	sv := ct.Schema.Value
+	switch {
+	case mediaType == mediaMergePatch && sv != nil:
+		return s.validateMergePatch(c, in, rb, ct)
+	case mediaType == "multipart/form-data" && sv != nil:
+		return s.validateMultipart(c, in, rb, ct)
+	}
 	if mediaType != "application/json" || ct.Encoding[""] != nil || sv == nil ||
 		(sv.Type.Is("string") && sv.Format == "binary") || openapi3filter.RegisteredBodyEncoder(mediaType) == nil {
 		return s.validateBodyKin(c, in, rb)
@@ -220,6 +226,11 @@ func (s *Server) issuesOf(c *call, err error) []Issue {
 			}
 			return
 		}
+		var ie issuesError
+		if errors.As(err, &ie) {
+			out = append(out, ie...)
+			return
+		}
 		var re *openapi3filter.RequestError
 		if !errors.As(err, &re) {
 			out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(err.Error())})
@@ -232,7 +243,7 @@ func (s *Server) issuesOf(c *call, err error) []Issue {
 			if v, ok := rawParam(c, p); ok {
 				base.Value = v
 			}
-			out = append(out, schemaIssues(base, re.Err, re.Reason)...)
+			out = append(out, schemaIssues(base, re.Err, re.Reason, requestOptions(c)...)...)
 		case re.RequestBody != nil:
 			base := Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "body"}
 			if re.Err == nil && strings.HasPrefix(re.Reason, "header Content-Type") {
@@ -251,7 +262,7 @@ func (s *Server) issuesOf(c *call, err error) []Issue {
 				out = append(out, base)
 				return
 			}
-			out = append(out, schemaIssues(base, re.Err, re.Reason)...)
+			out = append(out, schemaIssues(base, re.Err, re.Reason, requestOptions(c)...)...)
 		default:
 			out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, Detail: clip(re.Error())})
 		}
@@ -278,15 +289,22 @@ var (
 )
 
 // schemaIssues turns a schema error (possibly several) into issues that
-// name the field with a JSONPath-like name ("trainings[0].endDate").
-func schemaIssues(base Issue, err error, reason string) []Issue {
+// name the field with a JSONPath-like name ("trainings[0].endDate"). An
+// allOf, anyOf or oneOf that fails is broken down into the issues of its
+// failing leaf properties (see leafErrors), validated with opts (default:
+// as a request, every error).
+func schemaIssues(base Issue, err error, reason string, opts ...openapi3.SchemaValidationOption) []Issue {
 	err = normalize2020(err) // OpenAPI 3.1: one issue per violation, as for 3.0
+	if len(opts) == 0 {
+		opts = []openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}
+	}
 	var out []Issue
-	var walk func(err error)
-	walk = func(err error) {
+	seen := map[[2]string]bool{}
+	var walk func(err error, prefix []string, depth int)
+	walk = func(err error, prefix []string, depth int) {
 		if me, ok := err.(openapi3.MultiError); ok {
 			for _, e := range me {
-				walk(e)
+				walk(e, prefix, depth)
 			}
 			return
 		}
@@ -300,55 +318,76 @@ func schemaIssues(base Issue, err error, reason string) []Issue {
 			out = append(out, is)
 			return
 		}
-		is := base
-		ptr := se.JSONPointer()
-		detail := se.Reason
-		if m := missingProp.FindStringSubmatch(se.Reason); m != nil {
-			if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
-				ptr = append(ptr, m[1])
-			}
-			is.Value = nil
-			detail = "required property is missing"
-		} else if m := unknownProp.FindStringSubmatch(se.Reason); m != nil {
-			if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
-				ptr = append(ptr, m[1])
-			}
-			is.Type, is.Title = IssueUnknownInput, titleUnknown
-			is.Value = nil
-			if obj, ok := se.Value.(map[string]any); ok {
-				is.Value = scalar(obj[m[1]])
-			}
-			detail = "unknown input: the schema defines no such property here"
-		} else if is.In == "body" {
-			is.Value = scalar(se.Value)
-		}
-		if detail == "" {
-			detail = "does not match schema field " + se.SchemaField
-		}
-		if name := jsonPathName(ptr); name != "" {
-			if is.Name != "" {
-				is.Name += "." + name
-			} else {
-				is.Name = name
+		if depth < maxLeafDepth {
+			if leaves := leafErrors(se, opts); len(leaves) > 0 {
+				p := append(slices.Clone(prefix), se.JSONPointer()...)
+				for _, e := range leaves {
+					walk(normalize2020(e), p, depth+1)
+				}
+				return
 			}
 		}
-		is.Detail = clip(detail)
-		out = append(out, is)
+		is := schemaIssue(base, se, append(slices.Clone(prefix), se.JSONPointer()...))
+		if k := [2]string{is.Name, is.Detail}; !seen[k] { // allOf parts may repeat a violation
+			seen[k] = true
+			out = append(out, is)
+		}
 	}
 	if err == nil {
 		is := base
 		is.Detail = reason
 		return []Issue{is}
 	}
-	walk(err)
+	walk(err, nil, 0)
 	return out
 }
 
-// jsonPathName writes ["trainings","0","name"] as "trainings[0].name".
+// schemaIssue is the issue of one schema error at ptr.
+func schemaIssue(base Issue, se *openapi3.SchemaError, ptr []string) Issue {
+	is := base
+	detail := se.Reason
+	if m := missingProp.FindStringSubmatch(se.Reason); m != nil {
+		if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
+			ptr = append(ptr, m[1])
+		}
+		is.Value = nil
+		detail = "required property is missing"
+	} else if m := unknownProp.FindStringSubmatch(se.Reason); m != nil {
+		if len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
+			ptr = append(ptr, m[1])
+		}
+		is.Type, is.Title = IssueUnknownInput, titleUnknown
+		is.Value = nil
+		if obj, ok := se.Value.(map[string]any); ok {
+			is.Value = scalar(obj[m[1]])
+		}
+		detail = "unknown input: the schema defines no such property here"
+	} else if is.In == "body" {
+		is.Value = scalar(se.Value)
+	}
+	if detail == "" {
+		detail = "does not match schema field " + se.SchemaField
+	}
+	if name := jsonPathName(ptr); name != "" {
+		switch {
+		case is.Name == "":
+			is.Name = name
+		case strings.HasPrefix(name, "["):
+			is.Name += name
+		default:
+			is.Name += "." + name
+		}
+	}
+	is.Detail = clip(detail)
+	return is
+}
+
+// jsonPathName writes ["trainings","0","name"] as "trainings[0].name",
+// and ["0","eventType"] (in a top-level array) as "[0].eventType".
 func jsonPathName(ptr []string) string {
 	var b strings.Builder
 	for _, p := range ptr {
-		if _, err := strconv.Atoi(p); err == nil && b.Len() > 0 {
+		if _, err := strconv.Atoi(p); err == nil {
 			b.WriteString("[" + p + "]")
 			continue
 		}

@@ -21,7 +21,10 @@ type fileConfig struct {
 	State   string `yaml:"state"`   // durable store file; empty means in memory
 	Journal string `yaml:"journal"` // JSON lines journal file
 	Strict  bool   `yaml:"strict"`  // validate responses against the spec
-	Profile string `yaml:"profile"` // API profile (flamock profiles); default fla
+	// RequireToken: a spec that declares an OAuth scheme but no security
+	// requirement still requires a valid token on every operation.
+	RequireToken bool   `yaml:"requireToken"`
+	Profile      string `yaml:"profile"` // API profile (flamock profiles); default fla
 
 	OAuth struct {
 		TokenPath            string              `yaml:"tokenPath"`

@@ -151,6 +151,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	state := fs.String("state", "", "file that makes the store durable across restarts (default: in memory)")
 	journalFile := fs.String("journal", "", "append every token request and API call to this file as JSON lines")
 	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
+	requireToken := fs.Bool("require-token", false, "a spec that declares an OAuth scheme but requires it nowhere (no security: requirement) still requires a valid token on every operation")
 	demoDir := fs.String("demo-dir", "", "folder for the demo clients' certificates and keys (default: a new temporary folder)")
 	verbose := fs.Bool("v", false, "also print a line per accepted token request and API call on stderr")
 	quiet := fs.Bool("q", false, "print no line per refused token request or API call on stderr")
@@ -184,6 +185,8 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 			fc.AdminToken = *adminToken
 		case "strict":
 			fc.Strict = *strict
+		case "require-token":
+			fc.RequireToken = *requireToken
 		case "environment":
 			fc.OAuth.Environment = *environment
 		}
@@ -318,7 +321,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		Settings:    stack.Settings{Demo: demo, File: fc.raw},
 		Specs:       specs,
 		OAuth:       oc,
-		API:         mockfla.Config{Strict: fc.Strict, StateFile: fc.path(fc.State)},
+		API:         mockfla.Config{Strict: fc.Strict, RequireToken: fc.RequireToken, StateFile: fc.path(fc.State)},
 		JournalFile: fc.path(fc.Journal),
 		DemoDir:     demoDir,
 		TLSDir:      fc.dir,
