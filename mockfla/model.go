@@ -26,7 +26,7 @@ type Document struct {
 // errors), without its rules: Spec.Profile is not looked up.
 func LoadDocument(sp Spec) (Document, error) {
 	sp.Profile = ProfileNone
-	m, err := loadSpec(context.Background(), 0, sp, nil)
+	m, err := loadSpec(context.Background(), 0, sp, nil, false)
 	if m == nil || err != nil {
 		if err == nil {
 			err = errors.New("mockfla: document not loaded")
