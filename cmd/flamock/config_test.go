@@ -31,7 +31,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"adr: x", "line 1: unknown key `adr` (did you mean `addr`?)"},
 		{"clients:\n  - id: a\n    certificate: [x.cer]", "line 3: clients[0]: unknown key `certificate` (did you mean `certificates`?)"},
 		{"oauth:\n  clockskew: 5s", "line 2: oauth: unknown key `clockskew` (did you mean `clockSkew`?)"},
-		{"bogus: 1", "line 1: unknown key `bogus` (known keys: addr, tls, state, journal, strict, profile, oauth, clients, mandates, specs, serviceYears, limits, adminAddr, adminToken)"},
+		{"bogus: 1", "line 1: unknown key `bogus` (known keys: addr, tls, state, journal, strict, requireToken, profile, oauth, clients, mandates, specs, serviceYears, limits, adminAddr, adminToken)"},
 		{"oauth:\n  invalidClientStatus: four", "line 2: oauth.invalidClientStatus: `four` is not a whole number"},
 		{"tls: maybe", "line 1: tls: `maybe` is not true or false"},
 		{"serviceYears: 2023", "line 1: serviceYears: want keys and values (like `key: value`), found `2023`"},
