@@ -142,6 +142,8 @@ type ScenarioRun struct {
 	Err      error // the scenario could not be set up
 	// Duration is the scenario's wall time: mocks, client and judging.
 	Duration time.Duration
+	// RuleTime is the time each rule's judge took on this scenario.
+	RuleTime map[string]time.Duration
 	// Unexercised are the rules the scenario is built to exercise that got
 	// no evidence in it (the client never got that far), in catalogue
 	// order; rules left out by the options are not listed.
@@ -270,12 +272,8 @@ func (s *Suite) report(runs []ScenarioRun, cfg RunConfig, start time.Time, plan 
 			continue
 		}
 		findings = append(findings, r.Findings...)
-		seen := map[string]bool{}
-		for _, f := range r.Findings {
-			if !seen[f.Rule] {
-				seen[f.Rule] = true
-				ruleTime[f.Rule] += r.Duration
-			}
+		for id, d := range r.RuleTime {
+			ruleTime[id] += d
 		}
 	}
 	rep.Outcomes = BuildReport(findings, s.assets.client.Cert, time.Now(), cfg.Options, "no scenario exercised it")
@@ -321,7 +319,8 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 		cert = s.assets.rogueCert
 	}
 	var handler handlerSwitch
-	hs := startTLS(&handler, cert)
+	var hk handshakes
+	hs := startTLS(&handler, cert, &hk)
 	defer hs.Close()
 	base := hs.URL
 	tokenURL := base + mockoauth.DefaultTokenPath
@@ -371,14 +370,14 @@ func (s *Suite) runScenario(ctx context.Context, sc Scenario, cfg RunConfig) (ou
 	run := launch.Start(ctx)
 	hs.CloseClientConnections()
 	t := &Trace{
-		Scenario: sc.Name, Events: j.Events(0), Exchanges: w.snapshot(), Ops: sc.Ops, Run: run,
+		Scenario: sc.Name, Events: j.Events(0), Exchanges: w.snapshot(), Ops: sc.Ops, Run: run, TLS: hk.snapshot(),
 		Expect: Expect{
 			ClientID: sc.Client.ClientID, TokenURL: tokenURL, TokenPath: mockoauth.DefaultTokenPath, APIBasePath: sc.APIBase,
 			Scopes: sc.AskScopes, Cert: s.assets.client.Cert, Rules: sc.rules(), UntrustedTLS: sc.Untrusted,
 		},
 	}
 	out.Trace = t
-	out.Findings = Judge(t)
+	out.Findings, out.RuleTime = judgeTimed(t)
 	return out
 }
 

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -157,12 +156,13 @@ func (r *recordingWriter) Write(p []byte) (int, error) {
 	return r.ResponseWriter.Write(p)
 }
 
-// startTLS serves h over HTTPS on 127.0.0.1 with cert; TLS handshake
-// errors (a client refusing the certificate) are not logged.
-func startTLS(h http.Handler, cert tls.Certificate) *httptest.Server {
+// startTLS serves h over HTTPS on 127.0.0.1 with cert; the handshakes
+// clients attempt, and how the failed ones ended (a client refusing the
+// certificate), go to hk, not to a log.
+func startTLS(h http.Handler, cert tls.Certificate, hk *handshakes) *httptest.Server {
 	hs := httptest.NewUnstartedServer(h)
 	hs.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
+	hs.Config.ErrorLog = hk.attach(hs.TLS)
 	hs.StartTLS()
 	return hs
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"time"
@@ -18,7 +19,7 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return "skip"
 	},
-	"secs": func(d time.Duration) string { return junitTime(d) + " s" },
+	"secs": func(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) },
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -46,22 +47,24 @@ pre{background:#f6f7f9;padding:.6rem;border-radius:4px;overflow-x:auto;white-spa
 <body>
 <h1>{{.R.Tool}}</h1>
 <div class="muted small">{{if .R.Client}}client <code>{{.R.Client}}</code> · {{end}}started {{when .R.Started}} · {{secs .R.Duration}} · level {{.R.Level}}{{if .R.Scenarios}} · {{len .R.Scenarios}} scenarios{{end}}</div>
+{{with .R.ReferenceNote}}<div class="verdict nok" id="reference">{{.}}</div>{{end}}
 <div class="verdict {{if .R.OK}}ok{{else}}nok{{end}}" id="verdict">{{.R.Verdict}}</div>
+{{if .R.ClientNeverRan}}<p><strong>{{.R.ClientNeverRan}}</strong></p>{{if .R.ClientStderr}}<div class="small">stderr (last lines):</div><pre>{{range .R.ClientStderr}}{{.}}
+{{end}}</pre>{{end}}{{end}}
 {{range .R.Notes}}<p class="small">note: {{.}}</p>{{end}}
 {{range .Areas}}
 <h2>{{.Name}}</h2>
 <table>
-<tr><th>verdict</th><th>rule</th><th>level</th><th>what it requires</th><th>source</th><th>time</th></tr>
+<tr><th>verdict</th><th>rule</th><th>level</th><th>what it requires</th><th>source</th></tr>
 {{range .Outcomes}}
 <tr id="{{.Rule.ID}}">
 <td><span class="status {{lower .Status}}">{{.Status}}</span></td>
 <td><code>{{.Rule.ID}}</code></td>
 <td>{{.Rule.Level}}</td>
 <td>{{.Rule.Title}}<div class="muted small">checks: {{.Rule.Check}}</div>{{if .Reason}}<div class="small">{{.Reason}}</div>{{end}}
-{{range .Failures}}<div class="small"><strong>{{if .Scenario}}[{{.Scenario}}] {{end}}{{.Message}}</strong><pre>{{range .Evidence}}{{.}}
+{{range .Failures}}<div class="small"><strong>{{.Heading}}</strong><pre>{{range .Evidence}}{{.}}
 {{end}}</pre></div>{{end}}</td>
 <td class="small">{{.Rule.Source}}</td>
-<td class="small">{{secs .Duration}}</td>
 </tr>
 {{end}}
 </table>
@@ -70,7 +73,7 @@ pre{background:#f6f7f9;padding:.6rem;border-radius:4px;overflow-x:auto;white-spa
 <h2>scenarios</h2>
 <table>
 <tr><th>verdict</th><th>scenario</th><th>time</th><th>failed rules and what the client said</th></tr>
-{{range .R.Runs}}
+{{range .Runs}}
 <tr><td><span class="status {{lower .Status}}">{{.Status}}</span></td><td><code>{{.Scenario}}</code></td><td class="small">{{secs .Duration}}</td>
 <td class="small">{{range .Failed}}<code>{{.}}</code> {{end}}{{if .Problem}}<div>{{.Problem}}</div>{{end}}
 {{if .Errors}}<div>the client's error lines:</div><pre>{{range .Errors}}{{.}}
@@ -84,6 +87,7 @@ pre{background:#f6f7f9;padding:.6rem;border-radius:4px;overflow-x:auto;white-spa
 <pre>{{range .R.Unattributed}}{{.}}
 {{end}}</pre>
 {{end}}
+{{with .R.ReferenceNote}}<div class="verdict nok">{{.}}</div>{{end}}
 </body>
 </html>
 `))
@@ -94,19 +98,30 @@ type htmlArea struct {
 }
 
 // WriteHTML writes the report as one self-contained HTML page: the
-// verdict, each rule with its source, verdict and evidence, and for
-// flamock conform each scenario with what the client said.
+// verdict, the failed rules first with their source and evidence, the
+// other rules by area, and for flamock conform each scenario (failed
+// ones first) with what the client said. A section with nothing to show
+// is left out.
 func (r *Report) WriteHTML(w io.Writer) error {
 	var areas []htmlArea
+	var failed []Outcome
 	for _, o := range r.Outcomes {
+		if o.Status == Fail {
+			failed = append(failed, o)
+			continue
+		}
 		if len(areas) == 0 || areas[len(areas)-1].Name != o.Rule.Area {
 			areas = append(areas, htmlArea{Name: o.Rule.Area})
 		}
 		a := &areas[len(areas)-1]
 		a.Outcomes = append(a.Outcomes, o)
 	}
+	if len(failed) > 0 {
+		areas = append([]htmlArea{{Name: "failed", Outcomes: failed}}, areas...)
+	}
 	return htmlReport.Execute(w, struct {
 		R     *Report
 		Areas []htmlArea
-	}{r, areas})
+		Runs  []RunSummary
+	}{r, areas, failuresFirst(r.Runs)})
 }

@@ -17,6 +17,9 @@ type Finding struct {
 	Pass     bool     `json:"pass"`
 	Message  string   `json:"message"`
 	Evidence []string `json:"evidence,omitempty"`
+	// Count is how many findings this one stands for in a report, when
+	// the same failure, with the same evidence, repeated (0 or 1: once).
+	Count int `json:"count,omitempty"`
 }
 
 // judge decides one rule from a trace: one finding per piece of evidence,

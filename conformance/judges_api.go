@@ -21,7 +21,7 @@ var apiRules = []Rule{
 		"a retry comes no sooner than Retry-After seconds after the 429 or 503", true, judgeRetryAfter},
 	{APIBounded, Must, AreaAPI, "Retries of 429 and 503 are bounded", "RFC 9110 §10.2.3", "at most 3 retries of one call", true, judgeBounded},
 	{APIBackoff, Must, AreaAPI, "A 500 is retried a bounded number of times, with exponential back-off", "RFC 9110 §15.6.1",
-		"at most 3 retries of one call; each retry at least 100 ms after the answer it follows, and the k-th retry at least 100 ms × (2^k − 1) after the first 500 (100, 300, 700 ms); jitter may lengthen waits, never bring a retry under these bounds", true, judgeBackoff},
+		"at most 3 retries of one call; each retry at least 100 ms after the answer it follows, and the k-th retry at least 100 ms × (2^k − 1) after the first 500 (100, 300, 700 ms); jitter may lengthen waits, never bring a retry under these bounds; waits that shrink at every retry (each at most 3/4 of the one before, the first over 3 times the last) are not back-off", true, judgeBackoff},
 	{APIDetail, Must, AreaAPI, "The problem's detail is surfaced to the caller", "RFC 9457 §3.1.4; Belgif problems",
 		"the client's result of an operation that got a problem holds its detail and the detail of each issue", false, judgeDetail},
 }
@@ -193,6 +193,25 @@ func backoffFloor(k int) time.Duration {
 	return time.Duration((1<<k)-1) * MinBackoffMillis * time.Millisecond
 }
 
+// shrinking tells a series of waits that shrinks like no back-off does:
+// at least three waits, each at most 3/4 of the one before, the first more
+// than 3 times the last. Exponential back-off and equal jitter (a draw from
+// [d/2, d] with d doubling) never shrink; decorrelated jitter (a draw from
+// [base, 3 × the last wait]) starts at most 3 times its base and never
+// goes under it; a loaded machine only lengthens waits, so a client that
+// grows its waits shows at most an early wait stretched, not a steady fall.
+func shrinking(gaps []time.Duration) bool {
+	if len(gaps) < 3 || gaps[0] <= 3*gaps[len(gaps)-1] {
+		return false
+	}
+	for i := 1; i < len(gaps); i++ {
+		if 4*gaps[i] > 3*gaps[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
 // judgeBackoff bounds the retries of a call that got a server error, and
 // holds each retry to lower bounds only: the harness sees a retry no
 // sooner than the client sent it, so a loaded machine can only make the
@@ -204,6 +223,7 @@ func judgeBackoff(t *Trace) []Finding {
 		k := 0
 		var bad *Finding
 		var waits []string
+		var gaps []time.Duration
 		for i, c := range s.calls {
 			if !isServerErr(c.api().Status) || i+1 >= len(s.calls) {
 				continue
@@ -215,6 +235,7 @@ func judgeBackoff(t *Trace) []Finding {
 			k++
 			gap, since := next.start().Sub(c.end()), next.start().Sub(first)
 			waits = append(waits, gap.Round(time.Millisecond).String())
+			gaps = append(gaps, gap)
 			if bad != nil {
 				continue
 			}
@@ -232,6 +253,15 @@ func judgeBackoff(t *Trace) []Finding {
 					k, since.Round(time.Millisecond), MinBackoffMillis, backoffFloor(k)), all...)
 				bad = &f
 			}
+		}
+		if bad == nil && shrinking(gaps) {
+			var all []string
+			for _, c := range s.calls {
+				all = append(all, apiEvidence(c)...)
+			}
+			f := fail(fmt.Sprintf("the waits shrank at every retry (%s): exponential back-off makes them grow, and jitter (equal or decorrelated) does not shrink them steadily like this",
+				strings.Join(waits, ", ")), all...)
+			bad = &f
 		}
 		switch {
 		case bad != nil:

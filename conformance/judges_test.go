@@ -120,6 +120,12 @@ var _ = Describe("the judges, on recorded traffic", Label("judges"), func() {
 		Entry("fixed 110 ms, 3 retries", conformance.Fail, 110*time.Millisecond, 110*time.Millisecond, 110*time.Millisecond),
 		Entry("fixed 150 ms, 2 retries: 300 ms in all, at the floor", conformance.Pass, 150*time.Millisecond, 150*time.Millisecond),
 		Entry("fixed 100 ms, 2 retries", conformance.Fail, 100*time.Millisecond, 100*time.Millisecond),
+		Entry("shrinking: 400, 200, 100 ms", conformance.Fail, 400*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond),
+		Entry("shrinking: 1600, 800, 400 ms (above every floor)", conformance.Fail, 1600*time.Millisecond, 800*time.Millisecond, 400*time.Millisecond),
+		Entry("equal jitter, d = 200, 400, 800 ms: 190, 230, 610 ms", conformance.Pass, 190*time.Millisecond, 230*time.Millisecond, 610*time.Millisecond),
+		Entry("decorrelated jitter, base 200 ms: 550, 380, 260 ms (each draw from [200, 3 × the last])", conformance.Pass, 550*time.Millisecond, 380*time.Millisecond, 260*time.Millisecond),
+		Entry("a loaded machine stretched the first wait: 900, 200, 400 ms", conformance.Pass, 900*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond),
+		Entry("a loaded machine stretched the first two waits: 1500, 500, 400 ms", conformance.Pass, 1500*time.Millisecond, 500*time.Millisecond, 400*time.Millisecond),
 		Entry("exponential but 4 retries", conformance.Fail, 100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond),
 	)
 

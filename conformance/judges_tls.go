@@ -26,5 +26,33 @@ func judgeTLS(t *Trace) []Finding {
 	if len(ev) > 0 {
 		return []Finding{fail(fmt.Sprintf("%d request(s) completed against servers whose certificate does not chain to %s", len(ev), EnvCAFile), ev...)}
 	}
-	return []Finding{pass("no request completed against the untrusted servers")}
+	// Evidence or nothing: a client that never attempted a handshake
+	// refused nothing; the rule stays unexercised.
+	if t.TLS.Attempts == 0 {
+		return nil
+	}
+	return []Finding{pass(fmt.Sprintf("the client began %d TLS handshake(s) with the untrusted servers and completed no request", t.TLS.Attempts),
+		handshakeEvidence(t.TLS)...)}
+}
+
+// handshakeEvidence shows each distinct way the handshakes ended, once,
+// with its count.
+func handshakeEvidence(ev TLSEvidence) []string {
+	var order []string
+	n := map[string]int{}
+	for _, f := range ev.Failures {
+		if n[f] == 0 {
+			order = append(order, f)
+		}
+		n[f]++
+	}
+	out := make([]string, 0, len(order))
+	for _, f := range order {
+		line := "handshake ended: " + f
+		if n[f] > 1 {
+			line += fmt.Sprintf(" (×%d)", n[f])
+		}
+		out = append(out, line)
+	}
+	return out
 }

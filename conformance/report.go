@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -42,9 +43,10 @@ type Outcome struct {
 	// NeedsConform marks a SKIP of flamock verify: the rule cannot be
 	// judged from a journal.
 	NeedsConform bool `json:"needsConform,omitempty"`
-	// Duration is the time spent deciding the rule: the wall time of the
-	// scenarios that gave evidence for it (conform), or of its judge and
-	// the certificate checks (verify).
+	// Duration is the time spent deciding the rule: the time its judge
+	// took on every scenario's evidence (conform) or on the journal
+	// (verify), or the certificate checks. It is not the time of the
+	// scenarios, which run in parallel and exercise several rules.
 	Duration time.Duration `json:"durationNs"`
 }
 
@@ -75,6 +77,26 @@ type Report struct {
 	// could tie to no client (no token, or a token of no known client):
 	// not judged.
 	Unattributed []string `json:"unattributed,omitempty"`
+	// Reference, when set, says the client judged is one of flamock's own
+	// reference adapters, unmodified (see DetectReference): the report
+	// says so first and last.
+	Reference string `json:"reference,omitempty"`
+	// ClientNeverRan says, once, that the client did nothing in any
+	// scenario (could not start, crashed at once), with its stderr tail.
+	ClientNeverRan string   `json:"clientNeverRan,omitempty"`
+	ClientStderr   []string `json:"clientStderr,omitempty"`
+	// Subset marks a run of some scenarios only (--scenario): its verdict
+	// is not a conformance verdict.
+	Subset bool `json:"subset,omitempty"`
+}
+
+// ReferenceNote is the line a report of a reference client starts and
+// ends with.
+func (r *Report) ReferenceNote() string {
+	if r.Reference == "" {
+		return ""
+	}
+	return "this run judged flamock's reference client (" + r.Reference + "), not yours"
 }
 
 // Options select the rules a report holds.
@@ -128,19 +150,21 @@ func BuildReport(findings []Finding, cert *x509.Certificate, now time.Time, opts
 		}
 		fs := byRule[r.ID]
 		o.Judged = len(fs)
-		var passed []Finding
+		var passed, failed []Finding
 		for _, f := range fs {
 			if f.Pass {
 				passed = append(passed, f)
-			} else if len(o.Failures) < maxFailures {
-				o.Failures = append(o.Failures, f)
+			} else {
+				failed = append(failed, f)
 			}
 		}
+		groups := mergeFailures(failed)
+		o.Failures = groups[:min(len(groups), maxFailures)]
 		switch {
-		case len(passed) < len(fs):
+		case len(failed) > 0:
 			o.Status = Fail
-			if n := len(fs) - len(passed); n > len(o.Failures) {
-				o.Reason = fmt.Sprintf("%d failures, the first %d shown", n, len(o.Failures))
+			if len(groups) > len(o.Failures) {
+				o.Reason = fmt.Sprintf("%d different failures, the first %d shown", len(groups), len(o.Failures))
 			}
 		case len(passed) > 0:
 			o.Status, o.Reason = Pass, summarise(passed)
@@ -264,6 +288,13 @@ func (r *Report) Verdict() string {
 		return s
 	}
 	s := fmt.Sprintf("%d passed, %d failed (%d MUST), %d skipped", c.Pass, c.Fail, c.MustFail, c.Skip)
+	if r.Subset {
+		s = fmt.Sprintf("judged %d of %d rules (%d passed, %d failed)", c.Pass+c.Fail, len(r.Outcomes), c.Pass, c.Fail)
+		if c.MustFail > 0 {
+			return s + fmt.Sprintf(", %d MUST: NOT CONFORMANT", c.MustFail)
+		}
+		return s + "; not a conformance verdict"
+	}
 	if c.MustUnjudged > 0 {
 		s += fmt.Sprintf(" (%d MUST rules not exercised)", c.MustUnjudged)
 	}
@@ -294,8 +325,9 @@ func (r *Report) Outcome(id string) (Outcome, bool) {
 	return Outcome{}, false
 }
 
-// WriteText writes the human report: one line per rule, and the evidence
-// and source of each failure.
+// WriteText writes the human report: the failures first, with their
+// evidence and source, then one line per other rule, the scenarios and
+// the verdict.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", r.Tool)
@@ -303,42 +335,45 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " --client %q", r.Client)
 	}
 	fmt.Fprintf(&b, "\n")
+	if note := r.ReferenceNote(); note != "" {
+		fmt.Fprintf(&b, "NOTE: %s\n", note)
+	}
 	if len(r.Scenarios) > 0 {
 		fmt.Fprintf(&b, "%d scenarios in %s: %s\n", len(r.Scenarios), r.Duration.Round(time.Millisecond), strings.Join(r.Scenarios, ", "))
+	}
+	if r.ClientNeverRan != "" {
+		fmt.Fprintf(&b, "\n%s\n", r.ClientNeverRan)
+		writeLines(&b, "  stderr (last lines):", "    ", r.ClientStderr)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
-	b.WriteString("\n")
+	var failed []Outcome
+	for _, o := range r.Outcomes {
+		if o.Status == Fail {
+			failed = append(failed, o)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("\nfailed\n")
+		for _, o := range failed {
+			writeFailure(&b, o)
+		}
+	}
 	area := ""
 	for _, o := range r.Outcomes {
+		if o.Status == Fail {
+			continue
+		}
 		if o.Rule.Area != area {
 			area = o.Rule.Area
-			fmt.Fprintf(&b, "%s\n", area)
+			fmt.Fprintf(&b, "\n%s\n", area)
 		}
 		fmt.Fprintf(&b, "  %-4s  %-17s %-6s %s", o.Status, o.Rule.ID, o.Rule.Level, o.Rule.Title)
 		if o.Status == Skip && o.Reason != "" {
 			fmt.Fprintf(&b, " (%s)", o.Reason)
 		}
 		b.WriteString("\n")
-		if o.Status != Fail {
-			continue
-		}
-		fmt.Fprintf(&b, "        source: %s\n", o.Rule.Source)
-		fmt.Fprintf(&b, "        checks: %s\n", o.Rule.Check)
-		if o.Reason != "" {
-			fmt.Fprintf(&b, "        (%s)\n", o.Reason)
-		}
-		for _, f := range o.Failures {
-			prefix := ""
-			if f.Scenario != "" {
-				prefix = "[" + f.Scenario + "] "
-			}
-			fmt.Fprintf(&b, "        - %s%s\n", prefix, f.Message)
-			for _, e := range f.Evidence {
-				fmt.Fprintf(&b, "            %s\n", e)
-			}
-		}
 	}
 	writeRuns(&b, r.Runs)
 	if len(r.Unattributed) > 0 {
@@ -351,9 +386,50 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s\n", l)
 		}
 	}
+	if note := r.ReferenceNote(); note != "" {
+		fmt.Fprintf(&b, "\nNOTE: %s\n", note)
+	}
 	fmt.Fprintf(&b, "\n%s\n", r.Verdict())
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeFailure writes a failed rule with its source, check and evidence.
+func writeFailure(b *strings.Builder, o Outcome) {
+	fmt.Fprintf(b, "  %-4s  %-17s %-6s %s\n", o.Status, o.Rule.ID, o.Rule.Level, o.Rule.Title)
+	fmt.Fprintf(b, "        source: %s\n", o.Rule.Source)
+	fmt.Fprintf(b, "        checks: %s\n", o.Rule.Check)
+	if o.Reason != "" {
+		fmt.Fprintf(b, "        (%s)\n", o.Reason)
+	}
+	for _, f := range o.Failures {
+		fmt.Fprintf(b, "        - %s\n", f.Heading())
+		for _, e := range f.Evidence {
+			fmt.Fprintf(b, "            %s\n", e)
+		}
+	}
+}
+
+// Heading is a failure's first line: its scenarios, message and count.
+func (f Finding) Heading() string {
+	s := f.Message
+	if f.Scenario != "" {
+		s = "[" + f.Scenario + "] " + s
+	}
+	if f.Count > 1 {
+		s += fmt.Sprintf(" (×%d)", f.Count)
+	}
+	return s
+}
+
+func writeLines(b *strings.Builder, title, indent string, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString(title + "\n")
+	for _, l := range lines {
+		b.WriteString(indent + l + "\n")
+	}
 }
 
 // WriteJSON writes the report as one indented JSON document.
@@ -409,10 +485,10 @@ type junitMessage struct {
 	Text    string `xml:",chardata"`
 }
 
-func junitTime(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+func junitTime(d time.Duration) string { return fmt.Sprintf("%.6f", d.Seconds()) }
 
 // WriteJUnit writes the report as JUnit XML: one test suite per area, one
-// test case per rule (its time: the scenarios that decided it), and for
+// test case per rule (its time: its judge's), and for
 // flamock conform a suite of the scenarios, whose failures carry the
 // client's error lines and stderr.
 func (r *Report) WriteJUnit(w io.Writer) error {
@@ -499,14 +575,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	return err
 }
 
-// writeRuns writes one line per scenario, and under it what the client
-// said where that explains a failure or an unexercised rule.
+// writeRuns writes one line per scenario, failed ones first, and under it
+// what the client said where that explains a failure or an unexercised rule.
 func writeRuns(b *strings.Builder, runs []RunSummary) {
 	if len(runs) == 0 {
 		return
 	}
 	b.WriteString("\nscenarios\n")
-	for _, s := range runs {
+	for _, s := range failuresFirst(runs) {
 		fmt.Fprintf(b, "  %-4s  %-20s %6.2fs", s.Status, s.Scenario, s.Duration.Seconds())
 		switch {
 		case len(s.Failed) > 0:
@@ -518,17 +594,112 @@ func writeRuns(b *strings.Builder, runs []RunSummary) {
 		if s.Problem != "" {
 			fmt.Fprintf(b, "        %s\n", s.Problem)
 		}
-		if len(s.Errors) > 0 {
-			b.WriteString("        the client's error lines:\n")
-			for _, e := range s.Errors {
-				fmt.Fprintf(b, "          %s\n", e)
-			}
+		writeLines(b, "        the client's error lines:", "          ", s.Errors)
+		writeLines(b, "        stderr (last lines):", "          ", s.StderrTail)
+	}
+}
+
+// failuresFirst orders scenario verdicts FAIL, SKIP, PASS, each in the
+// order they ran.
+func failuresFirst(runs []RunSummary) []RunSummary {
+	rank := map[Status]int{Fail: 0, Skip: 1, Pass: 2}
+	out := slices.Clone(runs)
+	slices.SortStableFunc(out, func(a, b RunSummary) int { return rank[a.Status] - rank[b.Status] })
+	return out
+}
+
+// evidenceStamp is the "#12 13:52:15.386 " that starts a line of evidence
+// about one request: it differs between repetitions of the same failure.
+var evidenceStamp = regexp.MustCompile(`^#\d+ \d\d:\d\d:\d\d\.\d+ `)
+
+// mergeFailures shows a failure repeated with the same message and the
+// same evidence (but for sequence numbers and times) once, with the
+// scenarios it happened in and its count, in the order first seen; and
+// each finding's evidence compacted (compactEvidence).
+func mergeFailures(fs []Finding) []Finding {
+	var out []Finding
+	index := map[string]int{}
+	for _, f := range fs {
+		var key strings.Builder
+		key.WriteString(f.Message)
+		for _, e := range f.Evidence {
+			key.WriteString("\n" + evidenceStamp.ReplaceAllString(e, "#"))
 		}
-		if len(s.StderrTail) > 0 {
-			b.WriteString("        stderr (last lines):\n")
-			for _, l := range s.StderrTail {
-				fmt.Fprintf(b, "          %s\n", l)
-			}
+		i, ok := index[key.String()]
+		if !ok {
+			index[key.String()] = len(out)
+			f.Evidence, f.Count = compactEvidence(f.Message, f.Evidence), 1
+			out = append(out, f)
+			continue
+		}
+		g := &out[i]
+		g.Count++
+		if f.Scenario != "" && !slices.Contains(strings.Split(g.Scenario, ", "), f.Scenario) {
+			g.Scenario += ", " + f.Scenario
 		}
 	}
+	for i := range out {
+		if out[i].Count == 1 {
+			out[i].Count = 0
+		}
+	}
+	return out
+}
+
+// compactEvidence drops a line that only repeats the message, shows a
+// request's details once when a later request got the very same answer
+// ("the same lines as #N"), and a line repeated in a row once with its count.
+func compactEvidence(msg string, ev []string) []string {
+	type block struct {
+		head   string
+		detail []string
+	}
+	var blocks []block
+	for _, e := range ev {
+		if e == msg {
+			continue
+		}
+		if len(blocks) == 0 || !strings.HasPrefix(e, "  ") {
+			blocks = append(blocks, block{head: e})
+			continue
+		}
+		b := &blocks[len(blocks)-1]
+		b.detail = append(b.detail, e)
+	}
+	var out []string
+	seen := map[string]string{}
+	for _, b := range blocks {
+		out = append(out, b.head)
+		if len(b.detail) == 0 {
+			continue
+		}
+		key := strings.Join(b.detail, "\n")
+		if first, ok := seen[key]; ok {
+			out = append(out, fmt.Sprintf("  (the same %d line(s) as %s)", len(b.detail), first))
+			continue
+		}
+		if id, _, ok := strings.Cut(b.head, " "); ok && strings.HasPrefix(id, "#") {
+			seen[key] = id
+		}
+		out = append(out, b.detail...)
+	}
+	return collapseRuns(out)
+}
+
+// collapseRuns writes a line repeated in a row once, with its count.
+func collapseRuns(lines []string) []string {
+	var out []string
+	for i := 0; i < len(lines); {
+		j := i + 1
+		for j < len(lines) && lines[j] == lines[i] {
+			j++
+		}
+		if n := j - i; n > 1 {
+			out = append(out, fmt.Sprintf("%s (×%d)", lines[i], n))
+		} else {
+			out = append(out, lines[i])
+		}
+		i = j
+	}
+	return out
 }

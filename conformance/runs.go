@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -57,6 +58,10 @@ func (r ScenarioRun) ProgressLine() string {
 // rule no scenario exercised while this one's client reported errors.
 func summarizeRuns(runs []ScenarioRun, rep *Report) []RunSummary {
 	unexercised := rep.Counts().MustUnjudged > 0
+	rep.ClientNeverRan, rep.ClientStderr = neverRan(runs)
+	if rep.ClientNeverRan != "" {
+		dropStderrEvidence(rep)
+	}
 	var out []RunSummary
 	for _, r := range runs {
 		sum := RunSummary{Scenario: r.Scenario.Name, Status: r.Status(), Duration: r.Duration, Failed: r.FailedRules(), Unexercised: r.Unexercised}
@@ -77,7 +82,7 @@ func summarizeRuns(runs []ScenarioRun, rep *Report) []RunSummary {
 				}
 			}
 			explains := sum.Status != Pass || (unexercised && len(sum.Errors) > 0)
-			if explains && run.StderrTail != "" {
+			if explains && run.StderrTail != "" && rep.ClientNeverRan == "" { // else shown once, for all
 				sum.StderrTail = lastLines(run.StderrTail, stderrLines)
 			}
 			if !explains {
@@ -87,4 +92,61 @@ func summarizeRuns(runs []ScenarioRun, rep *Report) []RunSummary {
 		out = append(out, sum)
 	}
 	return out
+}
+
+// neverRan tells a client that did nothing in any scenario: it could not
+// start, or exited before making a request or printing a result, in
+// every scenario that ran. It says so once, with the stderr tail of the
+// first such run, rather than once per scenario.
+func neverRan(runs []ScenarioRun) (string, []string) {
+	var first *Run
+	exits := map[int]bool{}
+	for _, r := range runs {
+		if r.Err != nil {
+			continue
+		}
+		if r.Trace == nil || r.Trace.Run == nil {
+			return "", nil
+		}
+		run := r.Trace.Run
+		if len(run.Results) > 0 || len(r.Trace.Events) > 0 || len(r.Trace.Exchanges) > 0 || r.Trace.TLS.Attempts > 0 || run.TimedOut {
+			return "", nil
+		}
+		if first == nil {
+			first = run
+		}
+		exits[run.ExitCode] = true
+	}
+	if first == nil {
+		return "", nil
+	}
+	tail := lastLines(first.StderrTail, stderrLines)
+	if strings.TrimSpace(first.StderrTail) == "" {
+		tail = nil
+	}
+	var why string
+	switch {
+	case first.StartError != "":
+		why = "the adapter could not start: " + first.StartError
+	case first.ExitCode == 0 && len(exits) == 1:
+		return "the adapter exited 0 in every scenario without making a request or printing a result", tail
+	case len(tail) > 0:
+		why = "the adapter did not start: " + clip(tail[len(tail)-1], 300)
+	default:
+		why = fmt.Sprintf("the adapter did not start: it exited with status %d and wrote nothing on stderr", first.ExitCode)
+	}
+	return why + " (in every scenario: no request, no result)", tail
+}
+
+// dropStderrEvidence cuts the stderr tail out of the findings' evidence,
+// where the report already shows it once for the whole run.
+func dropStderrEvidence(rep *Report) {
+	for i := range rep.Outcomes {
+		for j := range rep.Outcomes[i].Failures {
+			f := &rep.Outcomes[i].Failures[j]
+			if k := slices.Index(f.Evidence, "stderr (last lines):"); k >= 0 {
+				f.Evidence = append(f.Evidence[:k:k], "stderr: shown once, above")
+			}
+		}
+	}
 }

@@ -63,6 +63,8 @@ type Trace struct {
 	Ops       []Operation
 	Run       *Run
 	Expect    Expect
+	// TLS is what the server saw of the client's handshakes (conform only).
+	TLS TLSEvidence
 
 	bySeq map[uint64]*Exchange
 }

@@ -14,7 +14,7 @@ import (
 // MUST rule passed, and no rule skipped but those that do not apply.
 func conformWith(t *testing.T, command string, extra ...string) {
 	t.Helper()
-	args := append([]string{"conform", "--client", command, "--time-limit", "90s", "--parallel", "3"}, extra...)
+	args := append([]string{"conform", "--reference", "--client", command, "--time-limit", "90s", "--parallel", "3"}, extra...)
 	code, out, errOut := flamock(t, args...)
 	if code != 0 || !strings.Contains(out, "every MUST rule passed") {
 		t.Fatalf("flamock conform --client %q: exit %d\n%s\n%s", command, code, out, errOut)

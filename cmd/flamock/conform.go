@@ -30,7 +30,9 @@ implements (--operation, repeatable; default: every operation with a success res
 prints PASS, FAIL or SKIP per rule, and for each failure the evidence and the rule's source; a
 rule the API or the chosen operations cannot exercise is a SKIP that says why.
 
-Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
+Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error. A run of one of
+flamock's own adapters, unmodified (what flamock init writes), judges flamock's reference
+client, not yours: the report says so and the exit status is 1 unless --reference is given.
 
   flamock conform --client "bash conformance/adapters/bash/flamock-client.sh"
   flamock conform --spec dimona.yaml@/REST/dimona/v2 --operation createDeclaration --operation getDeclaration \
@@ -50,6 +52,7 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	timeLimit := fs.Duration("time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
 	parallel := fs.Int("parallel", conformance.DefaultParallel, "scenarios run at once")
 	dir := fs.String("dir", "", "working directory of the client command (default: the current one)")
+	reference := fs.Bool("reference", false, "judge flamock's own adapter on purpose: exit 0 when it passes, though it is not your client")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -99,6 +102,10 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 	if err := checkPlan(suite, ops, names); err != nil {
 		return err
 	}
+	ref := conformance.DetectReference(*client, *dir)
+	if ref != "" {
+		fmt.Fprintf(stderr, "flamock conform: %s is flamock's reference client (%s), not yours: fill in the places marked YOUR CLIENT\n", *client, ref)
+	}
 	fmt.Fprintf(stderr, "flamock conform: running %q on the %s profile, %d at a time; one line per scenario as it finishes:\n", *client, profile.Name, *parallel)
 	rep, _, err := suite.Run(ctx, conformance.RunConfig{
 		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Operations: ops, Options: opts,
@@ -108,7 +115,13 @@ Exit status 0 when every MUST rule passed, 1 otherwise, 2 on a usage error.
 		return err
 	}
 	fmt.Fprintf(stderr, "flamock conform: done in %s\n", time.Since(start).Round(time.Millisecond))
-	return rf.write(rep, stdout, rep.OK())
+	rep.Reference, rep.Subset = ref, names != nil || ops != nil
+	ok := rep.OK()
+	if ok && ref != "" && !*reference {
+		ok = false
+		fmt.Fprintf(stderr, "flamock conform: exit status 1: this run judged flamock's reference client, not yours (--reference to judge it on purpose)\n")
+	}
+	return rf.write(rep, stdout, ok)
 }
 
 // conformProfile picks the profile as serve does (--profile; else generic

@@ -23,7 +23,7 @@ func TestConform_BashAdapterPasses(t *testing.T) {
 	}
 	dir := t.TempDir()
 	junit, jsonFile := filepath.Join(dir, "conform.xml"), filepath.Join(dir, "conform.json")
-	code, out, errOut := flamock(t, "conform", "--client", "bash ../../conformance/adapters/bash/flamock-client.sh",
+	code, out, errOut := flamock(t, "conform", "--reference", "--client", "bash ../../conformance/adapters/bash/flamock-client.sh",
 		"--junit-report", junit, "--json-report", jsonFile)
 	if code != 0 || !strings.Contains(out, "every MUST rule passed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -196,14 +196,18 @@ func TestConform_ScenarioSubsetAndProgress(t *testing.T) {
 			t.Skipf("%s not on PATH: the bash adapter needs it", tool)
 		}
 	}
-	code, out, errOut := flamock(t, "conform", "--client", "bash ../../conformance/adapters/bash/flamock-client.sh", "--scenario", "happy-path,validation-error")
+	code, out, errOut := flamock(t, "conform", "--reference", "--client", "bash ../../conformance/adapters/bash/flamock-client.sh", "--scenario", "happy-path,validation-error")
 	if code != 0 {
 		t.Fatalf("exit %d; before, --scenario always failed with MUST rules not exercised\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"PASS  API-NORETRY-01", "SKIP  API-BACKOFF-01", "the chosen scenarios do not exercise it (--scenario)", "every MUST rule passed"} {
+	for _, want := range []string{"PASS  API-NORETRY-01", "SKIP  API-BACKOFF-01", "the chosen scenarios do not exercise it (--scenario)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q\n%s", want, out)
 		}
+	}
+	// A subset is no conformance verdict, and says what it judged.
+	if strings.Contains(out, "every MUST rule passed") || !regexp.MustCompile(`(?m)^judged \d+ of \d+ rules \(\d+ passed, 0 failed\); not a conformance verdict$`).MatchString(out) {
+		t.Errorf("a --scenario run's verdict does not say what it judged:\n%s", out)
 	}
 	if !regexp.MustCompile(`(?m)^  happy-path +PASS +[0-9.]+s$`).MatchString(errOut) || !regexp.MustCompile(`(?m)^  validation-error +PASS +[0-9.]+s$`).MatchString(errOut) {
 		t.Errorf("no progress line per scenario on stderr:\n%s", errOut)

@@ -164,7 +164,7 @@ func runInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *quality == fla.QualityProvider {
 		v.Employer = v.MandateEmployer[1:]
 	}
-	for file, t := range map[string]*template.Template{"flamock.yaml": initConfigTemplate, "README.md": initReadmeTemplate} {
+	for file, t := range map[string]*template.Template{"flamock.yaml": initConfigTemplate, "README.md": initReadmeTemplate, ".gitignore": initGitignoreTemplate} {
 		var sb strings.Builder
 		if err := t.Execute(&sb, v); err != nil {
 			return err
@@ -296,11 +296,15 @@ judges what it sent.
 
 ## 3. The conformance suite
 
-Fill in the adapter (it turns the suite's operations into calls of your client), then:
+The adapter turns the suite's operations into calls of a client. As written, it is flamock's
+reference client: replace the two places marked YOUR CLIENT with calls of your own client's token
+and API code, then:
 
 ` + "```sh" + `
 flamock conform --client "{{.AdapterCommand}}" --cert {{.Dir}}/certs/client.cer --key {{.Dir}}/certs/client.p12 --password {{.Password}}
 ` + "```" + `
 
 It exits 0 when every MUST rule passes: the check to run in CI before asking the portal for test access.
+Until the adapter is changed, it judges flamock's reference client, says so, and exits 1
+(` + "`--reference`" + ` judges it on purpose).
 `))

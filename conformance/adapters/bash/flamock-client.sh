@@ -21,6 +21,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 log() { printf 'bash-adapter: %s\n' "$*" >&2; }
 
+for tool in curl openssl; do
+	command -v "$tool" >/dev/null || { log "needs $tool on PATH (Debian: apt-get install curl openssl)"; exit 2; }
+done
+
 # b64url encodes stdin as base64url without padding (RFC 7515 §2).
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 
@@ -52,6 +56,7 @@ token_until=0
 token_error=""
 
 # ensure_token sets $token to a valid access token, or $token_error.
+# YOUR CLIENT (1 of 2): this is flamock's reference code getting an access token. Replace it with a call of your own client's token code; until you do, flamock conform judges flamock's code, not yours (and says so).
 ensure_token() {
 	if [ -n "$token" ] && [ "$(date +%s)" -lt "$token_until" ]; then
 		return 0
@@ -122,6 +127,7 @@ while IFS=$'\t' read -r -u 3 id method path pause bodyfile; do
 			result "$id" "" "token: $token_error"
 			break
 		fi
+		# YOUR CLIENT (2 of 2): this is flamock's reference code calling the API. Replace it with a call of your own client's API code, which must reuse, renew and retry as conformance/CONTRACT.md says.
 		args=(-sS --cacert "$FLAMOCK_CA_FILE" -X "$method" -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}'
 			-H "Authorization: Bearer $token" -H 'Accept: application/json, application/problem+json')
 		if [ "$bodyfile" != "-" ]; then

@@ -136,6 +136,7 @@ public class FlamockClient {
         return out;
     }
 
+    // YOUR CLIENT (1 of 2): this is flamock's reference code getting an access token. Replace it with a call of your own client's token code; until you do, flamock conform judges flamock's code, not yours (and says so).
     String accessToken() throws Exception {
         if (token != null && System.currentTimeMillis() < tokenUntil) return token;
         String form = "grant_type=client_credentials"
@@ -171,6 +172,7 @@ public class FlamockClient {
         while (true) {
             HttpResponse<String> res;
             try {
+                // YOUR CLIENT (2 of 2): this is flamock's reference code calling the API. Replace it with a call of your own client's API code, which must reuse, renew and retry as conformance/CONTRACT.md says.
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiURL + path)).timeout(Duration.ofSeconds(20))
                         .header("Authorization", "Bearer " + accessToken())
                         .header("Accept", "application/json, application/problem+json");

@@ -12,8 +12,18 @@
 // of one operation; nothing else retried.
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SignJWT } from 'jose';
-import { Agent, fetch } from 'undici';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// jose and undici come from npm; without them, say so in one line.
+let SignJWT, Agent, fetch;
+try {
+  ({ SignJWT } = await import('jose'));
+  ({ Agent, fetch } = await import('undici'));
+} catch (e) {
+  process.stderr.write(`node-adapter: needs jose and undici: run npm install in ${dirname(fileURLToPath(import.meta.url))}: ${String(e.message).split('\n')[0]}\n`);
+  process.exit(2);
+}
 
 const MAX_RETRIES = 3; // of one operation, after 429, 503 or 5xx
 const RENEW_MARGIN_S = 30; // get a new token this long before expires_in ends
@@ -37,6 +47,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 let token = null;
 let tokenUntil = 0;
 
+// YOUR CLIENT (1 of 2): this is flamock's reference code getting an access token. Replace it with a call of your own client's token code; until you do, flamock conform judges flamock's code, not yours (and says so).
 async function accessToken() {
   if (token && Date.now() < tokenUntil) return token;
   const now = Math.floor(Date.now() / 1000);
@@ -78,6 +89,7 @@ async function perform(op) {
     try {
       const headers = { authorization: `Bearer ${await accessToken()}`, accept: 'application/json, application/problem+json' };
       if (op.body !== undefined) headers['content-type'] = 'application/json';
+      // YOUR CLIENT (2 of 2): this is flamock's reference code calling the API. Replace it with a call of your own client's API code, which must reuse, renew and retry as conformance/CONTRACT.md says.
       res = await fetch(apiURL + op.path, {
         method: op.method, headers, dispatcher, body: op.body === undefined ? undefined : JSON.stringify(op.body),
       });

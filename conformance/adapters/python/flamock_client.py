@@ -19,10 +19,16 @@ import sys
 import time
 import uuid
 
-import jwt
-import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+try:
+    import jwt
+    import requests
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+except ImportError as e:
+    print("python-adapter: needs PyJWT, requests and cryptography: pip install pyjwt requests cryptography"
+          " (Debian: apt-get install python3-jwt python3-requests python3-cryptography): "
+          f"{type(e).__name__}: {e}", file=sys.stderr)
+    sys.exit(2)
 
 MAX_RETRIES = 3            # of one operation, after 429, 503 or 5xx
 RENEW_MARGIN = 30          # seconds before expires_in ends: get a new token
@@ -61,6 +67,7 @@ class Client:
                   "exp": now + ASSERTION_LIFETIME, "jti": str(uuid.uuid4())}
         return jwt.encode(claims, self.key, algorithm=self.alg)
 
+    # YOUR CLIENT (1 of 2): this is flamock's reference code getting an access token. Replace it with a call of your own client's token code; until you do, flamock conform judges flamock's code, not yours (and says so).
     def access_token(self):
         if self.token and time.time() < self.token_until:
             return self.token
@@ -89,6 +96,7 @@ class Client:
             headers = {"Authorization": "Bearer " + token, "Accept": "application/json, application/problem+json"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
+            # YOUR CLIENT (2 of 2): this is flamock's reference code calling the API. Replace it with a call of your own client's API code, which must reuse, renew and retry as conformance/CONTRACT.md says.
             try:
                 r = self.http.request(op["method"], self.api_url + op["path"], data=body, headers=headers, verify=self.ca, timeout=20)
             except requests.RequestException as e:
