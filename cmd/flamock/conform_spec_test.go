@@ -40,7 +40,7 @@ func conformBinary(t *testing.T, args ...string) (int, string, string) {
 // profile does not have, is not exercised and says why; the multipart
 // operation is left out with the reason.
 func TestConform_SpecOfAnotherAPI(t *testing.T) {
-	code, out, errOut := conformBinary(t, "conform", "--spec", attestations,
+	code, out, errOut := conformBinary(t, "conform", "--reference", "--spec", attestations,
 		"--client", "bash conformance/adapters/bash/flamock-client.sh")
 	t.Logf("flamock conform --spec %s:\n%s", attestations, out)
 	if code != 0 || !strings.Contains(out, "every MUST rule passed") || strings.Contains(out, "FAIL ") {
@@ -64,7 +64,7 @@ func TestConform_SpecOfAnotherAPI(t *testing.T) {
 // --operation builds the scenarios from the operations the client
 // implements: one GET is called twice for the token scenarios.
 func TestConform_SpecOneOperation(t *testing.T) {
-	code, out, errOut := conformBinary(t, "conform", "--spec", attestations, "--operation", "consultAttestation",
+	code, out, errOut := conformBinary(t, "conform", "--reference", "--spec", attestations, "--operation", "consultAttestation",
 		"--scenario", "happy-path,token-revoked,validation-error", "--client", "bash conformance/adapters/bash/flamock-client.sh")
 	if code != 0 || !strings.Contains(out, "PASS  TOKEN-RENEW-01") || !strings.Contains(out, "PASS  API-NORETRY-01") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
