@@ -430,7 +430,7 @@ func callName(id string) string {
 	prev := rune(0)
 	for _, r := range id {
 		switch {
-		case unicode.IsUpper(r):
+		case r < 128 && unicode.IsUpper(r):
 			if unicode.IsLower(prev) || unicode.IsDigit(prev) {
 				sb.WriteByte('-')
 			}

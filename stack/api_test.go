@@ -87,8 +87,13 @@ func TestAPI_Attestations(t *testing.T) {
 	if list.Valid.Path != "/employers/123456749/attestations?month=2025-03" {
 		t.Errorf("listAttestations valid path = %q", list.Valid.Path)
 	}
-	if _, err := generic.API([]mockfla.Spec{{Name: "x.yaml", Data: []byte("swagger: '2.0'\n")}}, stack.Settings{}); err == nil {
-		t.Error("a document without paths loaded")
+	// Every document that cannot be loaded is reported, with the engine's
+	// own error (the placeholder base path says how to mount it).
+	bad := []mockfla.Spec{{Name: "x.yaml", Data: []byte("swagger: '2.0'\n")}, {Name: "attestations.yaml", Data: sp.Data}}
+	_, err = generic.API(bad, stack.Settings{})
+	if err == nil || !strings.Contains(err.Error(), "x.yaml: invalid document: invalid info: value of version must be a non-empty string\n") ||
+		!strings.Contains(err.Error(), `attestations.yaml: the document's base path "/REST/${ATTESTATIONS_BASE}/v1" holds the placeholder ${ATTESTATIONS_BASE}`) {
+		t.Errorf("bad documents: %v", err)
 	}
 	if _, err := generic.API(nil, stack.Settings{}); err == nil || err.Error() != "no document: give one with --spec FILE" {
 		t.Errorf("no spec: %v", err)
