@@ -24,11 +24,13 @@ func TestGeneric_EveryOperationOnSpec(t *testing.T) {
 		{Name: "dossiers", BasePath: "/api"}, {Name: "absences", BasePath: "/api"},
 		{Name: "contacts", BasePath: "/api"}, {Name: "legacy", BasePath: "/api"},
 		{Name: "fla", BasePath: "/api"}, {Name: "fla-training-provider", BasePath: "/api"},
+		{Name: "mailbox", BasePath: "/api"}, {Name: "federation", BasePath: "/api"},
 	}
 	files := map[string]string{
 		"dossiers": "../testdata/specs/dossiers-swagger2.yaml", "absences": "../testdata/specs/absences-openapi31.yaml",
 		"contacts": "../testdata/specs/contacts-openapi31.yaml", "legacy": "../testdata/specs/legacy-swagger2.yaml",
 		"fla": "../profiles/fla/fla.yaml", "fla-training-provider": "../profiles/fla/fla-training-provider.yaml",
+		"mailbox": "../testdata/specs/mailbox-swagger2.yaml", "federation": "../testdata/specs/federation-swagger2.yaml",
 	}
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	total := 0
@@ -72,6 +74,14 @@ func TestGeneric_EveryOperationOnSpec(t *testing.T) {
 				total++
 				if rec.Code >= 500 {
 					t.Errorf("%s: %s %s (%s) = %d %s", sp.Name, o.method, target, body, rec.Code, rec.Body)
+				}
+				// A refusal's drift is journaled, not answered: none either.
+				if evs := s.cfg.Journal.Events(0); len(evs) > 0 && evs[len(evs)-1].API != nil {
+					for _, l := range evs[len(evs)-1].API.Layers {
+						if l.Name == "response" && l.Verdict != "pass" {
+							t.Errorf("%s: %s %s (%s): %s", sp.Name, o.method, target, body, l.Detail)
+						}
+					}
 				}
 			}
 		}
