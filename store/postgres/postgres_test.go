@@ -361,3 +361,24 @@ func TestRevocationsAcrossReplicas(t *testing.T) {
 		t.Fatalf("Len = %d, %v", n, err)
 	}
 }
+
+func TestSegments(t *testing.T) {
+	w := func(op writeOp, key string) *write { return &write{op: op, key: key} }
+	batch := []*write{w(opPut, "a"), w(opPut, "b"), w(opPut, "a"), w(opDelete, "a"), w(opDelete, "b"),
+		w(opReset, ""), w(opReset, ""), w(opPut, "c")}
+	var got []string
+	for _, seg := range segments(batch) {
+		s := ""
+		for _, x := range seg {
+			s += fmt.Sprintf("%d%s", x.op, x.key)
+		}
+		got = append(got, s)
+	}
+	want := []string{"0a0b", "0a", "1a1b", "2", "2", "0c"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("segments = %q; want %q", got, want)
+	}
+	if segments(nil) != nil {
+		t.Fatal("segments(nil) is not empty")
+	}
+}

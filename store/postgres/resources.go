@@ -129,28 +129,62 @@ func (r *resources) take() []*write {
 	return batch
 }
 
+// One statement per segment of a batch: consecutive puts (or deletes)
+// of distinct keys go as arrays in one statement; a reset alone.
 const (
-	sqlPut = `INSERT INTO flamock_resources (key, parent, data) VALUES ($1, $2, $3)
-		ON CONFLICT (key) DO UPDATE SET data = excluded.data RETURNING xmax <> 0`
-	sqlDelete = `DELETE FROM flamock_resources WHERE key = $1 RETURNING true`
+	sqlPut = `INSERT INTO flamock_resources (key, parent, data)
+		SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[])
+		ON CONFLICT (key) DO UPDATE SET data = excluded.data RETURNING key, xmax <> 0`
+	sqlDelete = `DELETE FROM flamock_resources WHERE key = ANY($1::bytea[]) RETURNING key, true`
 	sqlReset  = `TRUNCATE flamock_resources`
 )
+
+// segments cuts a batch into runs of one op and distinct keys, in order
+// (ON CONFLICT cannot touch a row twice in one statement, and a put then
+// a delete of one key must run in that order).
+func segments(batch []*write) [][]*write {
+	var out [][]*write
+	keys := map[string]bool{}
+	from := 0
+	for i, w := range batch {
+		if i > from && (w.op == opReset || batch[from].op == opReset || w.op != batch[from].op || keys[w.key]) {
+			out = append(out, batch[from:i:i])
+			from = i
+			clear(keys)
+		}
+		keys[w.key] = true
+	}
+	if from < len(batch) {
+		out = append(out, batch[from:])
+	}
+	return out
+}
 
 func (r *resources) commitBatch(batch []*write) {
 	ctx, cancel := r.b.ctx(context.Background())
 	defer cancel()
+	segs := segments(batch)
 	var pb pgx.Batch
-	for _, w := range batch {
-		switch w.op {
+	for _, seg := range segs {
+		keys := make([][]byte, len(seg))
+		for i, w := range seg {
+			keys[i] = []byte(w.key)
+		}
+		switch seg[0].op {
 		case opPut:
-			pb.Queue(sqlPut, []byte(w.key), []byte(parentOf(w.key)), w.data)
+			parents := make([][]byte, len(seg))
+			data := make([][]byte, len(seg))
+			for i, w := range seg {
+				parents[i], data[i] = []byte(parentOf(w.key)), w.data
+			}
+			pb.Queue(sqlPut, keys, parents, data)
 		case opDelete:
-			pb.Queue(sqlDelete, []byte(w.key))
+			pb.Queue(sqlDelete, keys)
 		case opReset:
 			pb.Queue(sqlReset)
 		}
 	}
-	err := r.sendBatch(ctx, &pb, batch)
+	err := r.sendBatch(ctx, &pb, segs)
 	err = r.b.failed("store the resources", err)
 	for _, w := range batch {
 		w.err = err
@@ -164,21 +198,34 @@ func (r *resources) commitBatch(batch []*write) {
 
 // sendBatch sends the statements as one pipeline with one Sync: one
 // implicit transaction, committed once Close has read its end.
-func (r *resources) sendBatch(ctx context.Context, pb *pgx.Batch, batch []*write) error {
+func (r *resources) sendBatch(ctx context.Context, pb *pgx.Batch, segs [][]*write) error {
 	br := r.b.pool.SendBatch(ctx, pb)
 	var err error
-	for _, w := range batch {
-		switch w.op {
-		case opPut:
-			err = br.QueryRow().Scan(&w.existed)
-		case opDelete:
-			err = br.QueryRow().Scan(&w.existed)
-			if err == pgx.ErrNoRows {
-				w.existed, err = false, nil
+	for _, seg := range segs {
+		if seg[0].op == opReset {
+			if _, err = br.Exec(); err != nil {
+				break
 			}
-		case opReset:
-			_, err = br.Exec()
+			continue
 		}
+		byKey := make(map[string]*write, len(seg))
+		for _, w := range seg {
+			byKey[w.key] = w
+		}
+		var rows pgx.Rows
+		if rows, err = br.Query(); err != nil {
+			break
+		}
+		var (
+			key  []byte
+			flag bool
+		)
+		_, err = pgx.ForEachRow(rows, []any{&key, &flag}, func() error {
+			if w := byKey[string(key)]; w != nil {
+				w.existed = flag
+			}
+			return nil
+		})
 		if err != nil {
 			break
 		}
