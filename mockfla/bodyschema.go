@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"regexp"
 	"sync"
 	"unicode/utf16"
 
@@ -25,8 +26,8 @@ import (
 // additionalProperties, default (a scalar), items, minItems, maxItems,
 // minLength, maxLength, format (a string format through kin-openapi's own
 // validator), minimum, maximum, exclusiveMinimum, exclusiveMaximum.
-// A pattern, a number format or multipleOf is checked by kin-openapi's
-// visitor for that one value. Anything else (allOf, oneOf, anyOf, not,
+// A pattern is compiled as kin-openapi compiles it. A number format or
+// multipleOf is checked by kin-openapi's visitor for that one value. Anything else (allOf, oneOf, anyOf, not,
 // readOnly, writeOnly, uniqueItems, min/maxProperties, discriminator, any
 // OpenAPI 3.1 keyword) leaves the whole schema to kin-openapi.
 type cschema struct {
@@ -37,9 +38,10 @@ type cschema struct {
 	leafKin  bool            // pattern, number format, multipleOf: kin-openapi checks the value
 
 	// string
-	minLen uint64
-	maxLen *uint64
-	format openapi3.StringFormatValidator
+	pattern *regexp.Regexp
+	minLen  uint64
+	maxLen  *uint64
+	format  openapi3.StringFormatValidator
 
 	// number, integer
 	integer      bool
@@ -63,6 +65,10 @@ type cprop struct {
 	schema *cschema
 	dflt   any // nil: none
 }
+
+// kinPatternRewrite is kin-openapi's rewrite of a pattern's \uXXXX
+// escapes for Go's regexp (openapi3.intoGoRegexp).
+var kinPatternRewrite = regexp.MustCompile(`(?P<replaced_with_slash_x>\\u)(?P<code>[0-9A-F]{4})`)
 
 // schemaCache holds the compiled body schemas, by kin-openapi schema; a
 // nil entry is a schema left to kin-openapi.
@@ -122,7 +128,12 @@ func compileSchema(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) *csch
 
 func (c *cschema) compileString(s *openapi3.Schema) bool {
 	c.minLen, c.maxLen = s.MinLength, s.MaxLength
-	c.leafKin = s.Pattern != ""
+	if s.Pattern != "" {
+		// kin-openapi's compilation (no RegexCompiler is ever set); one it
+		// cannot compile is its to report.
+		re, err := regexp.Compile(kinPatternRewrite.ReplaceAllString(s.Pattern, `\x{${code}}`))
+		c.pattern, c.leafKin = re, err != nil
+	}
 	if s.Format != "" {
 		c.format = openapi3.SchemaStringFormats[s.Format] // nil: kin-openapi ignores the format too
 	}
@@ -246,6 +257,9 @@ func (c *cschema) acceptsString(s string) bool {
 		if n < c.minLen || c.maxLen != nil && n > *c.maxLen {
 			return false
 		}
+	}
+	if c.pattern != nil && !c.pattern.MatchString(s) {
+		return false
 	}
 	if c.format != nil && c.format.Validate(s) != nil {
 		return false

@@ -2,7 +2,6 @@ package mockfla
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -64,6 +63,7 @@ components:
       required: [code, items]
       properties:
         code: {type: string, pattern: '^[A-Z]{2}\d{2}$'}
+        uni: {type: string, pattern: '^\u00C9+$'}
         when: {type: string, format: date}
         at: {type: string, format: date-time}
         mail: {type: string, format: email}
@@ -238,7 +238,7 @@ func mutate(rng *rand.Rand, v any, n int) any {
 }
 
 var edgeValues = []any{
-	nil, true, false, "", "a", "é", "😀😀", "<&>", "2023-02-30", "2023-01-01", "2023-12-31T10:00:00Z", "x@y.be", "AB12", "ab12",
+	nil, true, false, "", "a", "é", "😀😀", "<&>", "2023-02-30", "2023-01-01", "2023-12-31T10:00:00Z", "x@y.be", "AB12", "ab12", "ÉÉ", "\\u00C9",
 	"hours", "days", "completed", "formal", "informal", "employer", "b", "a", strings.Repeat("z", 201),
 	json.Number("0"), json.Number("-1"), json.Number("1"), json.Number("1.5"), json.Number("2.25"), json.Number("10"), json.Number("10.0"),
 	json.Number("8784"), json.Number("8784.5"), json.Number("1e400"), json.Number("2147483648"), json.Number("-3"), json.Number("100"),
@@ -259,12 +259,17 @@ func copyJSON(v any) any {
 	return c
 }
 
+// addedKeys are the properties a mutation adds: unknown ones and optional
+// ones of the schemas.
+var addedKeys = []string{"extra", "uni", "when", "at", "mail", "kind", "size", "count", "step", "flag", "text", "maybe", "on", "tags",
+	"note", "label", "kids", "countsForFla", "reference", "certificate", "financing", "validUntil", "basis", "carriedOverDays"}
+
 func mutateOne(rng *rand.Rand, v any, depth int) any {
 	switch x := v.(type) {
 	case map[string]any:
 		keys := sortedKeys(x)
 		if len(keys) == 0 || rng.IntN(6) == 0 {
-			x[fmt.Sprintf("extra%d", rng.IntN(3))] = edge(rng)
+			x[addedKeys[rng.IntN(len(addedKeys))]] = edge(rng)
 			return x
 		}
 		k := keys[rng.IntN(len(keys))]

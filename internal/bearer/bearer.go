@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Caller is the identity behind a verified access token.
@@ -69,7 +71,28 @@ func quoteList(s []string) string {
 // the first 8 bytes of its SHA-256, in hex. The token endpoint and the API
 // mock both use it, so a token request and the calls that used its token
 // can be joined.
+//
+// A token is hashed once: the fingerprints of the last tokens seen (up to
+// fingerprintCache of them) are remembered, since a client sends the same
+// token on every call until it expires.
 func Fingerprint(token string) string {
+	if fp, ok := fingerprints.m.Load(token); ok {
+		return fp.(string)
+	}
 	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:8])
+	fp := hex.EncodeToString(sum[:8])
+	if fingerprints.n.Add(1) > fingerprintCache {
+		fingerprints.m.Clear() // forget them all: simple, and rare
+		fingerprints.n.Store(1)
+	}
+	fingerprints.m.Store(token, fp)
+	return fp
+}
+
+// fingerprintCache bounds the tokens Fingerprint remembers.
+const fingerprintCache = 1024
+
+var fingerprints struct {
+	m sync.Map // token -> fingerprint
+	n atomic.Int64
 }
