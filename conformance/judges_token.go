@@ -473,10 +473,12 @@ func judgeScope(t *Trace) []Finding {
 		switch {
 		case len(bad) > 0:
 			out = append(out, fail(fmt.Sprintf("scope %q is not one of the client's quality (%s)", strings.Join(bad, " "), strings.Join(t.Expect.Scopes, " ")), tokenEvidence(t, ev)...))
+		case tk.RequestScope == "":
+			// Sent empty or not at all: the same (RFC 6749 §3.2), whatever
+			// an older token endpoint answered to scope= empty.
+			out = append(out, pass("no scope: the client's default"))
 		case requestOf(t, ev).stage == journal.StageScope:
 			out = append(out, fail("the token endpoint refused the scope", tokenEvidence(t, ev)...))
-		case len(sent) == 0:
-			out = append(out, pass("no scope: the client's default"))
 		default:
 			out = append(out, pass("scope "+tk.RequestScope))
 		}

@@ -40,12 +40,14 @@ const DefaultJWKSPath = "/REST/oauth/v5/jwks"
 // the portal's token introspection responses.
 const ClaimEnterpriseNumber = "urn:be:fgov:kbo-bce:organization:cbe-number"
 
-// AccessClaims are the claims of a JWT access token.
+// AccessClaims are the claims of a JWT access token. A claim with no value
+// is left out (a client of the generic profile has no quality; one with no
+// scope gets none).
 type AccessClaims struct {
 	jwt.RegisteredClaims        // iss, sub (the client id), exp, iat, jti
 	ClientID             string `json:"client_id"`
-	Scope                string `json:"scope"` // granted scopes, space-separated
-	Quality              string `json:"quality"`
+	Scope                string `json:"scope,omitempty"` // granted scopes, space-separated
+	Quality              string `json:"quality,omitempty"`
 	EnterpriseNumber     string `json:"urn:be:fgov:kbo-bce:organization:cbe-number,omitempty"`
 }
 

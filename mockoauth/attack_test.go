@@ -211,11 +211,18 @@ func TestServer_Attacks(t *testing.T) {
 			f.Set("scope", ScopeEmployer+"  "+ScopeEmployer)
 			return postForm(f.Encode())
 		}, 0, "invalid_scope", "separated by single spaces", journal.StageScope},
-		{"empty scope", func() *http.Request {
+		{"scope of spaces", func() *http.Request {
 			f := form(assert(good()))
-			f.Set("scope", "")
+			f.Set("scope", " ")
 			return postForm(f.Encode())
-		}, 0, "invalid_scope", "scope is empty; omit it", journal.StageScope},
+		}, 0, "invalid_scope", `scope " " is not a list of scope-tokens separated by single spaces (RFC 6749 §3.3)`, journal.StageScope},
+		{"charset twice", func() *http.Request {
+			r := postForm(formBody(valid))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8; charset=UTF-8")
+			return r
+		}, 0, "invalid_request", `Content-Type "application/x-www-form-urlencoded; charset=UTF-8; charset=UTF-8" has the parameter charset twice; a parameter may appear once (RFC 6838 §4.3)`, journal.StageContentType},
+		{"claims nested 100 deep", post(assert(with("x", nestedArrays(99)))), 0, "invalid_request",
+			"client_assertion payload nests deeper than 64 levels of objects and arrays", journal.StageJWS},
 	}
 	if len(tests) < 30 {
 		t.Fatalf("only %d attacks", len(tests))

@@ -66,11 +66,16 @@ type Config struct {
 	// TokenPath is where the endpoint answers. Default DefaultTokenPath.
 	TokenPath string
 
-	// Audience is the exact value the assertion's aud must hold. Empty means
-	// the endpoint's own URL as the request reached it: "https" when the
-	// connection is TLS (else "http"), the Host header, and TokenPath.
-	// TestServer sets it to its TokenURL. Set ProductionAudience to accept
-	// assertions made for production.
+	// Audience is the exact value the assertion's aud must hold: the
+	// endpoint's public URL. Empty means the endpoint's own URL at the
+	// address the connection reached: "https" when the connection is TLS
+	// (else "http"), the listener's local address (for a listener on every
+	// interface, the address the client connected to) and TokenPath; never
+	// the Host header, which the client chooses (it would become the
+	// audience and the access tokens' iss). Behind a proxy, a port mapping
+	// or a DNS name, set it to the URL the clients use. TestServer sets it
+	// to its TokenURL. Set ProductionAudience to accept assertions made for
+	// production.
 	Audience string
 
 	// Environment is the environment the endpoint plays: EnvironmentLocal

@@ -24,16 +24,22 @@
 // error_description names what was expected and what came:
 //
 //  1. POST (else 405 invalid_request); Content-Type
-//     application/x-www-form-urlencoded, optionally charset=UTF-8; body at
-//     most MaxFormBytes (else 413 invalid_request); a well-formed form with
-//     no parameter twice; no OAuth parameter in the URL query.
+//     application/x-www-form-urlencoded, optionally charset=UTF-8, no
+//     parameter twice (RFC 6838 §4.3); body at most MaxFormBytes (else 413
+//     invalid_request); a well-formed form with no parameter twice; no
+//     OAuth parameter in the URL query. A parameter sent without a value
+//     (scope=, client_secret=, client_id=, in the form or the query) is
+//     treated as omitted, whatever its name (RFC 6749 §3.1, §3.2).
 //  2. grant_type=client_credentials (missing: invalid_request; other:
 //     unsupported_grant_type).
 //  3. No client_secret and no Authorization header (Basic or other):
 //     invalid_request, the portal does not support client secrets.
 //  4. client_assertion_type is the RFC 7523 URN; client_assertion present,
 //     at most MaxAssertionBytes, a compact JWS (3 segments, strict
-//     base64url without padding, JSON objects): invalid_request.
+//     base64url without padding, JSON objects nesting at most
+//     jsonlimit.MaxDepth, 64, levels of objects and arrays, checked before
+//     any JSON decoder reads them): invalid_request, the parameter is
+//     malformed and no client is known yet.
 //  5. Header alg in Config.Algorithms (never none, never HS*), no crit:
 //     invalid_client. typ and kid are never required and any kid is
 //     accepted; jku, x5u, jwk, x5c, kid and x5t are never used to find,
@@ -45,15 +51,20 @@
 //     them (a client may have several during a rotation): invalid_client;
 //     an ES* signature in DER rather than r||s is named.
 //  8. iss = sub = client id (and = client_id, if sent).
-//  9. aud is exactly the audience (Config.Audience; for Config.Environment
-//     acc or prod that environment's token URL; default the URL the
-//     request reached), as a string or a one-element array. Near misses
-//     are named: trailing slash, http/https, another environment's audience
-//     (v3 included), the issuer (the default of openid-client and
+//  9. aud is exactly the audience (Config.Audience, the public URL; for
+//     Config.Environment acc or prod that environment's token URL; default
+//     the token URL at the address the connection reached, that is the
+//     listener's address, never the Host header, which the client chooses),
+//     as a string or a one-element array. Near misses are named: trailing
+//     slash, http/https, another environment's audience with the setting
+//     that accepts it, the v3 and v4 audiences and the acceptance host
+//     without a path of older samples, with the v5 audience, the URL of the
+//     Host header, the issuer (the default of openid-client and
 //     oauth4webapi).
 //  10. exp present, a NumericDate, not past (with ClockSkew); exp − iat at
 //     most MaxAssertionLifetime (exp − now, plus skew, when iat is absent;
-//     an hour, several libraries' default, is named);
+//     a long lifetime is also said in hours or days; an hour, several
+//     libraries' default, and ten days, Python's timedelta(10), are named);
 //     iat and nbf not in the future beyond ClockSkew.
 //  11. jti present and not used before by the same client while an
 //     assertion carrying it could be valid.
@@ -77,6 +88,9 @@
 // client_secret, client_assertion, access_token, refresh_token and password
 // replaced by REDACTED.
 //
+// On the portal's token path, the retired v3 and v4 token paths answer 404
+// invalid_request pointing to v5 (Paths lists them for a router).
+//
 // invalid_client is sent with status 400 (Config.InvalidClientStatus may
 // make it 401, with WWW-Authenticate).
 //
@@ -86,10 +100,10 @@
 // kid ("oauth-" and the key's RFC 7638 thumbprint unless
 // Config.SigningKeyID names it), signed by Config.SigningKey or by an RSA
 // 2048 key generated in the background at New. Claims: iss (Config.Issuer, else
-// the origin of the audience), sub and client_id (the client id), iat, exp
+// the origin of the audience, so never the Host header), sub and client_id (the client id), iat, exp
 // (iat + TokenTTL), jti (the issue instant and 16 random bytes), scope
-// (space-separated), quality and, when the client has one, the enterprise
-// number as urn:be:fgov:kbo-bce:organization:cbe-number. VerifyAccessToken
+// (space-separated), quality and the enterprise number as
+// urn:be:fgov:kbo-bce:organization:cbe-number, each left out when empty. VerifyAccessToken
 // checks the signature, the kid, the claims and a small revocation list
 // (the revoke and expire knobs: per token until its exp, or a watermark for
 // every token issued so far), so it needs no table of issued tokens; a

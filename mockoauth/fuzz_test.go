@@ -3,6 +3,7 @@ package mockoauth
 import (
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/jsonlimit"
 )
 
 // FuzzParseForm: the strict form parser never panics, and what it accepts
@@ -31,8 +33,57 @@ func FuzzParseForm(f *testing.F) {
 			return
 		}
 		for k, v := range form {
-			if len(v) != 1 || !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
+			if len(v) != 1 || v[0] == "" || !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
 				t.Fatalf("accepted %q = %q", k, v)
+			}
+		}
+	})
+}
+
+// FuzzParseMediaType: the strict Content-Type parser never panics; what it
+// accepts, mime.ParseMediaType reads the same (its media type, and each
+// parameter's value when no name repeats and none is an RFC 2231 one); a
+// repeated parameter is always refused by checkContentType.
+func FuzzParseMediaType(f *testing.F) {
+	for _, s := range []string{
+		"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=UTF-8", "Application/X-WWW-Form-Urlencoded;CHARSET=utf-8",
+		"application/x-www-form-urlencoded; charset=UTF-8; charset=UTF-8", `text/plain; a="x\"y"; b=1`, "a/b;;c=d;", `a/b; c="unclosed`,
+		"a/b; charset*=utf-8''x", "a/b c", "/", "a/b; =x", "a/b; c=", "a/b; c=\"\"",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		mt, params, err := parseMediaType(ct)
+		e := checkContentType(ct)
+		if e != nil && (e.Code != "invalid_request" || e.Description == "") {
+			t.Fatalf("checkContentType(%q) = %+v", ct, e)
+		}
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		dup, ext := false, false
+		for _, p := range params {
+			dup = dup || seen[p.name]
+			seen[p.name] = true
+			ext = ext || strings.Contains(p.name, "*")
+		}
+		if dup {
+			if e == nil {
+				t.Fatalf("checkContentType(%q) accepted a repeated parameter", ct)
+			}
+			return // mime refuses two different values, keeps one of two equal ones
+		}
+		gmt, gparams, gerr := mime.ParseMediaType(ct)
+		if gerr != nil || gmt != mt {
+			t.Fatalf("parseMediaType(%q) = %q; mime.ParseMediaType = %q, %v", ct, mt, gmt, gerr)
+		}
+		if ext {
+			return
+		}
+		for _, p := range params {
+			if gparams[p.name] != p.value {
+				t.Fatalf("parseMediaType(%q): %s=%q; mime.ParseMediaType: %q", ct, p.name, p.value, gparams[p.name])
 			}
 		}
 	})
@@ -47,7 +98,8 @@ func FuzzParseAssertion(f *testing.F) {
 		f.Fatal(err)
 	}
 	good := sign(f, "RS256", claimsFor(employerID, clk.Now()), testBundles(f)[certgen.RSA2048].Key, nil)
-	for _, s := range []string{good, "a.b.c", "e30.e30.", "e30.e30", "a.b.c.d.e", "eyJhbGciOiJub25lIn0.e30.", "..", "e30=.e30.", "bnVsbA.bnVsbA.", "W10.W10."} {
+	deep := b64([]byte(`{"alg":"RS256"}`)) + "." + b64([]byte(`{"x":`+strings.Repeat("[", 80)+strings.Repeat("]", 80)+`}`)) + ".c2ln"
+	for _, s := range []string{good, deep, "a.b.c", "e30.e30.", "e30.e30", "a.b.c.d.e", "eyJhbGciOiJub25lIn0.e30.", "..", "e30=.e30.", "bnVsbA.bnVsbA.", "W10.W10."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, a string) {
@@ -60,6 +112,9 @@ func FuzzParseAssertion(f *testing.F) {
 		}
 		if h == nil || c == nil {
 			t.Fatalf("accepted %q with header %v claims %v", a, h, c)
+		}
+		if b, err := json.Marshal(c); err != nil || jsonlimit.Check(b) != nil {
+			t.Fatalf("accepted %q: claims nest deeper than %d (%v)", a, jsonlimit.MaxDepth, err)
 		}
 	})
 }

@@ -41,21 +41,21 @@ func TestEnvironments(t *testing.T) {
 		env, aud, want string
 	}{
 		{EnvironmentACC, ProductionAudience,
-			`client_assertion aud is "https://services.socialsecurity.be/REST/oauth/v5/token"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is the audience of environment prod; this server plays environment acc)`},
+			`client_assertion aud is "https://services.socialsecurity.be/REST/oauth/v5/token"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is the audience of environment prod; this server plays environment acc; to accept assertions made for prod, run flamock serve --environment prod (config key oauth.environment))`},
 		{EnvironmentProd, ACCAudience,
-			`client_assertion aud is "https://services-acpt.socialsecurity.be/REST/oauth/v5/token"; want "https://services.socialsecurity.be/REST/oauth/v5/token" (that is the audience of environment acc; this server plays environment prod)`},
+			`client_assertion aud is "https://services-acpt.socialsecurity.be/REST/oauth/v5/token"; want "https://services.socialsecurity.be/REST/oauth/v5/token" (that is the audience of environment acc; this server plays environment prod; to accept assertions made for acc, run flamock serve --environment acc (config key oauth.environment))`},
 		{EnvironmentProd, "https://oauthacc.socialsecurity.be",
-			`client_assertion aud is "https://oauthacc.socialsecurity.be"; want "https://services.socialsecurity.be/REST/oauth/v5/token" (that is the legacy v3 audience of environment acc; this server plays environment prod)`},
+			`client_assertion aud is "https://oauthacc.socialsecurity.be"; want "https://services.socialsecurity.be/REST/oauth/v5/token" (that is the legacy v3 audience of environment acc, whose v5 audience is "https://services-acpt.socialsecurity.be/REST/oauth/v5/token"; this server plays environment prod; to accept assertions made for acc, run flamock serve --environment acc (config key oauth.environment))`},
 		{EnvironmentACC, "https://oauth.socialsecurity.be",
-			`client_assertion aud is "https://oauth.socialsecurity.be"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is the legacy v3 audience of environment prod; this server plays environment acc)`},
+			`client_assertion aud is "https://oauth.socialsecurity.be"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is the legacy v3 audience of environment prod, whose v5 audience is "https://services.socialsecurity.be/REST/oauth/v5/token"; this server plays environment acc; to accept assertions made for prod, run flamock serve --environment prod (config key oauth.environment))`},
 		{EnvironmentACC, "https://oauthacc.socialsecurity.be",
 			`client_assertion aud is "https://oauthacc.socialsecurity.be"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is the legacy v3 audience; v5 wants the v5 token URL)`},
 		{EnvironmentACC, "https://oauth-v5.acc.socialsecurity.be", // the alternative acc audience: same environment, no hint
 			`client_assertion aud is "https://oauth-v5.acc.socialsecurity.be"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token"`},
 		{EnvironmentLocal, ProductionAudience,
-			`client_assertion aud is "https://services.socialsecurity.be/REST/oauth/v5/token"; want "https://127.0.0.1:8080/REST/oauth/v5/token" (that is the audience of environment prod; this server plays environment local, whose audience is its own token URL)`},
+			`client_assertion aud is "https://services.socialsecurity.be/REST/oauth/v5/token"; want "https://127.0.0.1:8080/REST/oauth/v5/token" (that is the audience of environment prod; this server plays environment local, whose audience is its own token URL; to accept assertions made for prod, run flamock serve --environment prod (config key oauth.environment))`},
 		{EnvironmentACC, "https://127.0.0.1:8080/REST/oauth/v5/token", // postForm's requests arrive over TLS
-			`client_assertion aud is "https://127.0.0.1:8080/REST/oauth/v5/token"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is this server's own token URL, the audience of environment local; this server plays environment acc)`},
+			`client_assertion aud is "https://127.0.0.1:8080/REST/oauth/v5/token"; want "https://services-acpt.socialsecurity.be/REST/oauth/v5/token" (that is this server's own token URL, the audience of environment local; this server plays environment acc; to accept it, run flamock serve --environment local (config key oauth.environment))`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"/"+tt.aud, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestHints(t *testing.T) {
 	})
 	t.Run("exp two hours: no hint", func(t *testing.T) {
 		got := refusal(t, srv, j, postForm(form(sign(t, "RS256", with(employerID, "exp", now.Add(2*time.Hour).Unix()), rsaKey, nil)).Encode()), "invalid_client", journal.StageLifetime)
-		if got != "client_assertion exp is 7200 s after iat; at most 600 s allowed" {
+		if got != "client_assertion exp is 7200 s (about 2 hours) after iat; at most 600 s allowed" {
 			t.Errorf("description %s", got)
 		}
 	})

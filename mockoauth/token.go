@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,10 +20,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path != s.cfg.TokenPath {
+		if v := s.retiredVersion(r.URL.Path); v != "" {
+			writeError(w, http.StatusNotFound, ErrInvalidRequest.Describe("%s is the token endpoint of OAuth %s, which the portal has retired; the token endpoint is POST %s, and the assertion's aud is its URL", r.URL.Path, v, s.cfg.TokenPath), nil)
+			return
+		}
 		writeError(w, http.StatusNotFound, ErrInvalidRequest.Describe("no endpoint at %s; the token endpoint is POST %s", r.URL.Path, s.cfg.TokenPath), nil)
 		return
 	}
 	s.serveToken(w, r)
+}
+
+// retiredTokenPaths are the token paths of the portal's older OAuth
+// services, by version.
+var retiredTokenPaths = map[string]string{"/REST/oauth/v3/token": "v3", "/REST/oauth/v4/token": "v4"}
+
+// retiredVersion is the OAuth version whose retired token path p is, when
+// the server answers on the portal's v5 path; else "".
+func (s *Server) retiredVersion(p string) string {
+	if s.cfg.TokenPath != DefaultTokenPath || p == s.cfg.JWKSPath {
+		return ""
+	}
+	return retiredTokenPaths[p]
+}
+
+// Paths are the paths ServeHTTP answers on: the token path, the JWKS path
+// and, when the token path is the portal's, the retired v3 and v4 token
+// paths, whose answer points to v5 (a router mounts them all).
+func (s *Server) Paths() []string {
+	out := []string{s.cfg.TokenPath, s.cfg.JWKSPath}
+	if s.cfg.TokenPath == DefaultTokenPath {
+		for p := range retiredTokenPaths {
+			if p != s.cfg.JWKSPath {
+				out = append(out, p)
+			}
+		}
+		slices.Sort(out[2:])
+	}
+	return out
 }
 
 // serveToken answers one token request: a planted fault, else the checks
@@ -138,6 +172,7 @@ type tokenRequest struct {
 	subOK     bool // sub is a string (or absent)
 	issOK     bool
 	alg       string
+	aud       string // the audience the assertion had to name
 	client    *client
 	signer    *regCert
 	now       time.Time

@@ -53,24 +53,65 @@ func (s *Server) audHint(got, want string, r *http.Request) string {
 	case strings.HasPrefix(got, "https://") && "http://"+strings.TrimPrefix(got, "https://") == want:
 		return " (http, not https)"
 	}
+	if h := s.hostHint(got, want, r); h != "" {
+		return h
+	}
 	if h := s.environmentHint(got, s.ownTokenURL(r)); h != "" {
 		return h
 	}
 	if iss := strings.TrimSuffix(got, "/"); iss != "" && (iss == origin(want) || iss == s.cfg.Issuer) {
 		return fmt.Sprintf(" (%q looks like an issuer; libraries such as openid-client and oauth4webapi put the issuer in aud by default — set it to the token URL)", truncate(got, 200))
 	}
-	if strings.Contains(got, "/oauth/v3/") || strings.Contains(got, "oauth.socialsecurity.be") || strings.Contains(got, "oauthacc.socialsecurity.be") {
+	switch {
+	case strings.Contains(got, "/oauth/v3/") || strings.Contains(got, "oauth.socialsecurity.be") || strings.Contains(got, "oauthacc.socialsecurity.be"):
 		return " (that is the legacy v3 audience; v5 wants the v5 token URL)"
+	case strings.Contains(got, "/oauth/v4/"):
+		return " (that is the legacy v4 audience; v5 wants the v5 token URL)"
 	}
 	return ""
 }
 
-// hourHint names the usual cause of an assertion living about an hour.
-func hourHint(life, skew time.Duration) string {
-	if d := life - time.Hour; d < -max(skew, time.Second) || d > max(skew, time.Second) {
+// hostHint explains an audience made from the URL the client used when
+// the server pins its own (no audience configured): the Host header does
+// not make the audience.
+func (s *Server) hostHint(got, want string, r *http.Request) string {
+	if s.cfg.Audience != "" {
 		return ""
 	}
-	return "; 3600 s is the default lifetime of several libraries (Authlib's among them): set exp explicitly"
+	if got != scheme(r)+"://"+r.Host+s.cfg.TokenPath || got == want {
+		return ""
+	}
+	return " (that is the token URL by the request's Host header; with no audience configured, the audience is the token URL at an address the server listens on, an IP address of this machine or localhost with the port the connection reached: use one, or configure the audience (config key oauth.audience) as the URL your clients use)"
+}
+
+// lifetimeHint names the usual causes of a too long assertion lifetime:
+// about an hour (a library default), about ten days (Python's
+// timedelta(10), which counts days).
+func lifetimeHint(life, skew time.Duration) string {
+	const day = 24 * time.Hour
+	near := func(d time.Duration) bool { return (life - d).Abs() <= max(skew, time.Second) }
+	switch {
+	case near(time.Hour):
+		return "; 3600 s is the default lifetime of several libraries (Authlib's among them): set exp explicitly"
+	case near(10 * day):
+		return "; Python's timedelta(10) is 10 days, not 10 minutes: write timedelta(minutes=10) or less"
+	}
+	return ""
+}
+
+// about says a long duration in human terms, " (about 10 days)"; "" below
+// two hours, where seconds read well enough.
+func about(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d < 2*time.Hour:
+		return ""
+	case d < 2*day:
+		return fmt.Sprintf(" (about %d hours)", int64(math.Round(d.Hours())))
+	case d < 1000*day:
+		return fmt.Sprintf(" (about %d days)", int64(math.Round(d.Hours()/24)))
+	}
+	return fmt.Sprintf(" (about %d years)", int64(math.Round(d.Hours()/24/365.25)))
 }
 
 // derSignature reports whether sig, refused for an ES* alg, is an ASN.1

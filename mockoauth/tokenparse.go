@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,11 +15,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/jsonlimit"
 	"github.com/golang-jwt/jwt/v5"
 )
 
 // checkContentType accepts application/x-www-form-urlencoded, optionally
-// with charset UTF-8 (domain.md §1.2).
+// with charset UTF-8 (domain.md §1.2), each parameter at most once.
 func checkContentType(ct string) *Error {
 	if ct == "application/x-www-form-urlencoded" {
 		return nil
@@ -28,17 +28,114 @@ func checkContentType(ct string) *Error {
 	if ct == "" {
 		return ErrInvalidRequest.Describe("Content-Type is missing; want application/x-www-form-urlencoded (RFC 6749 §4.4.2)")
 	}
-	mt, params, err := mime.ParseMediaType(ct)
+	mt, params, err := parseMediaType(ct)
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return ErrInvalidRequest.Describe("Content-Type is %q; want application/x-www-form-urlencoded (RFC 6749 §4.4.2)", truncate(ct, 80))
 	}
-	for k, v := range params {
-		if k != "charset" || !strings.EqualFold(v, "utf-8") {
-			return ErrInvalidRequest.Describe("Content-Type parameter %s=%q is not supported; want no parameter or charset=UTF-8", truncate(k, 40), truncate(v, 40))
+	for i, p := range params {
+		if slices.ContainsFunc(params[:i], func(q mediaParam) bool { return q.name == p.name }) {
+			return ErrInvalidRequest.Describe("Content-Type %q has the parameter %s twice; a parameter may appear once (RFC 6838 §4.3)", truncate(ct, 80), truncate(p.name, 40))
+		}
+	}
+	for _, p := range params {
+		if p.name != "charset" || !strings.EqualFold(p.value, "utf-8") {
+			return ErrInvalidRequest.Describe("Content-Type parameter %s=%q is not supported; want no parameter or charset=UTF-8", truncate(p.name, 40), truncate(p.value, 40))
 		}
 	}
 	return nil
 }
+
+// mediaParam is one parameter of a media type: its name in lower case and
+// its value, unquoted.
+type mediaParam struct{ name, value string }
+
+// errMediaType is parseMediaType's refusal; checkContentType names the
+// whole header instead.
+var errMediaType = errors.New("not a media type")
+
+// parseMediaType parses a Content-Type value by RFC 9110 §8.3.1 and
+// §5.6.6: type "/" subtype *( OWS ";" OWS name "=" ( token /
+// quoted-string ) ), case-insensitive names, a trailing ";" allowed; like
+// mime.ParseMediaType, it refuses an empty parameter (";;") and, stricter,
+// white space around "=". Unlike mime it keeps every parameter, in order,
+// so that one sent twice is seen (mime keeps one of two equal values, and
+// lets an RFC 2231 "charset*" replace "charset").
+func parseMediaType(v string) (string, []mediaParam, error) {
+	mt, rest, _ := strings.Cut(v, ";")
+	mt = strings.ToLower(strings.Trim(mt, " \t"))
+	typ, sub, ok := strings.Cut(mt, "/")
+	if !ok || !isToken(typ) || !isToken(sub) {
+		return "", nil, errMediaType
+	}
+	var params []mediaParam
+	for rest != "" {
+		if rest = strings.TrimLeft(rest, " \t"); rest == "" {
+			break // a trailing ";"
+		}
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok || !isToken(name) {
+			return "", nil, errMediaType
+		}
+		value, after, ok := cutParamValue(after)
+		if !ok {
+			return "", nil, errMediaType
+		}
+		params = append(params, mediaParam{strings.ToLower(name), value})
+		after = strings.TrimLeft(after, " \t")
+		if after != "" && after[0] != ';' {
+			return "", nil, errMediaType
+		}
+		rest = strings.TrimPrefix(after, ";")
+	}
+	return mt, params, nil
+}
+
+// cutParamValue reads a token or a quoted-string at the start of s and
+// returns it (unquoted) and what follows.
+func cutParamValue(s string) (value, rest string, ok bool) {
+	if !strings.HasPrefix(s, `"`) {
+		end := strings.IndexFunc(s, func(r rune) bool { return r > 0x7e || !isTokenByte(byte(r)) })
+		if end < 0 {
+			end = len(s)
+		}
+		return s[:end], s[end:], end > 0
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return b.String(), s[i+1:], true
+		case c == '\\' && i+1 < len(s) && isQuotedPairByte(s[i+1]):
+			i++
+			b.WriteByte(s[i])
+		case c == '\t' || (c >= 0x20 && c != 0x7f && c != '\\'):
+			b.WriteByte(c)
+		default:
+			return "", "", false
+		}
+	}
+	return "", "", false // not closed
+}
+
+// isToken reports whether s is an RFC 9110 §5.6.2 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTokenByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenByte(c byte) bool {
+	return c < 0x7f && c > 0x20 && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))
+}
+
+// isQuotedPairByte: HTAB / SP / VCHAR / obs-text (RFC 9110 §5.6.4).
+func isQuotedPairByte(c byte) bool { return c == '\t' || (c >= 0x20 && c != 0x7f) }
 
 // mediaType is the media type of a Content-Type value, lower-case,
 // without parameters.
@@ -85,7 +182,10 @@ func (s *Server) readForm(r *http.Request, buf *bytes.Buffer) (url.Values, *Erro
 // parseForm parses a token request body strictly: valid
 // application/x-www-form-urlencoded, UTF-8, and no parameter twice (RFC
 // 6749 §3.2: "Request and response parameters MUST NOT be included more
-// than once"). The *Error is an invalid_request naming the problem.
+// than once"). A parameter sent without a value is left out, as if it had
+// not been sent (RFC 6749 §3.1 and §3.2: "Parameters sent without a value
+// MUST be treated as if they were omitted from the request"), whatever its
+// name. The *Error is an invalid_request naming the problem.
 func parseForm(body []byte) (url.Values, *Error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, ErrInvalidRequest.Describe("request body is empty; want grant_type, client_assertion_type and client_assertion")
@@ -94,13 +194,15 @@ func parseForm(body []byte) (url.Values, *Error) {
 	if err != nil {
 		return nil, ErrInvalidRequest.Describe("request body is not application/x-www-form-urlencoded: %s", strings.TrimPrefix(err.Error(), "invalid URL escape "))
 	}
-	var dups []string
 	for k, v := range form {
-		if len(v) > 1 {
-			dups = append(dups, fmt.Sprintf("%s (%d times)", truncate(k, 40), len(v)))
-		}
 		if !utf8.ValidString(k) || !allUTF8(v) {
 			return nil, ErrInvalidRequest.Describe("parameter %q is not UTF-8", truncate(k, 40))
+		}
+	}
+	var dups []string
+	for k, v := range omitEmpty(form) {
+		if len(v) > 1 {
+			dups = append(dups, fmt.Sprintf("%s (%d times)", truncate(k, 40), len(v)))
 		}
 	}
 	if len(dups) > 0 {
@@ -108,6 +210,27 @@ func parseForm(body []byte) (url.Values, *Error) {
 		return nil, ErrInvalidRequest.Describe("duplicate parameters: %s; each may appear once (RFC 6749 §3.2)", strings.Join(dups, ", "))
 	}
 	return form, nil
+}
+
+// omitEmpty is form without the parameters sent without a value (RFC 6749
+// §3.1, §3.2), leniently: for a URL query and a form answered by a fault.
+func omitEmpty(form url.Values) url.Values {
+	for k, v := range form {
+		if v = withoutEmpty(v); len(v) == 0 {
+			delete(form, k)
+		} else {
+			form[k] = v
+		}
+	}
+	return form
+}
+
+// withoutEmpty is v without its empty values.
+func withoutEmpty(v []string) []string {
+	if !slices.Contains(v, "") {
+		return v
+	}
+	return slices.DeleteFunc(v, func(s string) bool { return s == "" })
 }
 
 func hasOAuthParam(q url.Values) bool {
@@ -120,18 +243,60 @@ func hasOAuthParam(q url.Values) bool {
 }
 
 // parseAssertion decodes a client assertion's header and claims without
-// verifying anything else, as the token endpoint does first. The *Error is
-// an invalid_request naming the first problem.
+// verifying anything else, as the token endpoint does first (decodeJWS).
 func (s *Server) parseAssertion(assertion string) (header, claims map[string]any, _ *Error) {
-	if len(assertion) > s.cfg.MaxAssertionBytes {
-		return nil, nil, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(assertion), s.cfg.MaxAssertionBytes)
+	d, e := s.decodeJWS(assertion)
+	if e != nil {
+		return nil, nil, e
 	}
-	mc := jwt.MapClaims{}
-	tok, _, err := s.parser.ParseUnverified(assertion, mc)
-	if err != nil && (tok == nil || tok.Header == nil || !errors.Is(err, jwt.ErrTokenUnverifiable)) {
-		return nil, nil, s.diagnose(assertion)
+	return d.tok.Header, d.claims, nil
+}
+
+// decodedJWS is a client assertion decoded, not verified.
+type decodedJWS struct {
+	tok      *jwt.Token // header and claims; on a refusal, set when the header decoded
+	parts    []string   // the three segments; nil when the signature segment is not decodable
+	parseErr error      // the parser's error (ErrTokenUnverifiable is expected)
+	claims   jwt.MapClaims
+}
+
+// decodeJWS decodes a client assertion: at most MaxAssertionBytes, a
+// compact JWS whose header and payload are JSON objects nesting at most
+// jsonlimit.MaxDepth levels. The *Error is an invalid_request naming the
+// first problem: the assertion is malformed, so no client is known yet to
+// fail authentication (as for its size; RFC 6749 §5.2).
+func (s *Server) decodeJWS(a string) (decodedJWS, *Error) {
+	if len(a) > s.cfg.MaxAssertionBytes {
+		return decodedJWS{}, ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(a), s.cfg.MaxAssertionBytes)
 	}
-	return tok.Header, mc, nil
+	if e := s.checkDepth(a); e != nil {
+		return decodedJWS{}, e
+	}
+	d := decodedJWS{claims: jwt.MapClaims{}}
+	d.tok, d.parts, d.parseErr = s.parser.ParseUnverified(a, d.claims)
+	if d.parseErr != nil && (d.tok == nil || d.tok.Header == nil || !errors.Is(d.parseErr, jwt.ErrTokenUnverifiable)) {
+		return decodedJWS{tok: d.tok}, s.diagnose(a)
+	}
+	return d, nil
+}
+
+// checkDepth refuses an assertion whose header or payload nests deeper
+// than jsonlimit.MaxDepth, before any JSON decoder reads it; a segment
+// that is not base64url is left to the parser.
+func (s *Server) checkDepth(a string) *Error {
+	for _, name := range [2]string{"header", "payload"} {
+		seg, rest, _ := strings.Cut(a, ".")
+		a = rest
+		b, err := s.parser.DecodeSegment(seg)
+		if err != nil {
+			continue
+		}
+		var de *jsonlimit.DepthError
+		if errors.As(jsonlimit.Check(b), &de) {
+			return ErrInvalidRequest.Describe("client_assertion %s nests deeper than %d levels of objects and arrays (at byte %d of the decoded JSON); at most %d allowed", name, de.Max, de.Offset, de.Max)
+		}
+	}
+	return nil
 }
 
 // diagnose names what makes assertion not a compact JWS; it is only called
@@ -217,6 +382,7 @@ func (s *Server) describeRequest(tr *tokenRequest) {
 	if err != nil {
 		return
 	}
+	form = omitEmpty(form)
 	tr.clientAuth = clientAuth(r.Header.Get("Authorization"), form)
 	tr.takeParams(form)
 	if h, c, e := s.parseAssertion(form.Get("client_assertion")); e == nil {

@@ -1,18 +1,15 @@
 package mockoauth
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/internal/redact"
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // checkMethod: POST only (StageMethod).
@@ -39,7 +36,7 @@ func (s *Server) checkForm(tr *tokenRequest) *Error {
 func (s *Server) checkQuery(tr *tokenRequest) *Error {
 	r := tr.r
 	if r.URL.RawQuery != "" {
-		if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || hasOAuthParam(q) {
+		if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || hasOAuthParam(omitEmpty(q)) {
 			if _, ok := q["client_secret"]; ok && tr.clientAuth == "" {
 				tr.clientAuth = journal.ClientAuthSecret
 			}
@@ -97,19 +94,16 @@ func (s *Server) decodeAssertion(tr *tokenRequest) *Error {
 	if tr.assertion == "" {
 		return ErrInvalidRequest.Describe("client_assertion is missing; want a JWT signed with the key of your registered certificate").at(journal.StageJWS)
 	}
-	if len(tr.assertion) > s.cfg.MaxAssertionBytes {
-		return ErrInvalidRequest.Describe("client_assertion is %d bytes; at most %d allowed", len(tr.assertion), s.cfg.MaxAssertionBytes).at(journal.StageJWS)
-	}
-	claims := jwt.MapClaims{}
-	tok, parts, err := s.parser.ParseUnverified(tr.assertion, claims)
-	if err != nil && (tok == nil || tok.Header == nil || !errors.Is(err, jwt.ErrTokenUnverifiable)) {
-		if tok != nil {
-			tr.header = tok.Header
+	d, e := s.decodeJWS(tr.assertion)
+	if e != nil {
+		if d.tok != nil {
+			tr.header = d.tok.Header
 		}
-		return s.diagnose(tr.assertion).at(journal.StageJWS)
+		return e.at(journal.StageJWS)
 	}
-	tr.tok, tr.parts, tr.parseErr = tok, parts, err
-	tr.header, tr.claims = tok.Header, claims
+	tr.tok, tr.parts, tr.parseErr = d.tok, d.parts, d.parseErr
+	claims := d.claims
+	tr.header, tr.claims = d.tok.Header, claims
 	tr.sub, tr.subOK = claims["sub"].(string)
 	tr.iss, tr.issOK = claims["iss"].(string)
 	if tr.clientID == "" {
@@ -224,9 +218,16 @@ func (s *Server) checkIssSub(tr *tokenRequest) *Error {
 
 // checkAud: aud is exactly the audience (StageAud).
 func (s *Server) checkAud(tr *tokenRequest) *Error {
-	if e := s.checkAudience(tr.claims["aud"], s.audience(tr.r), tr.r); e != nil {
+	want := s.audience(tr.r)
+	if s.cfg.Audience == "" {
+		if got, ok := oneAudience(tr.claims["aud"]); ok && s.ownTokenURLAt(got, tr.r) {
+			want = got
+		}
+	}
+	if e := s.checkAudience(tr.claims["aud"], want, tr.r); e != nil {
 		return e.at(journal.StageAud)
 	}
+	tr.aud = want
 	return nil
 }
 
@@ -256,10 +257,10 @@ func (s *Server) checkTimes(tr *tokenRequest) *Error {
 	}
 	if !iat.IsZero() {
 		if life := exp.Sub(iat); life > s.cfg.MaxAssertionLifetime {
-			return ErrInvalidClient.Describe("client_assertion exp is %s after iat; at most %s allowed%s", secs(life), secs(s.cfg.MaxAssertionLifetime), hourHint(life, skew)).at(journal.StageLifetime)
+			return ErrInvalidClient.Describe("client_assertion exp is %s%s after iat; at most %s allowed%s", secs(life), about(life), secs(s.cfg.MaxAssertionLifetime), lifetimeHint(life, skew)).at(journal.StageLifetime)
 		}
 	} else if life := exp.Sub(now); life > s.cfg.MaxAssertionLifetime+skew {
-		return ErrInvalidClient.Describe("client_assertion exp is %s after now (server time %s, no iat); at most %s allowed (+%s clock skew)%s", secs(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew), hourHint(life, skew)).at(journal.StageLifetime)
+		return ErrInvalidClient.Describe("client_assertion exp is %s%s after now (server time %s, no iat); at most %s allowed (+%s clock skew)%s", secs(life), about(life), now.UTC().Format(time.RFC3339), secs(s.cfg.MaxAssertionLifetime), secs(skew), lifetimeHint(life, skew)).at(journal.StageLifetime)
 	}
 	if !iat.IsZero() && iat.Sub(now) > skew {
 		return ErrInvalidClient.Describe("client_assertion iat is %s in the future (server time %s; clock skew allowed %s)", secs(iat.Sub(now)), now.UTC().Format(time.RFC3339), secs(skew)).at(journal.StageIatNbf)
@@ -332,62 +333,11 @@ func (s *Server) checkDisabled(tr *tokenRequest) *Error {
 // issue makes the access token (StageIssue).
 func (s *Server) issue(tr *tokenRequest) (*tokenResponse, *Error) {
 	g := s.grantFor(tr.client, tr.scopes, tr.scopeStr)
-	at, err := s.newToken(g, s.issuer(s.audience(tr.r)), tr.now)
+	at, err := s.newToken(g, s.issuer(tr.aud), tr.now)
 	if err != nil {
 		s.cfg.Logger.Error("mockoauth: issue a token", "err", err)
 		return nil, (&Error{Code: "server_error", Status: http.StatusInternalServerError}).Describe("cannot make a token: %v", err).at(journal.StageIssue)
 	}
 	tr.granted = g.caller.Scopes
 	return &tokenResponse{AccessToken: at, Scope: g.scopeStr, TokenType: "Bearer", ExpiresIn: int(s.cfg.TokenTTL / time.Second)}, nil
-}
-
-// audience is the value aud must hold for a request.
-func (s *Server) audience(r *http.Request) string {
-	if s.cfg.Audience != "" {
-		return s.cfg.Audience
-	}
-	return s.ownTokenURL(r)
-}
-
-// ownTokenURL is the token endpoint's URL as the request reached it.
-func (s *Server) ownTokenURL(r *http.Request) string {
-	scheme := "http://"
-	if r.TLS != nil {
-		scheme = "https://"
-	}
-	return scheme + r.Host + s.cfg.TokenPath
-}
-
-func (s *Server) checkAudience(aud any, want string, r *http.Request) *Error {
-	switch v := aud.(type) {
-	case nil:
-		return ErrInvalidClient.Describe("client_assertion aud is missing; want %q", want)
-	case string:
-		if v == want {
-			return nil
-		}
-		return ErrInvalidClient.Describe("client_assertion aud is %q; want %q%s", truncate(v, 200), want, s.audHint(v, want, r))
-	case []any:
-		var got []string
-		match := false
-		for _, x := range v {
-			str, ok := x.(string)
-			if !ok {
-				return ErrInvalidClient.Describe("client_assertion aud holds a %s; want the string %q", jsonType(x), want)
-			}
-			got = append(got, strconv.Quote(truncate(str, 200)))
-			match = match || str == want
-		}
-		switch {
-		case match && len(v) == 1:
-			return nil
-		case match:
-			return ErrInvalidClient.Describe("client_assertion aud has %d values [%s]; want only %q (an assertion valid for several audiences can be replayed)", len(v), strings.Join(got, ", "), want)
-		case len(v) == 1:
-			one, _ := v[0].(string)
-			return ErrInvalidClient.Describe("client_assertion aud is [%s]; want %q%s", strings.Join(got, ", "), want, s.audHint(one, want, r))
-		}
-		return ErrInvalidClient.Describe("client_assertion aud is [%s]; want %q", strings.Join(got, ", "), want)
-	}
-	return ErrInvalidClient.Describe("client_assertion aud is a %s; want the string %q", jsonType(aud), want)
 }

@@ -137,8 +137,9 @@ func (s *Stack) build() error {
 		return err
 	}
 	pub := http.NewServeMux()
-	pub.Handle(s.OAuth.TokenPath(), s.OAuth)
-	pub.Handle(s.OAuth.JWKSPath(), s.OAuth)
+	for _, p := range s.OAuth.Paths() {
+		pub.Handle(p, s.OAuth)
+	}
 	pub.Handle("/", s.API)
 	all := http.NewServeMux()
 	all.Handle(AdminPrefix, s.admin)
