@@ -145,8 +145,9 @@ func (s *Stack) build() error {
 	all.Handle(AdminPrefix, s.admin)
 	all.Handle("/", pub)
 	// One router on the hot path (route.go); the muxes answer the rest.
-	s.public = newDirect(s.API, pub, AdminPrefix, s.OAuth.TokenPath(), s.OAuth.JWKSPath())
-	s.handler = newDirect(s.API, all, AdminPrefix, s.OAuth.TokenPath(), s.OAuth.JWKSPath())
+	others := append([]string{AdminPrefix}, s.OAuth.Paths()...)
+	s.public = newDirect(s.API, pub, others...)
+	s.handler = newDirect(s.API, all, others...)
 	return nil
 }
 

@@ -230,3 +230,14 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 func (r *recorder) WriteHeader(code int) { r.code = code }
+
+// TestStack_RetiredTokenPath: the v4 token path reaches the token endpoint,
+// which points to v5, not the API mock's bare 404 (issue 17).
+func TestStack_RetiredTokenPath(t *testing.T) {
+	ts := stack.NewTestServer(t, stack.Config{Profile: fla.StackProfile()})
+	code, b := call(t, ts, "POST", "/REST/oauth/v4/token", "", "")
+	want := `{"error":"invalid_request","error_description":"/REST/oauth/v4/token is the token endpoint of OAuth v4, which the portal has retired; the token endpoint is POST /REST/oauth/v5/token, and the assertion's aud is its URL"}`
+	if code != http.StatusNotFound || b != want {
+		t.Errorf("POST /REST/oauth/v4/token: %d %s; want 404 %s", code, b, want)
+	}
+}
