@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"math/big"
 	"net/http"
 	"path/filepath"
@@ -70,5 +71,21 @@ func TestServe_JWTAccessTokens(t *testing.T) {
 	tok = getToken(t, http.DefaultClient, p.base, testEmployerID, bundles[testEmployerID])
 	if strings.Count(tok, ".") != 0 || len(tok) != 43 {
 		t.Errorf("opaque token %q", tok)
+	}
+}
+
+// TestServe_AudienceFromEnvironment: a container reached by a name (a CI
+// service) gets its audience from FLAMOCK_AUDIENCE, as the Host header
+// never sets it; the config's oauth.audience wins over it.
+func TestServe_AudienceFromEnvironment(t *testing.T) {
+	const aud = "http://flamock:8080/REST/oauth/v5/token"
+	t.Setenv(audienceEnv, aud)
+	opts, err := parseServeFlags(nil, io.Discard, io.Discard)
+	if err != nil || opts.fc.OAuth.Audience != aud {
+		t.Fatalf("audience %q (%v); want %q from $%s", opts.fc.OAuth.Audience, err, aud, audienceEnv)
+	}
+	cfg, _ := writeTestConfig(t, "oauth:\n  audience: https://flamock.example/REST/oauth/v5/token\n")
+	if opts, err = parseServeFlags([]string{"--config", cfg}, io.Discard, io.Discard); err != nil || opts.fc.OAuth.Audience != "https://flamock.example/REST/oauth/v5/token" {
+		t.Fatalf("audience %q (%v); want the config's", opts.fc.OAuth.Audience, err)
 	}
 }

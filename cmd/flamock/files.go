@@ -40,3 +40,9 @@ func withConfigHint(err error, configFile string) error {
 // token when --admin-token (or the config's) does not: the way to set it
 // for a container run as a CI service, which takes no command line.
 const adminTokenEnv = "FLAMOCK_ADMIN_TOKEN"
+
+// audienceEnv names the environment variable that gives serve its OAuth
+// audience (the config's oauth.audience) when the config does not: for a
+// container reached by a name (a CI service), whose token URL the server
+// cannot know, since the Host header never sets the audience.
+const audienceEnv = "FLAMOCK_AUDIENCE"

@@ -194,6 +194,9 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	if fc.AdminToken == "" { // a container's CI service cannot pass flags, only environment
 		fc.AdminToken = os.Getenv(adminTokenEnv)
 	}
+	if fc.OAuth.Audience == "" {
+		fc.OAuth.Audience = os.Getenv(audienceEnv)
+	}
 	if fc.Addr == "" {
 		fc.Addr = "127.0.0.1:8080"
 	}
