@@ -211,6 +211,10 @@ func (b *planner) build() error {
 // call alone has no second to reuse its token for).
 func (b *planner) buildHappy() {
 	b.happy = b.calls[:min(2, len(b.calls))]
+	if b.tokenCall() == 0 {
+		b.unbuilt = append(b.unbuilt, gap{[]string{TokenRenew, TokenRetry},
+			"no operation of the happy path needs an access token (no security requirement): no 401 to recover from"})
+	}
 	if len(b.happy) == 1 {
 		b.unbuilt = append(b.unbuilt, gap{[]string{TokenReuse},
 			"one operation chosen: no second call to reuse the token for; choose another operation"})

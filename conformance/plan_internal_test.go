@@ -123,8 +123,11 @@ func TestNewPlan_Scopes(t *testing.T) {
 		t.Errorf("%s: %v", sc.Name, sc.Scopes)
 	}
 	p, _ = NewPlan(a, []string{"ping"})
-	if slices.Contains(names(p.Scenarios), "missing-scope") || slices.Contains(names(p.Scenarios), "validation-error") {
-		t.Errorf("scenarios %v", names(p.Scenarios))
+	if got := names(p.Scenarios); !slices.Equal(got, []string{"happy-path", "too-many-requests", "service-unavailable", "server-error", "untrusted-tls"}) {
+		t.Errorf("scenarios %v", got)
+	}
+	if got := p.NotExercised[TokenRenew]; got != "no operation of the happy path needs an access token (no security requirement): no 401 to recover from" {
+		t.Errorf("TOKEN-RENEW-01: %q", got)
 	}
 	// Both are exercised elsewhere (server-error reports a problem, the
 	// refusals are the only 400/403): the reasons are joined.

@@ -99,15 +99,16 @@ func (b *planner) scenarios() []Scenario {
 		add(Scenario{Name: "several-operations", Doc: count(len(b.several)) + " calls in one process: one token serves them all",
 			Ops: b.several, Decides: b.valid()}, b.validExercised(TokenHeader, TokenReuse)...)
 	}
-	// The token fails before the second call, or before the only one.
-	second := min(2, len(happy))
-	renew := b.validExercised(TokenHeader, TokenRenew, TokenRetry)
-	add(Scenario{Name: "token-expiry", Doc: "the token expires between two calls (mockoauth ExpireTokens): renew and retry once",
-		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: expire}}, renew...)
-	add(Scenario{Name: "token-revoked", Doc: "a still-valid token is refused with 401 invalid_token: renew and retry once",
-		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke}}, renew...)
-	add(Scenario{Name: "persistent-401", Doc: "the renewed token is refused too: stop after one renewal and one retry",
-		Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke, second + 1: revoke}}, renew...)
+	// The token fails before the second call, or before the only secured one.
+	if second := b.tokenCall(); second > 0 {
+		renew := b.validExercised(TokenHeader, TokenRenew, TokenRetry)
+		add(Scenario{Name: "token-expiry", Doc: "the token expires between two calls (mockoauth ExpireTokens): renew and retry once",
+			Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: expire}}, renew...)
+		add(Scenario{Name: "token-revoked", Doc: "a still-valid token is refused with 401 invalid_token: renew and retry once",
+			Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke}}, renew...)
+		add(Scenario{Name: "persistent-401", Doc: "the renewed token is refused too: stop after one renewal and one retry",
+			Ops: happy, Decides: b.valid(), Before: map[int]func(Env){second: revoke, second + 1: revoke}}, renew...)
+	}
 	add(Scenario{Name: "too-many-requests", Doc: "429 with Retry-After: 1: wait, then retry",
 		Ops: happy, Decides: b.valid(), Setup: f}, b.validExercised(TokenHeader, APIRetryAfter, APIBounded)...)
 	add(Scenario{Name: "service-unavailable", Doc: "503 with Retry-After: 1, more times in a row than the retry bound allows: wait, retry a few times, then report the 503",
@@ -128,6 +129,18 @@ func (b *planner) scenarios() []Scenario {
 	add(Scenario{Name: "untrusted-tls", Doc: "the servers present a certificate that does not chain to FLAMOCK_CA_FILE: nothing may complete",
 		Ops: []Operation{getA}, Decides: []string{TLSVerify}, Untrusted: true}, TLSVerify)
 	return out
+}
+
+// tokenCall is the happy path's call (1-based) before which the token
+// fails: the second, or the only one that needs a token; 0 when none does
+// (a 401 cannot happen: the token scenarios are not built).
+func (b *planner) tokenCall() int {
+	for i := len(b.happy) - 1; i >= 0; i-- {
+		if op, _ := b.api.Operation(b.happy[i].OperationID); op.Secured {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 func (b *planner) happyDoc() string {
