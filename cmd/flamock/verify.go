@@ -9,19 +9,22 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/conformance"
+	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/profiles"
 	"github.com/flamock/flamock/stack"
 )
 
-func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flamock verify", "flamock verify JOURNAL [flags]",
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flamock verify", "flamock verify JOURNAL|--store URL [flags]",
 		`Judge recorded traffic: the JSON-lines journal that 'flamock serve --journal FILE' wrote
 during the vendor's own tests (JOURNAL "-" reads stdin). Every rule the journal can decide is
 judged; the others are SKIP with the reason (run flamock conform for those).
 
 The journal is read as the traffic of one client; --client-id judges only the events that
 identify that client (token requests by their assertion, API calls by the access token they
-carry) and lists the traffic it could tie to no client separately. --profile and --spec name
+carry) and lists the traffic it could tie to no client separately. --store reads the journal a
+shared sandbox's replicas write together instead of a file, so calls that went to different
+replicas are judged as one run. --profile and --spec name
 the API the journal was recorded on, as for serve: a rule that API cannot exercise (a tenant
 rule the profile does not have) is a SKIP that says why.
 Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
@@ -33,14 +36,18 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	var specs specFlags
 	fs.Var(&specs, "spec", "the OpenAPI document the journal was recorded on, FILE or FILE@BASEPATH (repeatable); default: the profile's own")
 	profileName := fs.String("profile", "", "API profile the journal was recorded on: "+profileNames()+" (default "+profiles.Default+", or generic with --spec)")
+	storeURL := fs.String("store", "", "read the shared journal of the replicas on this store (postgres://user@host/db) instead of a JOURNAL file")
 	rf := addReportFlags(fs)
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	var problems []string
-	if len(pos) != 1 {
-		problems = append(problems, "want exactly one JOURNAL file (or - for stdin)")
+	switch {
+	case *storeURL != "" && len(pos) > 0:
+		problems = append(problems, "want a JOURNAL file or --store, not both")
+	case *storeURL == "" && len(pos) != 1:
+		problems = append(problems, "want exactly one JOURNAL file (or - for stdin), or --store URL")
 	}
 	opts, optProblems := rf.options()
 	problems = append(problems, optProblems...)
@@ -68,22 +75,34 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 			return fmt.Errorf("%s: %w", *certFile, certgen.ErrNoCertificate)
 		}
 	}
+	events, err := verifyEvents(ctx, *storeURL, pos, stderr)
+	if err != nil {
+		return err
+	}
+	rep := conformance.Verify(events, cfg)
+	return rf.write(rep, stdout, rep.OK())
+}
+
+// verifyEvents reads the journal: the shared store's, or the file (or stdin).
+func verifyEvents(ctx context.Context, storeURL string, pos []string, stderr io.Writer) ([]journal.Event, error) {
+	if storeURL != "" {
+		return readSharedJournal(ctx, storeURL)
+	}
 	var in io.Reader = os.Stdin
 	if pos[0] != "-" {
 		f, err := os.Open(pos[0])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer f.Close()
 		in = f
 	}
 	events, bad, err := conformance.ReadJournal(in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, b := range bad {
 		fmt.Fprintf(stderr, "flamock verify: %s: %s\n", pos[0], b)
 	}
-	rep := conformance.Verify(events, cfg)
-	return rf.write(rep, stdout, rep.OK())
+	return events, nil
 }
