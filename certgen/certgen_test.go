@@ -104,7 +104,7 @@ func TestCreate_RefusesNonCompliant(t *testing.T) {
 		{"sha1", Request{Digest: SHA1}, []string{RuleDigest},
 			"certgen: not accepted by the portal: CERT-DIGEST: signature digest is SHA-1 (SHA1-RSA); allowed SHA-256, SHA-384, SHA-512"},
 		{"no digital signature", Request{KeyUsage: x509.KeyUsageKeyEncipherment}, []string{RuleKeyUsage},
-			"certgen: not accepted by the portal: CERT-KU-DS: key usage is Key Encipherment; allowed any set that includes Digital Signature"},
+			"certgen: not accepted by the portal: CERT-KU-DS: key usage is Key Encipherment; allowed any set that includes Digital Signature; " + KeyUsageHint},
 		{"expired", Request{NotBefore: fixedNow.Add(-48 * time.Hour), NotAfter: fixedNow.Add(-24 * time.Hour)}, []string{RuleExpired},
 			"certgen: not accepted by the portal: CERT-VALID-NAF: certificate not expired is not after 2026-11-23T12:00:00Z; allowed now (2026-11-24T12:00:00Z) <= not after"},
 		{"not yet valid", Request{NotBefore: fixedNow.Add(24 * time.Hour), Days: 30}, []string{RuleNotYetValid},

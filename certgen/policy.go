@@ -54,7 +54,14 @@ type Result struct {
 	Pass    bool   `json:"pass"`
 	Found   string `json:"found"`
 	Allowed string `json:"allowed"`
+	// Hint says how to fix a failed rule, where there is a usual way.
+	Hint string `json:"hint,omitempty"`
 }
+
+// KeyUsageHint is how to add the Digital Signature key usage a plain
+// `openssl req -x509` or `keytool -genkeypair` leaves out.
+const KeyUsageHint = "add it: openssl req -x509 ... -addext keyUsage=digitalSignature, or keytool -genkeypair ... -ext KeyUsage=digitalSignature (flamock cert create sets it)"
+
 
 // Violation is a failed rule.
 type Violation = Result
@@ -64,7 +71,11 @@ func (r Result) String() string {
 	if r.Pass {
 		verdict = "pass"
 	}
-	return fmt.Sprintf("%s %s: %s (found %s; allowed %s)", verdict, r.Rule, r.Title, r.Found, r.Allowed)
+	s := fmt.Sprintf("%s %s: %s (found %s; allowed %s)", verdict, r.Rule, r.Title, r.Found, r.Allowed)
+	if r.Hint != "" && !r.Pass {
+		s += "; " + r.Hint
+	}
+	return s
 }
 
 // Evaluate runs every rule of p on cert at time now and returns one result
@@ -73,7 +84,7 @@ func (r Result) String() string {
 func (p Policy) Evaluate(cert *x509.Certificate, now time.Time) []Result {
 	var out []Result
 	add := func(rule, title, source string, pass bool, found, allowed string) {
-		out = append(out, Result{rule, title, source, pass, found, allowed})
+		out = append(out, Result{Rule: rule, Title: title, Source: source, Pass: pass, Found: found, Allowed: allowed})
 	}
 	alg, size := describeKey(cert.PublicKey)
 	switch k := cert.PublicKey.(type) {
@@ -94,6 +105,9 @@ func (p Policy) Evaluate(cert *x509.Certificate, now time.Time) []Result {
 		fmt.Sprintf("%s (%v)", digest, cert.SignatureAlgorithm), strings.Join(p.Digests, ", "))
 	add(RuleKeyUsage, "key usage", sourcePortalPolicy, cert.KeyUsage&p.KeyUsage == p.KeyUsage,
 		DescribeKeyUsage(cert.KeyUsage), "any set that includes "+DescribeKeyUsage(p.KeyUsage))
+	if last := &out[len(out)-1]; !last.Pass && p.KeyUsage&x509.KeyUsageDigitalSignature != 0 && cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		last.Hint = KeyUsageHint
+	}
 	if !p.IgnoreValidity {
 		add(RuleNotYetValid, "certificate already valid", sourceValidityRules, !now.Before(cert.NotBefore),
 			"not before "+cert.NotBefore.UTC().Format(time.RFC3339), "not before <= now ("+now.UTC().Format(time.RFC3339)+")")
@@ -124,6 +138,9 @@ func (e *PolicyError) Error() string {
 	parts := make([]string, len(e.Violations))
 	for i, v := range e.Violations {
 		parts[i] = fmt.Sprintf("%s: %s is %s; allowed %s", v.Rule, v.Title, v.Found, v.Allowed)
+		if v.Hint != "" {
+			parts[i] += "; " + v.Hint
+		}
 	}
 	return "certgen: not accepted by the portal: " + strings.Join(parts, "; ")
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -46,86 +47,133 @@ func runCert(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 const defaultP12Password = "changeit"
 
-func runCertCreate(args []string, stdout, stderr io.Writer) error {
+// certCreateFlags are the flags of `flamock cert create`.
+type certCreateFlags struct {
+	fs                                                      *flag.FlagSet
+	keyName, digest, cn, org, ent, notBefore, out, password *string
+	keyUsage                                                *string
+	days                                                    *int
+	legacy, nonCompliant, force, asJSON                     *bool
+}
+
+func newCertCreateFlags() certCreateFlags {
 	fs := newFlagSet("flamock cert create",
 		"flamock cert create --cn NAME --out PREFIX [flags]",
 		`Make a self-signed client certificate that follows the portal's rules (seed manual §4.4.1)
 and write PREFIX.cer (DER: the file to register on the portal), PREFIX.pem (PEM
-certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKCS#12).`)
-	keyName := fs.String("key", "rsa2048", "key type: rsa2048, rsa3072, rsa4096, p384 or p521")
-	digestName := fs.String("digest", "sha256", "signature digest: sha256, sha384 or sha512")
-	cn := fs.String("cn", "", "subject common name (required)")
-	org := fs.String("org", "", "subject organization")
-	ent := fs.String("enterprise-number", "", "enterprise number (KBO/BCE) written as the subject serialNumber; check digits are verified")
-	days := fs.Int("days", 365, "validity in days")
-	notBefore := fs.String("not-before", "", "start of validity, YYYY-MM-DD or RFC 3339 (default: one minute ago)")
-	out := fs.String("out", "", "prefix of the files to write (required), e.g. ./acme")
-	password := fs.String("password", defaultP12Password, "password of the PKCS#12 file")
-	legacy := fs.Bool("legacy", false, "PKCS#12 in the legacy encoding (3DES, SHA-1 MAC) for old Java, .NET or Windows")
-	keyUsage := fs.String("key-usage", "digitalSignature", "key usage bits, comma-separated (digitalSignature, keyEncipherment, ...)")
-	nonCompliant := fs.Bool("non-compliant-for-negative-tests", false, "make the certificate even if the portal would refuse it (rsa1024, p256, sha1, no digitalSignature, expired): for negative tests only")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
-		return err
+certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKCS#12).
+It never replaces an existing file of these four unless --force is given: the key of a
+certificate already registered on the portal would be lost.`)
+	return certCreateFlags{
+		fs:           fs,
+		keyName:      fs.String("key", "rsa2048", "key type: rsa2048, rsa3072, rsa4096, p384 or p521"),
+		digest:       fs.String("digest", "sha256", "signature digest: sha256, sha384 or sha512"),
+		cn:           fs.String("cn", "", "subject common name (required)"),
+		org:          fs.String("org", "", "subject organization"),
+		ent:          fs.String("enterprise-number", "", "enterprise number (KBO/BCE) written as the subject serialNumber; check digits are verified"),
+		days:         fs.Int("days", 365, "validity in days"),
+		notBefore:    fs.String("not-before", "", "start of validity, YYYY-MM-DD or RFC 3339 (default: one minute ago)"),
+		out:          fs.String("out", "", "prefix of the files to write (required), e.g. ./acme"),
+		password:     fs.String("password", defaultP12Password, "password of the PKCS#12 file"),
+		legacy:       fs.Bool("legacy", false, "PKCS#12 in the legacy encoding (3DES, SHA-1 MAC) for old Java, .NET or Windows"),
+		keyUsage:     fs.String("key-usage", "digitalSignature", "key usage bits, comma-separated (digitalSignature, keyEncipherment, ...)"),
+		nonCompliant: fs.Bool("non-compliant-for-negative-tests", false, "make the certificate even if the portal would refuse it (rsa1024, p256, sha1, no digitalSignature, expired): for negative tests only"),
+		force:        fs.Bool("force", false, "replace existing PREFIX.cer, .pem, .key and .p12 files"),
+		asJSON:       fs.Bool("json", false, "print the result as JSON"),
 	}
+}
+
+// request checks the flags and builds the certificate request; every
+// problem is named at once.
+func (f certCreateFlags) request() (certgen.Request, error) {
 	var problems []string
-	if *cn == "" {
+	add := func(prefix string, err error) {
+		if err != nil {
+			problems = append(problems, prefix+strings.TrimPrefix(err.Error(), "certgen: "))
+		}
+	}
+	if *f.cn == "" {
 		problems = append(problems, "--cn is required")
 	}
-	if *out == "" {
+	if *f.out == "" {
 		problems = append(problems, "--out is required")
 	}
-	kt, err := certgen.ParseKeyType(*keyName)
-	if err != nil {
-		problems = append(problems, "--key: "+strings.TrimPrefix(err.Error(), "certgen: "))
+	req := certgen.Request{CommonName: *f.cn, Organization: *f.org, Days: *f.days, AllowNonCompliant: *f.nonCompliant}
+	var err error
+	req.Key, err = certgen.ParseKeyType(*f.keyName)
+	add("--key: ", err)
+	req.Digest, err = certgen.ParseDigest(*f.digest)
+	add("--digest: ", err)
+	req.KeyUsage, err = parseKeyUsage(*f.keyUsage)
+	add("--key-usage: ", err)
+	if *f.notBefore != "" {
+		req.NotBefore, err = parseDate(*f.notBefore)
+		add("--not-before: ", err)
 	}
-	dg, err := certgen.ParseDigest(*digestName)
-	if err != nil {
-		problems = append(problems, "--digest: "+strings.TrimPrefix(err.Error(), "certgen: "))
+	if *f.days <= 0 {
+		problems = append(problems, fmt.Sprintf("--days is %d; want a positive number", *f.days))
 	}
-	ku, err := parseKeyUsage(*keyUsage)
-	if err != nil {
-		problems = append(problems, "--key-usage: "+err.Error())
-	}
-	var nb time.Time
-	if *notBefore != "" {
-		if nb, err = parseDate(*notBefore); err != nil {
-			problems = append(problems, "--not-before: "+err.Error())
-		}
-	}
-	if *days <= 0 {
-		problems = append(problems, fmt.Sprintf("--days is %d; want a positive number", *days))
-	}
-	enterprise := *ent
-	if enterprise != "" {
-		if enterprise, err = beid.NormalizeEnterpriseNumber(enterprise); err != nil {
-			problems = append(problems, "--enterprise-number: "+err.Error())
-		}
+	if *f.ent != "" {
+		req.EnterpriseNumber, err = beid.NormalizeEnterpriseNumber(*f.ent)
+		add("--enterprise-number: ", err)
 	}
 	if len(problems) > 0 {
-		return usageErrorf("%s", strings.Join(problems, "\n  "))
+		return req, usageErrorf("%s", strings.Join(problems, "\n  "))
 	}
-	enc := certgen.Modern
-	if *legacy {
-		enc = certgen.Legacy
+	return req, nil
+}
+
+// refuseOverwrite names the files of prefix that exist already.
+func refuseOverwrite(prefix string) error {
+	var found []string
+	for _, ext := range []string{".cer", ".pem", ".key", ".p12"} {
+		if _, err := os.Lstat(prefix + ext); err == nil {
+			found = append(found, prefix+ext)
+		}
 	}
-	b, err := certgen.Create(certgen.Request{
-		Key: kt, Digest: dg, CommonName: *cn, Organization: *org, EnterpriseNumber: enterprise,
-		NotBefore: nb, Days: *days, KeyUsage: ku, AllowNonCompliant: *nonCompliant,
-	})
+	if len(found) == 0 {
+		return nil
+	}
+	verb := "exists"
+	if len(found) > 1 {
+		verb = "exist"
+	}
+	return fmt.Errorf("%s already %s; cert create does not replace a key, which may belong to a certificate registered on the portal (choose another --out, or --force to replace them)",
+		strings.Join(found, ", "), verb)
+}
+
+func runCertCreate(args []string, stdout, stderr io.Writer) error {
+	f := newCertCreateFlags()
+	if err := parseNoArgs(f.fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	req, err := f.request()
+	if err != nil {
+		return err
+	}
+	if !*f.force {
+		if err := refuseOverwrite(*f.out); err != nil {
+			return err
+		}
+	}
+	b, err := certgen.Create(req)
 	if err != nil {
 		var pe *certgen.PolicyError
-		if !*nonCompliant && errors.As(err, &pe) {
+		if !*f.nonCompliant && errors.As(err, &pe) {
 			return fmt.Errorf("%w\n(to make such a certificate for a negative test on purpose, add --non-compliant-for-negative-tests)", err)
 		}
 		return err
 	}
-	files, err := b.WriteFiles(*out, *password, enc)
+	enc := certgen.Modern
+	if *f.legacy {
+		enc = certgen.Legacy
+	}
+	files, err := b.WriteFiles(*f.out, *f.password, enc)
 	if err != nil {
 		return err
 	}
 	violations := certgen.DefaultPolicy().Check(b.Cert, time.Now())
-	if *asJSON {
+	if *f.asJSON {
 		return writeJSON(stdout, struct {
 			Files       certgen.Files       `json:"files"`
 			PKCS12      string              `json:"pkcs12Encoding"`
@@ -133,8 +181,14 @@ certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKC
 			Violations  []certgen.Violation `json:"violations"`
 		}{files, enc.String(), describeCert(b.Cert, certgen.FormatDER, true), nonNil(violations)})
 	}
-	pwNote := fmt.Sprintf("password %q", *password)
-	if *password == defaultP12Password && !flagSet(fs, "password") {
+	printCreated(stdout, stderr, f, b, files, enc, violations)
+	return nil
+}
+
+// printCreated tells what cert create wrote and what to do next.
+func printCreated(stdout, stderr io.Writer, f certCreateFlags, b *certgen.Bundle, files certgen.Files, enc certgen.Encoding, violations []certgen.Violation) {
+	pwNote := fmt.Sprintf("password %q", *f.password)
+	if *f.password == defaultP12Password && !flagSet(f.fs, "password") {
 		pwNote += " (the default; set another with --password)"
 	}
 	fmt.Fprintf(stdout, "wrote %s  DER certificate: the file to register on the portal\n", files.CER)
@@ -148,10 +202,9 @@ certificate), PREFIX.key (PEM PKCS#8 private key, mode 0600) and PREFIX.p12 (PKC
 		for _, v := range violations {
 			fmt.Fprintf(stderr, "  %s: %s is %s; allowed %s\n", v.Rule, v.Title, v.Found, v.Allowed)
 		}
-		return nil
+		return
 	}
 	fmt.Fprintf(stdout, "\nRegister %s on the portal (Chaman: manage your technical channels) and sign client\nassertions with %s or %s.\n", files.CER, files.Key, files.P12)
-	return nil
 }
 
 func runCertCheck(args []string, stdout, stderr io.Writer) error {

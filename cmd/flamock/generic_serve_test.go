@@ -177,8 +177,8 @@ func TestServe_GenericSpecErrors(t *testing.T) {
 	}
 	const dossiers = "../../testdata/specs/dossiers-swagger2.yaml"
 	for _, c := range []struct{ spec, want string }{
-		{dossiers, `flamock serve: mockfla: ` + dossiers + `: the document's base path "/REST/{applicationName}/v1" holds the placeholder {applicationName} and cannot be used as it is; choose where to mount it: --spec ` + dossiers + `@/your/base/path (or basePath: in the configuration's specs)`},
-		{fm, `flamock serve: mockfla: ` + fm + `: line 4: the document starts here, after a front-matter block (lines 1-3, closed by the "---" at line 3); flamock reads a file that holds one OpenAPI or Swagger document: remove lines 1-3`},
+		{dossiers, `flamock serve: ` + dossiers + `: the document's base path "/REST/{applicationName}/v1" holds the placeholder {applicationName} and cannot be used as it is; choose where to mount it: --spec ` + dossiers + `@/your/base/path (or basePath: in the configuration's specs)`},
+		{fm, `flamock serve: ` + fm + `: line 4: the document starts here, after a front-matter block (lines 1-3, closed by the "---" at line 3); flamock reads a file that holds one OpenAPI or Swagger document: remove lines 1-3`},
 	} {
 		code, _, errOut := flamock(t, "serve", "--addr", "127.0.0.1:0", "--demo-dir", t.TempDir(), "--spec", c.spec)
 		if code != 1 || strings.TrimSpace(errOut) != c.want {

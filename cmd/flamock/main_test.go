@@ -92,7 +92,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cert", "show", "a", "b"}, "flamock cert: want exactly one FILE; got 2 arguments"},
 		{[]string{"version", "extra"}, `flamock version: unexpected argument "extra"`},
 		{[]string{"profiles", "extra"}, `flamock profiles: unexpected argument "extra"`},
-		{[]string{"serve", "--profile", "nope", "--addr", "127.0.0.1:0"}, `profiles: unknown profile "nope"; want one of fla, generic (flamock profiles lists them)`},
+		{[]string{"serve", "--profile", "nope", "--addr", "127.0.0.1:0"}, `flamock serve: unknown profile "nope"; want one of fla, generic (flamock profiles lists them)`},
 		{[]string{"help", "nope"}, `flamock help: unknown command "nope"`},
 		{[]string{"token"}, "flamock token: --client-id and --key are required"},
 		{[]string{"token", "--lifetime", "soon"}, `flamock token: invalid value "soon" for flag -lifetime`},
@@ -161,7 +161,7 @@ func TestCertCreateCheckShow(t *testing.T) {
 		t.Errorf("show: exit %d\n%s", code, out)
 	}
 	code, _, errOut = flamock(t, "cert", "show", prefix+".p12", "--password", "wrong")
-	if code != 1 || errOut != "flamock cert: "+prefix+".p12: certgen: wrong PKCS#12 password\n" {
+	if code != 1 || errOut != "flamock cert: "+prefix+".p12: wrong PKCS#12 password\n" {
 		t.Errorf("show with a wrong password: exit %d, %q", code, errOut)
 	}
 	code, _, errOut = flamock(t, "cert", "show", prefix+".key")
@@ -173,7 +173,7 @@ func TestCertCreateCheckShow(t *testing.T) {
 func TestCertCreateRefusesNonCompliant(t *testing.T) {
 	prefix := filepath.Join(t.TempDir(), "weak")
 	code, _, errOut := flamock(t, "cert", "create", "--key", "rsa1024", "--cn", "weak", "--out", prefix)
-	want := "flamock cert: certgen: not accepted by the portal: CERT-KEY-RSA: RSA key size is 1024 bits; allowed 2048, 3072, 4096 bits\n" +
+	want := "flamock cert: not accepted by the portal: CERT-KEY-RSA: RSA key size is 1024 bits; allowed 2048, 3072, 4096 bits\n" +
 		"(to make such a certificate for a negative test on purpose, add --non-compliant-for-negative-tests)\n"
 	if code != 1 || errOut != want {
 		t.Errorf("exit %d, stderr\n%s\nwant\n%s", code, errOut, want)
@@ -203,8 +203,8 @@ func TestCertCheckFileErrors(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.cer")
 	os.WriteFile(garbage, []byte("not a certificate"), 0o644)
 	for _, tc := range []struct{ file, msg string }{
-		{garbage, "flamock cert: " + garbage + ": certgen: not a certificate or key file this tool can read: neither PEM, DER nor PKCS#12\n"},
-		{filepath.Join(dir, "missing.cer"), "flamock cert: certgen: open " + filepath.Join(dir, "missing.cer") + ": no such file or directory\n"},
+		{garbage, "flamock cert: " + garbage + ": not a certificate or key file this tool can read: neither PEM, DER nor PKCS#12\n"},
+		{filepath.Join(dir, "missing.cer"), "flamock cert: open " + filepath.Join(dir, "missing.cer") + ": no such file or directory\n"},
 	} {
 		code, _, errOut := flamock(t, "cert", "check", tc.file)
 		if code != 1 || errOut != tc.msg {

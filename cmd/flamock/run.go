@@ -87,13 +87,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.Is(err, errUsage):
 			if msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": "); msg != errUsage.Error() {
-				fmt.Fprintf(stderr, "flamock %s: %s\n", c.name, msg)
+				fmt.Fprintf(stderr, "flamock %s: %s\n", c.name, goPrefixes.ReplaceAllString(msg, "$1"))
 			}
 			return 2
 		case errors.Is(err, errFailed):
 			return 1
 		default:
-			fmt.Fprintf(stderr, "flamock %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "flamock %s: %s\n", c.name, userText(err))
 			return 1
 		}
 	}

@@ -305,7 +305,7 @@ func TestServe_Demo(t *testing.T) {
 	// flamock token shows the server's OAuth error and exits 1.
 	code, _, errOut = flamock(t, "token", "--token-url", p.base+"/REST/oauth/v5/token",
 		"--client-id", "self_service_chaman_880820_demoemploy", "--key", filepath.Join(dir, "provider.p12"), "--password", "changeit")
-	if code != 1 || !strings.Contains(errOut, "flamock token: ssoauth: token endpoint answered 400 invalid_client") {
+	if code != 1 || !strings.Contains(errOut, "flamock token: token endpoint answered 400 invalid_client") {
 		t.Errorf("token signed with another client's key: exit %d, %q", code, errOut)
 	}
 }
@@ -346,7 +346,7 @@ func TestServe_Errors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("clients:\n  - id: x\n    quality: employer\n    certificates: [missing.cer]\n"), 0o644)
 	code, _, errOut := flamock(t, "serve", "--config", bad, "--addr", "127.0.0.1:0")
-	if code != 1 || !strings.Contains(errOut, "clients[0] (x): certgen: open "+filepath.Join(dir, "missing.cer")+": no such file or directory") {
+	if code != 1 || !strings.Contains(errOut, "clients[0] (x): open "+filepath.Join(dir, "missing.cer")+": no such file or directory") {
 		t.Errorf("missing certificate: exit %d, %q", code, errOut)
 	}
 	code, _, errOut = flamock(t, "serve", "--addr", "256.0.0.1:http", "--demo-dir", dir)

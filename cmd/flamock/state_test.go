@@ -39,7 +39,7 @@ func TestStateCheck(t *testing.T) {
 	}
 
 	code, _, errOut = flamock(t, "state", "check", filepath.Join(dir, "none"))
-	if code != 1 || !strings.HasPrefix(errOut, "flamock state: mockfla: state file: open ") {
+	if code != 1 || !strings.HasPrefix(errOut, "flamock state: state file: open ") {
 		t.Fatalf("missing file: exit %d, stderr %q", code, errOut)
 	}
 	for _, args := range [][]string{{"state"}, {"state", "check"}, {"state", "check", good, good}, {"state", "fix"}} {

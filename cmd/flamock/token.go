@@ -101,7 +101,7 @@ print the access token alone on stdout, ready for curl or Postman:
 	if err != nil {
 		var oe *ssoauth.Error
 		if errors.As(err, &oe) {
-			fmt.Fprintln(stderr, "flamock token:", err)
+			fmt.Fprintln(stderr, "flamock token:", userText(err))
 			return errFailed
 		}
 		return err
