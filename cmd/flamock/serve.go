@@ -127,6 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv.printBanner(stdout, base, adminBase, fc)
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
+	tuneGC(ctx) // gc.go: without GOGC or GOMEMLIMIT, the heap may grow 64 MiB past the live heap
 	return serveUntil(ctx, stderr, servers, listeners)
 }
 
