@@ -54,10 +54,10 @@ type Suite struct {
 
 // NewSuite prepares a Suite.
 func NewSuite(cfg SuiteConfig) (*Suite, error) {
-	if cfg.Profile.API == nil {
+	if cfg.Profile.Name == "" {
 		return nil, errors.New("conformance: no profile (SuiteConfig.Profile)")
 	}
-	api, err := cfg.Profile.API(cfg.Specs, stack.Settings{Conformance: true})
+	api, err := cfg.Profile.Model(cfg.Specs, stack.Settings{Conformance: true})
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}

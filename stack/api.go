@@ -2,6 +2,8 @@ package stack
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -302,4 +304,42 @@ func opID(method, path string, op *openapi3.Operation) string {
 		return op.OperationID
 	}
 	return method + " " + path
+}
+
+// DefaultConformanceClient is the conformance identity of a profile that
+// names none (Model without Profile.API).
+const DefaultConformanceClient = "self_service_chaman_880820_flamockcnf"
+
+// Model returns the profile's API model: Profile.API when the profile has
+// one; else the model every profile shares, built from what Build gives
+// (its documents when specs is empty, its qualities and demo) with a
+// conformance client of its first quality. A third profile needs no more
+// to be judged by flamock conform.
+func (p Profile) Model(specs []mockfla.Spec, set Settings) (*API, error) {
+	if p.API != nil {
+		return p.API(specs, set)
+	}
+	if p.Build == nil {
+		return nil, fmt.Errorf("profile %q builds nothing", p.Name)
+	}
+	parts, err := p.Build(set)
+	if err != nil {
+		return nil, err
+	}
+	if len(specs) == 0 {
+		specs = parts.Specs
+	}
+	a, err := NewAPI(p.Name, specs, Hints{})
+	if err != nil {
+		return nil, err
+	}
+	a.Qualities, a.Demo = parts.Qualities, parts.Demo
+	quality := "client"
+	if qs := slices.Sorted(maps.Keys(parts.Qualities)); len(qs) > 0 {
+		quality = qs[0]
+	} else {
+		a.Conformance.Scopes = a.Scopes
+	}
+	a.Conformance.Client = Identity{ClientID: DefaultConformanceClient, Quality: quality, EnterpriseNumber: "0880820673"}
+	return a, nil
 }

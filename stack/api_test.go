@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -133,4 +134,27 @@ func send(t *testing.T, ts *stack.TestServer, method, path, tok string, r stack.
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestProfileModel: a profile without an API model of its own gets the
+// shared one from what it builds: its documents, qualities and a
+// conformance client of its first quality.
+func TestProfileModel(t *testing.T) {
+	data, err := os.ReadFile("../testdata/specs/legacy-swagger2.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := stack.Profile{Name: "third", Build: func(stack.Settings) (*stack.Parts, error) {
+		return &stack.Parts{Specs: []mockfla.Spec{{Name: "legacy.yaml", Data: data}}, Qualities: map[string][]string{"partner": {"scope:legacy:items"}}}, nil
+	}}
+	a, err := p.Model(nil, stack.Settings{Conformance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Profile != "third" || len(a.Operations) != 2 || a.Conformance.Client != (stack.Identity{ClientID: stack.DefaultConformanceClient, Quality: "partner", EnterpriseNumber: "0880820673"}) {
+		t.Errorf("model %+v", a)
+	}
+	if _, err := (stack.Profile{Name: "empty"}).Model(nil, stack.Settings{}); err == nil || err.Error() != `profile "empty" builds nothing` {
+		t.Errorf("empty profile: %v", err)
+	}
 }

@@ -58,7 +58,7 @@ Exit status 1 when a MUST rule failed, 0 otherwise, 2 on a usage error.`)
 	if err != nil {
 		return err
 	}
-	api, err := profile.API(docs, stack.Settings{})
+	api, err := profile.Model(docs, stack.Settings{})
 	if err != nil {
 		return err
 	}

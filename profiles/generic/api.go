@@ -7,7 +7,7 @@ import (
 
 // ConformanceClientID is the client id flamock conform registers the
 // client's certificate under, on any document.
-const ConformanceClientID = "self_service_chaman_880820_flamockcnf"
+const ConformanceClientID = stack.DefaultConformanceClient
 
 // API is the model of the documents a user gives (stack.Profile.API): the
 // engine's reading of them, no qualities, a demo client and a conformance
