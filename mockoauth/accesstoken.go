@@ -277,6 +277,9 @@ func (s *Server) parseJWT(token string) (*verified, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if name, de := s.jwsDepth(token); de != nil {
+		return nil, fmt.Errorf("%w: not a JWT of this token server (its %s nests deeper than %d levels)", ErrInvalid, name, de.Max)
+	}
 	var c AccessClaims
 	_, err = s.jwtParser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		if kid, _ := t.Header["kid"].(string); kid != k.kid {

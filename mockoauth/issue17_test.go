@@ -3,6 +3,7 @@ package mockoauth
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -362,5 +363,20 @@ func TestDeepAssertionRefused(t *testing.T) {
 	want := "client_assertion payload nests deeper than 64 levels of objects and arrays (at byte " + itoa(len(claims)-1+len(`,"x":`)+63) + " of the decoded JSON); at most 64 allowed"
 	if got != want {
 		t.Errorf("description\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestDeepBearerTokenRefused: a bearer token whose claims nest deeper than
+// the cap is refused before its claims are decoded.
+func TestDeepBearerTokenRefused(t *testing.T) {
+	srv, err := New(testConfig(t, newClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := b64([]byte(`{"alg":"RS256","kid":"x"}`)) + "." + b64([]byte(`{"x":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`)) + ".c2ln"
+	_, err = srv.VerifyAccessToken(t.Context(), tok, nil)
+	want := "invalid access token: not a JWT of this token server (its payload nests deeper than 64 levels)"
+	if !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("VerifyAccessToken = %v; want %q (ErrInvalid)", err, want)
 	}
 }

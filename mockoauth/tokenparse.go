@@ -281,9 +281,18 @@ func (s *Server) decodeJWS(a string) (decodedJWS, *Error) {
 }
 
 // checkDepth refuses an assertion whose header or payload nests deeper
-// than jsonlimit.MaxDepth, before any JSON decoder reads it; a segment
-// that is not base64url is left to the parser.
+// than jsonlimit.MaxDepth, before any JSON decoder reads them.
 func (s *Server) checkDepth(a string) *Error {
+	if name, de := s.jwsDepth(a); de != nil {
+		return ErrInvalidRequest.Describe("client_assertion %s nests deeper than %d levels of objects and arrays (at byte %d of the decoded JSON); at most %d allowed", name, de.Max, de.Offset, de.Max)
+	}
+	return nil
+}
+
+// jwsDepth finds the header or payload of a compact JWS that nests deeper
+// than jsonlimit.MaxDepth: its name and the depth error; a segment that is
+// not base64url is left to the parser.
+func (s *Server) jwsDepth(a string) (string, *jsonlimit.DepthError) {
 	for _, name := range [2]string{"header", "payload"} {
 		seg, rest, _ := strings.Cut(a, ".")
 		a = rest
@@ -293,10 +302,10 @@ func (s *Server) checkDepth(a string) *Error {
 		}
 		var de *jsonlimit.DepthError
 		if errors.As(jsonlimit.Check(b), &de) {
-			return ErrInvalidRequest.Describe("client_assertion %s nests deeper than %d levels of objects and arrays (at byte %d of the decoded JSON); at most %d allowed", name, de.Max, de.Offset, de.Max)
+			return name, de
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // diagnose names what makes assertion not a compact JWS; it is only called
