@@ -92,6 +92,22 @@ func abs(n int) int {
 	return n
 }
 
+// declaredResponse is what an operation declares for a status (its class,
+// 4XX, included), else its default response; nil if neither.
+func declaredResponse(op *openapi3.Operation, status int) *openapi3.Response {
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	rr := op.Responses.Status(status)
+	if rr == nil {
+		rr = op.Responses.Default()
+	}
+	if rr == nil {
+		return nil
+	}
+	return rr.Value
+}
+
 // errorMedia picks the media type of an error answer: problem+json, then
 // application/json, then another JSON type, then text/plain; "" if the
 // response declares no content.
@@ -478,20 +494,13 @@ func (s *Server) ownError(c *call, resp *response) *response {
 // the answer's status and the answer lacks: ETag a strong tag of the body,
 // Location the request's path, any other a sample of its schema.
 func (s *Server) requiredHeaders(c *call, resp *response) *response {
-	rs := c.op.validation.Responses
-	if rs == nil {
-		return resp
-	}
-	rr := rs.Status(resp.status)
-	if rr == nil {
-		rr = rs.Default()
-	}
-	if rr == nil || rr.Value == nil || len(rr.Value.Headers) == 0 {
+	rr := declaredResponse(c.op.validation, resp.status)
+	if rr == nil || len(rr.Headers) == 0 {
 		return resp
 	}
 	syn := &synthesizer{now: s.cfg.Now(), oas31: c.op.generic.oas31}
-	for _, name := range sortedKeys(rr.Value.Headers) {
-		h := rr.Value.Headers[name]
+	for _, name := range sortedKeys(rr.Headers) {
+		h := rr.Headers[name]
 		if h == nil || h.Value == nil || !h.Value.Required || resp.header.Get(name) != "" {
 			continue
 		}

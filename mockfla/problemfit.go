@@ -30,17 +30,11 @@ func (s *Server) fitProblem(c *call, resp *response) *response {
 	case c.op != nil && c.op.generic == nil && c.route != nil:
 		op = c.route.Operation
 	}
-	if op == nil || op.Responses == nil {
-		return resp
-	}
-	rr := op.Responses.Status(resp.status)
+	rr := declaredResponse(op, resp.status)
 	if rr == nil {
-		rr = op.Responses.Default()
-	}
-	if rr == nil || rr.Value == nil {
 		return resp
 	}
-	mt := rr.Value.Content.Get(resp.ctype)
+	mt := rr.Content.Get(resp.ctype)
 	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 		return resp
 	}

@@ -118,19 +118,13 @@ func (s *Server) checkRefusal(c *call, resp *response) *response {
 // that one. Nil when there is none: a Belgif problem where the operation
 // declares nothing else is the mock's own.
 func refusalSchema(op *openapi3.Operation, resp *response) *openapi3.Schema {
-	if op == nil || op.Responses == nil || !isJSONMedia(resp.ctype) {
+	rr := declaredResponse(op, resp.status)
+	if rr == nil || !isJSONMedia(resp.ctype) {
 		return nil
 	}
-	rr := op.Responses.Status(resp.status)
-	if rr == nil {
-		rr = op.Responses.Default()
-	}
-	if rr == nil || rr.Value == nil {
-		return nil
-	}
-	mt := rr.Value.Content.Get(resp.ctype)
+	mt := rr.Content.Get(resp.ctype)
 	if mt == nil && !strings.HasSuffix(resp.ctype, "problem+json") {
-		_, mt = errorMedia(rr.Value)
+		_, mt = errorMedia(rr)
 	}
 	if mt == nil || mt.Schema == nil {
 		return nil
