@@ -234,6 +234,11 @@ func FuzzGenericServeHTTP(f *testing.F) {
 	f.Add(uint8(3), absences, "", `{"reason":"leave","from":"2025-02-30","absenceId":"x"}`)
 	f.Add(uint8(0), absences+"?page=99999999999&pageSize=100", "", "")
 	f.Add(uint8(3), "/REST/dossiers/v1/dossiers/search", "", `{"ssin":"1"}`)
+	// The e-Box-style fixtures: merge patch, multipart, top-level arrays.
+	f.Add(uint8(4), "/mailbox/v2/messages/0000000a", "application/merge-patch+json", `{"read":null,"labels":[1]}`)
+	f.Add(uint8(3), "/mailbox/v2/messages", "multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"messageToPublish\"\r\nContent-Type: application/json\r\n\r\n{\"a\":[}\r\n--b--\r\n")
+	f.Add(uint8(3), "/federation/v1/events", "application/json", `[{"eventType":"x"},{}]`)
+	f.Add(uint8(0), "/mailbox/v2/api/doc?x=1", "", "")
 	cfg := baseConfig()
 	v := verifier()
 	v["tok-any"] = fakeToken{caller: mockfla.Caller{ClientID: "any", Quality: "employer", EnterpriseNumber: employerEN}}
@@ -241,6 +246,8 @@ func FuzzGenericServeHTTP(f *testing.F) {
 	cfg.Specs = []mockfla.Spec{
 		mustSpec(f, "../testdata/specs/dossiers-swagger2.yaml@/REST/dossiers/v1"),
 		mustSpec(f, "../testdata/specs/absences-openapi31.yaml"),
+		mustSpec(f, "../testdata/specs/mailbox-swagger2.yaml@/mailbox/v2"),
+		mustSpec(f, "../testdata/specs/federation-swagger2.yaml@/federation/v1"),
 	}
 	s := newServer(f, cfg)
 	methods := []string{"GET", "PUT", "DELETE", "POST", "PATCH"}

@@ -157,11 +157,18 @@ func (s *Server) startWarnings() {
 				"to require a valid token anyway, set requireToken: true in the configuration or pass --require-token", m.name, m.unrequired))
 		}
 		if no400 := operationsWithout400(m); len(no400) > 0 {
+			named := no400
+			if len(named) > maxNamedOps {
+				named = append(named[:maxNamedOps:maxNamedOps], fmt.Sprintf("and %d more", len(no400)-maxNamedOps))
+			}
 			s.log.Warn(fmt.Sprintf("%s: %d operation(s) declare no 400 response: %s; a bad request to them is answered 400 in the model of their declared 4xx answers (else as a Belgif problem)",
-				m.name, len(no400), strings.Join(no400, ", ")))
+				m.name, len(no400), strings.Join(named, ", ")))
 		}
 	}
 }
+
+// maxNamedOps bounds the operations a start warning names.
+const maxNamedOps = 12
 
 // operationsWithout400 lists ("GET /a") the operations of m that declare
 // neither a 400, nor 4XX, nor a default response.
