@@ -3,6 +3,7 @@ package mockfla_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"mime/multipart"
 	"net/textproto"
@@ -274,5 +275,56 @@ func TestEbox_UnrequiredSchemeAndNo400(t *testing.T) {
 	}
 	if r := do(t, s, "POST", federation+"/events", "", `[{"eventType":"messageRead","messageId":"0000000a"}]`); r.status != 202 {
 		t.Errorf("a document without a scheme: %d %s; want 202", r.status, r.body)
+	}
+}
+
+// An error schema no refusal can satisfy (closed, yet at least one
+// member): strict mode logs and journals the drift of the mock's own
+// refusal, and still answers it as the refusal it is, never a 500.
+func TestStrict_RefusalDriftIsLoggedNotAnswered(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: impossible errors, version: "1"}
+paths:
+  /things:
+    get:
+      parameters: [{name: size, in: query, schema: {type: integer, maximum: 3}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object}}}}
+        '400': {description: bad, content: {application/json: {schema: {type: object, additionalProperties: false, minProperties: 1}}}}
+`
+	var logs bytes.Buffer
+	j := journal.New(journal.Config{})
+	s := newServer(t, mockfla.Config{Strict: true, Journal: j, Specs: []mockfla.Spec{{Name: "impossible.yaml", Data: []byte(doc)}},
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	r := do(t, s, "GET", "/things?size=9", "", "")
+	if r.status != 400 {
+		t.Fatalf("%d %s; want the 400 refusal", r.status, r.body)
+	}
+	if !strings.Contains(logs.String(), "DRIFT: the mock's refusal does not match the operation's error schema; answered as it is (Strict)") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	evs := j.Events(0)
+	found := false
+	for _, l := range evs[len(evs)-1].API.Layers {
+		found = found || (l.Name == "response" && l.Verdict == "fail" && strings.HasPrefix(l.Detail, "refusal drift (answered as it is): "))
+	}
+	if !found {
+		t.Errorf("journal layers %+v lack the refusal's drift", evs[len(evs)-1].API.Layers)
+	}
+}
+
+// The start warning names at most 12 operations without a 400.
+func TestStartWarning_ManyOperationsWithout400(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("openapi: 3.0.3\ninfo: {title: many, version: '1'}\npaths:\n")
+	for i := 10; i < 24; i++ {
+		fmt.Fprintf(&b, "  /p%d:\n    get:\n      responses: {'200': {description: ok}}\n", i)
+	}
+	var logs bytes.Buffer
+	newServer(t, mockfla.Config{Specs: []mockfla.Spec{{Name: "many.yaml", Data: []byte(b.String())}},
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	want := `many.yaml: 14 operation(s) declare no 400 response: GET /p10, GET /p11, GET /p12, GET /p13, GET /p14, GET /p15, GET /p16, GET /p17, GET /p18, GET /p19, GET /p20, GET /p21, and 2 more; a bad request`
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log:\n%s\nwant %s", logs.String(), want)
 	}
 }

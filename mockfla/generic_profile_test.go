@@ -225,7 +225,7 @@ func TestGeneric_LoadErrors(t *testing.T) {
 }
 
 // FuzzGenericServeHTTP sends arbitrary methods, paths, content types and
-// bodies to the two generic testdata documents (Strict on, so an answer
+// bodies to four generic testdata documents (Strict on, so an answer
 // that drifts from the document is a 500): never a panic, never a 5xx.
 func FuzzGenericServeHTTP(f *testing.F) {
 	f.Add(uint8(3), dossiers, "", `{"subject":"a","status":"open","openedOn":"2025-01-01"}`)
