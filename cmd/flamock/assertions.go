@@ -4,8 +4,10 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"sort"
 	"strings"
@@ -33,6 +35,8 @@ const AssertionsPath = stack.AdminPrefix + "assertions"
 
 // assertionSigner holds the keys it signs with, by client id.
 type assertionSigner struct {
+	// skipped says which configured keys could not be read, and why.
+	skipped   []string
 	tokenPath string
 	audience  string // the token endpoint's configured audience; empty: its own URL
 	mu        sync.Mutex
@@ -159,7 +163,14 @@ func (a *assertionSigner) load(st *stack.Stack, fc *fileConfig) error {
 	}
 	for i, c := range fc.Clients {
 		if c.Key != "" {
-			if err := a.addFile(c.ID, fc.path(c.Key), c.Password); err != nil {
+			err := a.addFile(c.ID, fc.path(c.Key), c.Password)
+			if errors.Is(err, fs.ErrPermission) {
+				// A container's user may not read the key a host user
+				// owns (mode 0600): only the signing for Postman is lost.
+				a.skipped = append(a.skipped, fmt.Sprintf("client %s: key %s is not readable by this user (%v); POST /__admin/assertions will not sign for it (flamock postman needs it; nothing else does)", c.ID, c.Key, errors.Unwrap(err)))
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("clients[%d] (%s): key: %w", i, c.ID, err)
 			}
 			continue

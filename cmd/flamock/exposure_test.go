@@ -37,7 +37,7 @@ func TestAdminPlacement(t *testing.T) {
 	}
 }
 
-var adminRE = regexp.MustCompile(`admin +(http://[^ ]+)/__admin/ `)
+var adminRE = regexp.MustCompile(`admin +(http://[^ ]+)/__admin/health `)
 
 func status(t *testing.T, method, url, auth string) int {
 	t.Helper()

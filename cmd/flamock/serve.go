@@ -72,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "https"
 		srv.caFile = caFile
 	}
-	base := scheme + "://" + ln.Addr().String()
+	base := displayURL(scheme, ln.Addr())
 	limits := fc.connLimits()
 
 	// The admin API needs no credentials: it stays on loopback unless a
@@ -112,7 +112,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			adminLn = tls.NewListener(adminLn, tlsCfg)
 		}
-		adminBase = scheme + "://" + adminLn.Addr().String()
+		adminBase = displayURL(scheme, adminLn.Addr())
 		handler = srv.PublicHandler()
 		if exposed {
 			fmt.Fprintf(stderr, "flamock serve: the admin API is served apart, on %s only\n", adminBase)
@@ -124,7 +124,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		servers = append(servers, newHTTPServer(admin, limits, logger))
 		listeners = append(listeners, adminLn)
 	}
-	srv.printBanner(stdout, base, adminBase, fc)
+	srv.printBanner(stdout, ln.Addr(), base, adminBase, fc)
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
 	tuneGC(ctx) // gc.go: without GOGC or GOMEMLIMIT, the heap may grow 64 MiB past the live heap
@@ -247,6 +247,7 @@ func absPath(p string) string {
 type serveSetup struct {
 	*stack.Stack
 	caFile string
+	notes  []string // printed under the banner: what serve could not do, and what it means
 }
 
 // newServeSetup picks the profile (--profile; else generic with --spec;
@@ -344,12 +345,16 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		st.Close()
 		return nil, err
 	}
-	return &serveSetup{Stack: st}, nil
+	return &serveSetup{Stack: st, notes: signer.skipped}, nil
 }
 
-func (s *serveSetup) printBanner(w io.Writer, base, adminBase string, fc *fileConfig) {
+func (s *serveSetup) printBanner(w io.Writer, listening net.Addr, base, adminBase string, fc *fileConfig) {
 	tokenURL := s.TokenURL(base)
-	fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
+	if tcp, ok := listening.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		fmt.Fprintf(w, "flamock serve: listening on %s (every interface), reached from this machine at %s\n\n", listening, base)
+	} else {
+		fmt.Fprintf(w, "flamock serve: listening on %s\n\n", base)
+	}
 	fmt.Fprintf(w, "token URL      %s\n", tokenURL)
 	fmt.Fprintf(w, "JWKS           %s%s  (public keys of the JWT access tokens)\n", base, s.OAuth.JWKSPath())
 	if env := s.OAuth.Config().Environment; env != "" && env != mockoauth.EnvironmentLocal {
@@ -363,7 +368,7 @@ func (s *serveSetup) printBanner(w io.Writer, base, adminBase string, fc *fileCo
 		guard = "  (requires Authorization: Bearer <admin token>)"
 	}
 	fmt.Fprintf(w, "inspector      %s/__admin/ui  (every request live, and why it was refused)%s\n", adminBase, guard)
-	fmt.Fprintf(w, "admin          %s/__admin/  (journal, faults, state, health)  %s/__admin/oauth/  (token knobs)%s\n", adminBase, adminBase, guard)
+	fmt.Fprintf(w, "admin          %s/__admin/health  (and journal, faults, state, oauth/clients: docs/admin-api.md)%s\n", adminBase, guard)
 	fmt.Fprintf(w, "ready          %s/__admin/ready\n", adminBase)
 	if s.caFile != "" {
 		fmt.Fprintf(w, "TLS CA         %s  (trust it: curl --cacert, flamock token --ca)\n", s.caFile)
@@ -376,15 +381,18 @@ func (s *serveSetup) printBanner(w io.Writer, base, adminBase string, fc *fileCo
 	if fc.Journal != "" {
 		fmt.Fprintf(w, "journal        %s\n", fc.path(fc.Journal))
 	}
+	for _, n := range s.notes {
+		fmt.Fprintf(w, "note           %s\n", n)
+	}
 	if s.Demo != nil {
-		s.printDemo(w, base, tokenURL)
+		s.printDemo(w, base, adminBase, tokenURL, fc.AdminToken != "")
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops it.")
 }
 
 // printDemo prints the demo clients and, when the documents it calls are
 // served, the profile's first calls.
-func (s *serveSetup) printDemo(w io.Writer, base, tokenURL string) {
+func (s *serveSetup) printDemo(w io.Writer, base, adminBase, tokenURL string, guarded bool) {
 	d := s.Demo
 	fmt.Fprintf(w, "\nDemo clients (certificates and keys in %s; PKCS#12 password %q):\n", d.Dir, stack.DemoPassword)
 	for _, c := range d.Clients {
@@ -403,7 +411,7 @@ func (s *serveSetup) printDemo(w io.Writer, base, tokenURL string) {
 	if env := s.OAuth.Config().Environment; env != "" && env != mockoauth.EnvironmentLocal {
 		tls += " --environment " + env
 	}
-	token := fmt.Sprintf("go run ./cmd/flamock token --token-url %s --client-id %s --key %s --password %s%s",
+	token := fmt.Sprintf(selfCommand()+" token --token-url %s --client-id %s --key %s --password %s%s",
 		tokenURL, first.ID, d.Keys[first.ID], stack.DemoPassword, tls)
 	if len(d.Calls) == 0 || !s.serves(d.Calls[0].Path) {
 		fmt.Fprintf(w, "\nA token for the demo %s:\n  %s\n", first.Name, token)
@@ -423,7 +431,10 @@ func (s *serveSetup) printDemo(w io.Writer, base, tokenURL string) {
 		}
 		fmt.Fprintf(w, "  curl%s%s -H \"Authorization: Bearer $TOKEN\" %s%s\n", curlTLS, method, base, c.Path)
 	}
-	fmt.Fprintf(w, "  curl%s %s/__admin/journal\n", curlTLS, base)
+	if guarded {
+		curlTLS += ` -H "Authorization: Bearer $FLAMOCK_ADMIN_TOKEN"`
+	}
+	fmt.Fprintf(w, "  curl%s %s/__admin/journal\n", curlTLS, adminBase)
 }
 
 // serves reports whether a mounted document's base path holds path.

@@ -287,7 +287,7 @@ func TestServe_Demo(t *testing.T) {
 	dir := t.TempDir()
 	p := startServe(t, "--demo-dir", dir)
 	for _, want := range []string{"token URL", "/REST/careerpro-fla/v1", "/REST/careerpro-fla-training-provider/v1",
-		"self_service_chaman_880820_demoemploy", "mandated by 0880820673", "TOKEN=$(go run ./cmd/flamock token", "curl -X PUT"} {
+		"self_service_chaman_880820_demoemploy", "mandated by 0880820673", "TOKEN=$(" + flamockBinary(t) + " token", "curl -X PUT"} {
 		if !strings.Contains(p.banner, want) {
 			t.Errorf("banner lacks %q\n%s", want, p.banner)
 		}
