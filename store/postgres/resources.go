@@ -134,8 +134,9 @@ func (r *resources) take() []*write {
 const (
 	sqlPut = `INSERT INTO flamock_resources (key, parent, data)
 		SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[])
-		ON CONFLICT (key) DO UPDATE SET data = excluded.data RETURNING key, xmax <> 0`
-	sqlDelete = `DELETE FROM flamock_resources WHERE key = ANY($1::bytea[]) RETURNING key, true`
+		ON CONFLICT (parent, key) DO UPDATE SET data = excluded.data RETURNING key, xmax <> 0`
+	sqlDelete = `DELETE FROM flamock_resources AS r USING unnest($1::bytea[], $2::bytea[]) AS d(k, p)
+		WHERE r.parent = d.p AND r.key = d.k RETURNING r.key, true`
 	sqlReset  = `TRUNCATE flamock_resources`
 )
 
@@ -167,19 +168,19 @@ func (r *resources) commitBatch(batch []*write) {
 	var pb pgx.Batch
 	for _, seg := range segs {
 		keys := make([][]byte, len(seg))
+		parents := make([][]byte, len(seg))
 		for i, w := range seg {
-			keys[i] = []byte(w.key)
+			keys[i], parents[i] = []byte(w.key), []byte(parentOf(w.key))
 		}
 		switch seg[0].op {
 		case opPut:
-			parents := make([][]byte, len(seg))
 			data := make([][]byte, len(seg))
 			for i, w := range seg {
-				parents[i], data[i] = []byte(parentOf(w.key)), w.data
+				data[i] = w.data
 			}
 			pb.Queue(sqlPut, keys, parents, data)
 		case opDelete:
-			pb.Queue(sqlDelete, keys)
+			pb.Queue(sqlDelete, keys, parents)
 		case opReset:
 			pb.Queue(sqlReset)
 		}
@@ -262,7 +263,7 @@ func (r *resources) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	ctx, cancel := r.b.ctx(ctx)
 	defer cancel()
 	var data []byte
-	err := r.b.pool.QueryRow(ctx, `SELECT data FROM flamock_resources WHERE key = $1`, []byte(key)).Scan(&data)
+	err := r.b.pool.QueryRow(ctx, `SELECT data FROM flamock_resources WHERE parent = $1 AND key = $2`, []byte(parentOf(key)), []byte(key)).Scan(&data)
 	if err == pgx.ErrNoRows {
 		return nil, false, r.b.failed("", nil)
 	}

@@ -14,11 +14,11 @@ import (
 var migrations = []string{
 	// 1: every part of the store.
 	`CREATE TABLE flamock_resources (
-		key    bytea PRIMARY KEY,
-		parent bytea NOT NULL,
-		data   bytea NOT NULL
+		parent bytea NOT NULL, -- the key up to its last "/": one index serves Get and Children
+		key    bytea NOT NULL,
+		data   bytea NOT NULL,
+		PRIMARY KEY (parent, key)
 	);
-	CREATE INDEX flamock_resources_parent ON flamock_resources (parent, key);
 	CREATE TABLE flamock_jti (
 		key     bytea PRIMARY KEY, -- SHA-256 of client id, NUL, jti
 		expires timestamptz NOT NULL
