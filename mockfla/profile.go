@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,6 +50,21 @@ type OpRule struct {
 	// Handle replaces the store's generic behaviour: the answer it returns
 	// is the answer of the call (a computed resource, for example).
 	Handle func(c Call) Answer
+}
+
+// UnknownRulesError is a document that selects rules (Spec.Profile or its
+// x-flamock-profile extension) that the server was not given.
+type UnknownRulesError struct {
+	Name  string   // the rules the document names
+	Known []string // the names it could have named, sorted (ProfileNone among them)
+}
+
+func (e *UnknownRulesError) Error() string {
+	quoted := make([]string, len(e.Known))
+	for i, n := range e.Known {
+		quoted[i] = strconv.Quote(n)
+	}
+	return fmt.Sprintf("unknown rules profile %q (want one of %s)", e.Name, strings.Join(quoted, ", "))
 }
 
 // Refusal is a tenant rule's 403: Rule names the rule, Detail says why.

@@ -278,12 +278,12 @@ func profileOf(sp Spec, doc *openapi3.T, known map[string]*Rules) (string, *Rule
 	if r := known[p]; r != nil {
 		return p, r, nil
 	}
-	names := []string{strconv.Quote(ProfileNone)}
+	names := []string{ProfileNone}
 	for n := range known {
-		names = append(names, strconv.Quote(n))
+		names = append(names, n)
 	}
 	slices.Sort(names)
-	return "", nil, fmt.Errorf("unknown rules profile %q (want one of %s)", p, strings.Join(names, ", "))
+	return "", nil, &UnknownRulesError{Name: p, Known: names}
 }
 
 func newSecurity(doc *openapi3.T, reqs openapi3.SecurityRequirements) (security, error) {

@@ -1,9 +1,10 @@
 package mockoauth
 
 import (
+	"github.com/flamock/flamock/internal/timetext"
+
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -57,22 +58,6 @@ func (s *Server) AdminHandler() http.Handler {
 	})
 	mux.HandleFunc("GET "+p+"/stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
 	return mux
-}
-
-// duration is a time.Duration written as "1.5s" in JSON.
-type duration time.Duration
-
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var str string
-	if err := json.Unmarshal(b, &str); err != nil {
-		return fmt.Errorf("want a duration such as \"1.5s\": %w", err)
-	}
-	v, err := time.ParseDuration(str)
-	if err != nil {
-		return err
-	}
-	*d = duration(v)
-	return nil
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -132,7 +117,7 @@ func (s *Server) adminTokens(all func() int, one func(string) bool) http.Handler
 func (s *Server) adminClock(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		var in struct {
-			Offset duration `json:"offset"`
+			Offset timetext.Duration `json:"offset"`
 		}
 		if !decodeBody(w, r, &in) {
 			return

@@ -16,6 +16,9 @@ import (
 // Default is the profile of flamock serve without --profile and --spec.
 const Default = fla.Name
 
+// Generic is the profile of flamock serve --spec without --profile.
+const Generic = generic.Name
+
 // All returns the profiles, one line each.
 func All() []stack.Profile {
 	return []stack.Profile{

@@ -20,6 +20,18 @@ type Profile struct {
 	// profile adds): for the documents specs, or the profile's own when
 	// specs is empty.
 	API func(specs []mockfla.Spec, set Settings) (*API, error)
+	// Config, if set, declares the profile's own keys of the configuration
+	// file: it returns a new pointer to a struct whose yaml-tagged fields
+	// are those keys (the FLA: mandates, serviceYears). flamock checks the
+	// file strictly against its own keys and these (an unknown key names
+	// its line and the nearest known one), decodes these into the value
+	// once and hands it over in Settings.Config. Nil: the profile owns no
+	// key.
+	Config func() any
+	// ConfigExample, if set, writes the profile's own keys for a new
+	// configuration file of one client (flamock init): YAML text, keys that
+	// client does not need commented out. Nil: none.
+	ConfigExample func(client Identity) string
 }
 
 // Settings are what the user configured that a profile may read.
@@ -31,10 +43,10 @@ type Settings struct {
 	// the profile adds the data its conformance identities need (the FLA:
 	// the conformance mandate).
 	Conformance bool
-	// File is the YAML configuration file (nil without one): a profile
-	// decodes its own keys from it (the FLA: mandates, serviceYears) and
-	// ignores the others, which the caller has checked.
-	File []byte
+	// Config is the profile's own keys of the configuration file, decoded:
+	// the value Profile.Config returned, filled. Nil without a file (or
+	// when the profile owns no key): the profile's defaults.
+	Config any
 }
 
 // Parts are what a built profile gives the stack.
@@ -57,6 +69,10 @@ type Parts struct {
 	// Demo describes serve's demo clients and first call (used when
 	// Settings.Demo is set; nil: no demo clients).
 	Demo *Demo
+	// ActsFor returns the enterprise numbers a client with that enterprise
+	// number may act for beside its own, as the profile's tenant rule
+	// allows (the FLA: the employers that mandated a provider). Nil: none.
+	ActsFor func(enterpriseNumber string) []string
 }
 
 // Demo is the profile's demo: clients whose certificates and keys the

@@ -169,7 +169,7 @@ func TestNew_Errors(t *testing.T) {
 		{"admin handler twice", stack.Config{Profile: fla.StackProfile(), AdminHandlers: map[string]http.Handler{"GET /__admin/mandates": http.NotFoundHandler()}},
 			`stack: admin handler "GET /__admin/mandates": the API mock's admin API already serves GET /__admin/mandates`},
 		{"journal file in a missing folder", stack.Config{Profile: fla.StackProfile(), JournalFile: filepath.Join(t.TempDir(), "no", "j.jsonl")}, "journal: open"},
-		{"profile options", stack.Config{Profile: fla.StackProfile(), Settings: stack.Settings{File: []byte("serviceYears: {first: 2025, last: 2023}")}}, "fla: service years 2025 to 2023: first after last"},
+		{"profile options", stack.Config{Profile: fla.StackProfile(), Settings: stack.Settings{Config: &fla.ConfigKeys{ServiceYears: fla.ConfigYears{First: 2025, Last: 2023}}}}, "fla: service years 2025 to 2023: first after last"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := stack.New(tc.cfg)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/flamock/flamock/internal/timetext"
+
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -107,7 +109,7 @@ func (f certCreateFlags) request() (certgen.Request, error) {
 	req.KeyUsage, err = parseKeyUsage(*f.keyUsage)
 	add("--key-usage: ", err)
 	if *f.notBefore != "" {
-		req.NotBefore, err = parseDate(*f.notBefore)
+		req.NotBefore, err = timetext.ParseDate(*f.notBefore)
 		add("--not-before: ", err)
 	}
 	if *f.days <= 0 {
@@ -397,16 +399,6 @@ func parseKeyUsage(s string) (x509.KeyUsage, error) {
 		ku |= bit
 	}
 	return ku, nil
-}
-
-func parseDate(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor RFC 3339", s)
 }
 
 // flagSet reports whether the flag name was given on the command line.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,7 +18,8 @@ import (
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/conformance/adapters"
 	"github.com/flamock/flamock/internal/beid"
-	"github.com/flamock/flamock/profiles/fla"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/profiles"
 	"github.com/flamock/flamock/stack"
 )
 
@@ -24,7 +27,9 @@ const initDescription = `Write a ready folder for a vendor's client: a certifica
 (certs/client.cer to register, certs/client.p12 and certs/client.key to sign with), a
 commented flamock.yaml that registers the client, an adapter template for the conformance
 suite in the language of --adapter (adapter/), a spec-valid request body, and a README.md
-with the next three commands. DIR must not exist or be empty.`
+with the next three commands. DIR must not exist or be empty. The API is the profile's
+(--profile, default fla) or, with --spec FILE[@BASEPATH], any OpenAPI 3.x or Swagger 2.0
+document (copied into DIR/specs/ and served by the config).`
 
 // adapterLanguages are the values of --adapter; a language whose template
 // does not ship with this flamock gets the bash one, and init says so.
@@ -35,96 +40,228 @@ var initKeys = []string{"rsa2048", "rsa3072", "rsa4096", "p384", "p521"}
 
 var clientIDRE = regexp.MustCompile(`^self_service_chaman_\d{6}_[a-z0-9]{1,10}$`)
 
+// initOptions are the flags of flamock init, checked.
+type initOptions struct {
+	dir, keyName, lang, enterprise, quality, cn, clientID, password string
+	key                                                             certgen.KeyType
+	tmpl                                                            fs.FS // the adapter template
+	specs                                                           []string
+	profile                                                         stack.Profile
+	explicitProfile                                                 bool // --profile or --spec: the config names it
+	api                                                             *stack.API
+}
+
 func runInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	flags := newFlagSet("flamock init", "flamock init DIR [flags]", initDescription)
-	keyName := flags.String("key", "rsa2048", "key type: rsa2048, rsa3072, rsa4096, p384, p521")
-	adapter := flags.String("adapter", "bash", "adapter template: "+strings.Join(adapterLanguages, ", "))
-	enterprise := flags.String("enterprise-number", "0403019261", "the client's KBO/BCE enterprise number")
-	quality := flags.String("quality", fla.QualityEmployer, "the client's quality: employer, provider (a social secretariat), trainingProvider")
-	cn := flags.String("cn", "", "certificate common name (default: DIR's name and \"test client\")")
-	clientID := flags.String("client-id", "", "client id (default: self_service_chaman_ + 6 digits of the enterprise number + _ + 10 letters of DIR's name)")
-	password := flags.String("password", stack.DemoPassword, "password of the PKCS#12 file")
-	pos, err := parseFlags(flags, args, stdout, stderr)
+	o, err := parseInitFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErrorf("want one folder, e.g. flamock init acme (got %d arguments)", len(pos))
+	if entries, err := os.ReadDir(o.dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty; init writes into a new or empty folder", o.dir)
 	}
-	dir := pos[0]
-	kt, err := certgen.ParseKeyType(*keyName)
-	if err != nil || !slices.Contains(initKeys, *keyName) {
-		return usageErrorf("--key %q: want one of %s (the portal accepts these; flamock cert create --non-compliant-for-negative-tests makes others)",
-			*keyName, strings.Join(initKeys, ", "))
+	if err := os.MkdirAll(filepath.Join(o.dir, "certs"), 0o755); err != nil {
+		return err
 	}
-	if !slices.Contains(adapterLanguages, *adapter) {
-		return usageErrorf("--adapter %q: want one of %s", *adapter, strings.Join(adapterLanguages, ", "))
-	}
-	if _, ok := fla.Qualities()[*quality]; !ok {
-		return usageErrorf("--quality %q: want employer, provider or trainingProvider", *quality)
-	}
-	ent, err := beid.NormalizeEnterpriseNumber(*enterprise)
+	cert, err := o.writeCertificate()
 	if err != nil {
-		return usageErrorf("--enterprise-number: %v", err)
+		return err
 	}
-	name := strings.ToLower(filepath.Base(filepath.Clean(dir)))
-	if *clientID == "" {
+	adapterFiles, err := o.writeAdapter()
+	if err != nil {
+		return err
+	}
+	v := initVars{
+		Dir: o.dir, ClientID: o.clientID, Quality: o.quality, Enterprise: o.enterprise, Key: o.keyName, Password: o.password,
+		Adapter: o.lang, AdapterCommand: adapterCommand(o.lang, filepath.Join(o.dir, "adapter"), adapterFiles),
+		Thumbprint: certgen.ThumbprintsOf(cert.cert).SHA1, TokenURL: defaultTokenURL,
+	}
+	parts, err := o.writeConfig(&v)
+	if err != nil {
+		return err
+	}
+	if err := o.writeFirstCall(&v, parts); err != nil {
+		return err
+	}
+	for file, t := range map[string]*template.Template{"README.md": initReadmeTemplate, ".gitignore": initGitignoreTemplate} {
+		if err := writeTemplate(filepath.Join(o.dir, file), t, v); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "flamock init: wrote %s\n", o.dir)
+	fmt.Fprintf(stdout, "  %-24s %s (register this one on the portal)\n", "certificate", cert.files.CER)
+	fmt.Fprintf(stdout, "  %-24s %s, %s (PKCS#12 password %q)\n", "private key", cert.files.P12, cert.files.Key, o.password)
+	fmt.Fprintf(stdout, "  %-24s %s (client %s, %s, enterprise %s)\n", "config", filepath.Join(o.dir, "flamock.yaml"), o.clientID, o.quality, o.enterprise)
+	fmt.Fprintf(stdout, "  %-24s %s (%s)\n", "adapter", filepath.Join(o.dir, "adapter"), o.lang)
+	fmt.Fprintf(stdout, "  %-24s %s\n", "next commands", filepath.Join(o.dir, "README.md"))
+	return nil
+}
+
+// parseInitFlags reads and checks the flags, and loads the profile's API
+// model (its qualities, operations and valid requests).
+func parseInitFlags(args []string, stdout, stderr io.Writer) (*initOptions, error) {
+	flags := newFlagSet("flamock init", "flamock init DIR [--spec FILE[@BASEPATH]] [flags]", initDescription)
+	keyName := flags.String("key", "rsa2048", "key type: rsa2048, rsa3072, rsa4096, p384, p521")
+	adapter := flags.String("adapter", "bash", "adapter template: "+strings.Join(adapterLanguages, ", "))
+	enterprise := flags.String("enterprise-number", "0403019261", "the client's KBO/BCE enterprise number")
+	quality := flags.String("quality", "", "the client's quality, one the profile knows (default: its demo client's; the FLA's: employer, provider, trainingProvider)")
+	cn := flags.String("cn", "", "certificate common name (default: DIR's name and \"test client\")")
+	clientID := flags.String("client-id", "", "client id (default: self_service_chaman_ + 6 digits of the enterprise number + _ + 10 letters of DIR's name)")
+	password := flags.String("password", stack.DemoPassword, "password of the PKCS#12 file")
+	var specs specFlags
+	flags.Var(&specs, "spec", "OpenAPI document of the API, FILE or FILE@BASEPATH (repeatable; default: the profile's documents)")
+	profileName := flags.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec)")
+	pos, err := parseFlags(flags, args, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, usageErrorf("want one folder, e.g. flamock init acme (got %d arguments)", len(pos))
+	}
+	o := &initOptions{dir: pos[0], keyName: *keyName, cn: *cn, clientID: *clientID, password: *password, specs: specs,
+		explicitProfile: *profileName != "" || len(specs) > 0}
+	if err := o.checkKeyAndAdapter(*adapter, stderr); err != nil {
+		return nil, err
+	}
+	if o.profile, err = chooseProfile(*profileName, len(specs) > 0)(""); err != nil {
+		return nil, err
+	}
+	if err := o.loadModel(); err != nil {
+		return nil, err
+	}
+	if o.quality, err = o.checkQuality(*quality); err != nil {
+		return nil, err
+	}
+	if o.enterprise, err = beid.NormalizeEnterpriseNumber(*enterprise); err != nil {
+		return nil, usageErrorf("--enterprise-number: %v", err)
+	}
+	return o, o.names()
+}
+
+// checkKeyAndAdapter checks --key and --adapter and finds the template.
+func (o *initOptions) checkKeyAndAdapter(adapter string, stderr io.Writer) error {
+	kt, err := certgen.ParseKeyType(o.keyName)
+	if err != nil || !slices.Contains(initKeys, o.keyName) {
+		return usageErrorf("--key %q: want one of %s (the portal accepts these; flamock cert create --non-compliant-for-negative-tests makes others)",
+			o.keyName, strings.Join(initKeys, ", "))
+	}
+	o.key = kt
+	if !slices.Contains(adapterLanguages, adapter) {
+		return usageErrorf("--adapter %q: want one of %s", adapter, strings.Join(adapterLanguages, ", "))
+	}
+	o.lang, o.tmpl = adapter, fs_(adapters.Template(adapter))
+	if o.tmpl == nil {
+		fmt.Fprintf(stderr, "flamock init: no %s adapter template ships with this flamock (templates: %s); writing the bash one\n",
+			o.lang, strings.Join(adapters.Languages(), ", "))
+		o.lang, o.tmpl = "bash", fs_(adapters.Template("bash"))
+		if o.tmpl == nil {
+			return fmt.Errorf("no bash adapter template in this build")
+		}
+	}
+	if o.lang == "bash" && kt != certgen.RSA2048 && kt != certgen.RSA3072 && kt != certgen.RSA4096 {
+		return usageErrorf("--key %s: the bash adapter signs RS256 only; choose an RSA key, or another --adapter", o.keyName)
+	}
+	return nil
+}
+
+// loadModel loads the profile's API model of the --spec documents (or of
+// its own).
+func (o *initOptions) loadModel() error {
+	var specs []mockfla.Spec
+	for _, v := range o.specs {
+		sp, err := mockfla.SpecFromFlag(v)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, sp)
+	}
+	if o.profile.API == nil {
+		return fmt.Errorf("profile %s has no API model", o.profile.Name)
+	}
+	api, err := o.profile.API(specs, stack.Settings{})
+	if err != nil {
+		return err
+	}
+	o.api = api
+	return nil
+}
+
+// checkQuality checks --quality against the profile's qualities; the
+// default is its demo client's.
+func (o *initOptions) checkQuality(q string) (string, error) {
+	if q == "" && o.api.Demo != nil && len(o.api.Demo.Clients) > 0 {
+		q = o.api.Demo.Clients[0].Quality
+	}
+	if q == "" {
+		q = "client"
+	}
+	if o.api.Qualities == nil {
+		return q, nil
+	}
+	if _, ok := o.api.Qualities[q]; !ok {
+		return "", usageErrorf("--quality %q: want %s", q, orList(slices.Sorted(maps.Keys(o.api.Qualities))))
+	}
+	return q, nil
+}
+
+// orList writes a, b or c.
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// names fills in the client id and the certificate's common name.
+func (o *initOptions) names() error {
+	name := strings.ToLower(filepath.Base(filepath.Clean(o.dir)))
+	if o.clientID == "" {
 		letters := regexp.MustCompile(`[^a-z0-9]`).ReplaceAllString(name, "")
 		if letters == "" {
 			letters = "client"
 		}
-		*clientID = fmt.Sprintf("self_service_chaman_%s_%s", ent[1:7], letters[:min(10, len(letters))])
+		o.clientID = fmt.Sprintf("self_service_chaman_%s_%s", o.enterprise[1:7], letters[:min(10, len(letters))])
 	}
-	if !clientIDRE.MatchString(*clientID) {
-		return usageErrorf("--client-id %q: want self_service_chaman_ + 6 digits + _ + 1 to 10 lower-case letters or digits", *clientID)
+	if !clientIDRE.MatchString(o.clientID) {
+		return usageErrorf("--client-id %q: want self_service_chaman_ + 6 digits + _ + 1 to 10 lower-case letters or digits", o.clientID)
 	}
-	if *cn == "" {
-		*cn = filepath.Base(filepath.Clean(dir)) + " test client"
+	if o.cn == "" {
+		o.cn = filepath.Base(filepath.Clean(o.dir)) + " test client"
 	}
+	return nil
+}
 
-	lang, tmpl := *adapter, fs_(adapters.Template(*adapter))
-	if tmpl == nil {
-		fmt.Fprintf(stderr, "flamock init: no %s adapter template ships with this flamock (templates: %s); writing the bash one\n",
-			lang, strings.Join(adapters.Languages(), ", "))
-		lang, tmpl = "bash", fs_(adapters.Template("bash"))
-		if tmpl == nil {
-			return fmt.Errorf("no bash adapter template in this build")
-		}
-	}
-	if lang == "bash" && kt != certgen.RSA2048 && kt != certgen.RSA3072 && kt != certgen.RSA4096 {
-		return usageErrorf("--key %s: the bash adapter signs RS256 only; choose an RSA key, or another --adapter", *keyName)
-	}
+// initCert is the client's certificate and the files it was written to.
+type initCert struct {
+	cert  *x509.Certificate
+	files certgen.Files
+}
 
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty; init writes into a new or empty folder", dir)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "certs"), 0o755); err != nil {
-		return err
-	}
+// writeCertificate makes the client's certificate and key under certs/.
+func (o *initOptions) writeCertificate() (initCert, error) {
 	digest := certgen.SHA256
-	switch kt {
+	switch o.key {
 	case certgen.P384:
 		digest = certgen.SHA384
 	case certgen.P521:
 		digest = certgen.SHA512
 	}
-	b, err := certgen.Create(certgen.Request{Key: kt, Digest: digest, CommonName: *cn, EnterpriseNumber: ent})
+	b, err := certgen.Create(certgen.Request{Key: o.key, Digest: digest, CommonName: o.cn, EnterpriseNumber: o.enterprise})
 	if err != nil {
-		return err
+		return initCert{}, err
 	}
-	files, err := b.WriteFiles(filepath.Join(dir, "certs", "client"), *password, certgen.Modern)
-	if err != nil {
-		return err
-	}
+	files, err := b.WriteFiles(filepath.Join(o.dir, "certs", "client"), o.password, certgen.Modern)
+	return initCert{cert: b.Cert, files: files}, err
+}
 
-	// The adapter template, as it ships.
-	adapterDir := filepath.Join(dir, "adapter")
-	var adapterFiles []string
-	err = fs.WalkDir(tmpl, ".", func(p string, d fs.DirEntry, err error) error {
+// writeAdapter writes the adapter template, as it ships, under adapter/.
+func (o *initOptions) writeAdapter() ([]string, error) {
+	adapterDir := filepath.Join(o.dir, "adapter")
+	var written []string
+	err := fs.WalkDir(o.tmpl, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := fs.ReadFile(tmpl, p)
+		data, err := fs.ReadFile(o.tmpl, p)
 		if err != nil {
 			return err
 		}
@@ -136,50 +273,18 @@ func runInit(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if strings.HasPrefix(string(data), "#!") {
 			mode = 0o755
 		}
-		adapterFiles = append(adapterFiles, path.Join("adapter", p))
+		written = append(written, path.Join("adapter", p))
 		return os.WriteFile(dst, data, mode)
 	})
-	if err != nil {
-		return err
-	}
+	return written, err
+}
 
-	body, err := fla.FLA().ExampleJSON("TrainingSet")
-	if err != nil {
+func writeTemplate(file string, t *template.Template, v initVars) error {
+	var sb strings.Builder
+	if err := t.Execute(&sb, v); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "trainings-2023.json"), body, 0o644); err != nil {
-		return err
-	}
-
-	v := initVars{
-		Dir: dir, ClientID: *clientID, Quality: *quality, Enterprise: ent, Key: *keyName, Password: *password,
-		Adapter: lang, AdapterCommand: adapterCommand(lang, filepath.Join(dir, "adapter"), adapterFiles),
-		Thumbprint: certgen.ThumbprintsOf(b.Cert).SHA1, Employer: ent[1:], MandateEmployer: "0880820673",
-		TokenURL: defaultTokenURL, APIURL: "http://127.0.0.1:8080" + fla.EmployerBasePath,
-		Employee: "65111899801",
-	}
-	if *quality == fla.QualityTrainingProvider {
-		v.APIURL = "http://127.0.0.1:8080" + fla.TrainingProviderBasePath
-	}
-	if *quality == fla.QualityProvider {
-		v.Employer = v.MandateEmployer[1:]
-	}
-	for file, t := range map[string]*template.Template{"flamock.yaml": initConfigTemplate, "README.md": initReadmeTemplate, ".gitignore": initGitignoreTemplate} {
-		var sb strings.Builder
-		if err := t.Execute(&sb, v); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(sb.String()), 0o644); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(stdout, "flamock init: wrote %s\n", dir)
-	fmt.Fprintf(stdout, "  %-24s %s (register this one on the portal)\n", "certificate", files.CER)
-	fmt.Fprintf(stdout, "  %-24s %s, %s (PKCS#12 password %q)\n", "private key", files.P12, files.Key, *password)
-	fmt.Fprintf(stdout, "  %-24s %s (client %s, %s, enterprise %s)\n", "config", filepath.Join(dir, "flamock.yaml"), *clientID, *quality, ent)
-	fmt.Fprintf(stdout, "  %-24s %s (%s)\n", "adapter", adapterDir, lang)
-	fmt.Fprintf(stdout, "  %-24s %s\n", "next commands", filepath.Join(dir, "README.md"))
-	return nil
+	return os.WriteFile(file, []byte(sb.String()), 0o644)
 }
 
 // fs_ drops the found flag of adapters.Template.
@@ -206,105 +311,3 @@ func adapterCommand(lang, dir string, files []string) string {
 	}
 	return "(see " + dir + ": the template's own notes say how to run it)"
 }
-
-type initVars struct {
-	Dir, ClientID, Quality, Enterprise, Key, Password, Adapter, AdapterCommand string
-	Thumbprint, Employer, MandateEmployer, TokenURL, APIURL, Employee          string
-}
-
-var initConfigTemplate = template.Must(template.New("flamock.yaml").Parse(`# flamock serve --config {{.Dir}}/flamock.yaml
-# Written by flamock init. Relative paths are relative to this file's folder.
-# Every key is optional; unknown keys are errors (a typo never falls back to
-# a default).
-
-# addr: 127.0.0.1:8080          # where serve listens (":0" picks a free port and prints it)
-# tls: false                    # true: HTTPS with a generated CA, written to a file that serve prints
-strict: true                    # validate every response against the spec
-journal: traffic.jsonl          # every token request and API call, for: flamock verify traffic.jsonl
-# state: state.log              # durable store across restarts; default: in memory
-
-oauth:
-  maxAssertionLifetime: 10m     # exp - iat at most (the portal's rule)
-  clockSkew: 60s
-  tokenLifetime: 600s           # expires_in of access tokens
-  # invalidClientStatus: 401    # the portal answers 400 invalid_client; try 401 too
-
-clients:
-  - id: {{.ClientID}}
-    quality: {{.Quality}}             # employer | provider | trainingProvider
-    enterpriseNumber: "{{.Enterprise}}"
-    certificates: [certs/client.cer]  # SHA-1 thumbprint {{.Thumbprint}}
-    key: certs/client.p12             # optional: lets POST /__admin/assertions sign for Postman (flamock postman)
-    password: {{.Password}}
-    # Add the second certificate here during a rotation: [certs/client.cer, certs/next.cer]
-{{- if eq .Quality "provider"}}
-
-mandates:                       # the employers this social secretariat may act for
-  - provider: "{{.Enterprise}}"
-    employer: "{{.MandateEmployer}}"
-    from: 2024-01-01
-{{- else}}
-
-# mandates:                     # for a social secretariat (quality provider)
-#   - provider: "0314595348"
-#     employer: "{{.Enterprise}}"
-#     from: 2024-01-01
-{{- end}}
-
-# specs:                        # default: the two embedded FLA documents
-#   - file: dimona.yaml
-#     basePath: /REST/dimona/v2
-`))
-
-var initReadmeTemplate = template.Must(template.New("README.md").Parse(`# flamock test client {{.ClientID}}
-
-Written by ` + "`flamock init`" + `. The commands below run from the folder where init was run
-(write ` + "`bin/flamock` or `go run ./cmd/flamock`" + ` for ` + "`flamock`" + ` if it is not on your PATH).
-
-| file | what |
-|---|---|
-| ` + "`certs/client.cer`" + ` | the certificate to register on the portal (Chaman); SHA-1 thumbprint ` + "`{{.Thumbprint}}`" + ` |
-| ` + "`certs/client.p12`" + `, ` + "`certs/client.key`" + ` | the private key (PKCS#12 password ` + "`{{.Password}}`" + `, PEM PKCS#8) |
-| ` + "`flamock.yaml`" + ` | registers the client ` + "`{{.ClientID}}`" + ` ({{.Quality}}, enterprise {{.Enterprise}}) |
-| ` + "`adapter/`" + ` | the {{.Adapter}} adapter template for ` + "`flamock conform`" + ` |
-| ` + "`trainings-2023.json`" + ` | a request body the FLA spec accepts |
-
-## 1. Start the mocks
-
-` + "```sh" + `
-flamock serve --config {{.Dir}}/flamock.yaml
-` + "```" + `
-
-It prints the token URL ({{.TokenURL}}) and the API base URLs, and writes every request
-to ` + "`{{.Dir}}/traffic.jsonl`" + `. Each refused request is explained on stderr.
-
-## 2. A first call, then your own client
-
-` + "```sh" + `
-TOKEN=$(flamock token --token-url {{.TokenURL}} --client-id {{.ClientID}} --key {{.Dir}}/certs/client.p12 --password {{.Password}})
-{{- if eq .Quality "trainingProvider"}}
-curl -H "Authorization: Bearer $TOKEN" {{.APIURL}}/
-{{- else}}
-curl -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data @{{.Dir}}/trainings-2023.json \
-  {{.APIURL}}/employers/{{.Employer}}/employees/{{.Employee}}/calendarYears/2023/trainings
-{{- end}}
-` + "```" + `
-
-Then point your client's token URL and API base URL at the same URLs, with this client id and key,
-and run your own tests. ` + "`flamock verify {{.Dir}}/traffic.jsonl --client-id {{.ClientID}}`" + `
-judges what it sent.
-
-## 3. The conformance suite
-
-The adapter turns the suite's operations into calls of a client. As written, it is flamock's
-reference client: replace the two places marked YOUR CLIENT with calls of your own client's token
-and API code, then:
-
-` + "```sh" + `
-flamock conform --client "{{.AdapterCommand}}" --cert {{.Dir}}/certs/client.cer --key {{.Dir}}/certs/client.p12 --password {{.Password}}
-` + "```" + `
-
-It exits 0 when every MUST rule passes: the check to run in CI before asking the portal for test access.
-Until the adapter is changed, it judges flamock's reference client, says so, and exits 1
-(` + "`--reference`" + ` judges it on purpose).
-`))

@@ -18,13 +18,16 @@ func TestInit(t *testing.T) {
 	if !strings.Contains(out, "client self_service_chaman_314595_acmepayrol, provider, enterprise 0314595348") {
 		t.Errorf("init output:\n%s", out)
 	}
-	cfg, err := loadConfig(filepath.Join(dir, "flamock.yaml"))
+	cfg, err := loadConfig(filepath.Join(dir, "flamock.yaml"), chooseProfile("", false))
 	if err != nil {
 		t.Fatalf("the config init wrote: %v", err)
 	}
 	if len(cfg.Clients) != 1 || cfg.Clients[0].ID != "self_service_chaman_314595_acmepayrol" || cfg.Clients[0].Quality != "provider" ||
-		cfg.Clients[0].EnterpriseNumber != "0314595348" || len(cfg.Mandates) != 1 || cfg.Mandates[0].Provider != "0314595348" {
+		cfg.Clients[0].EnterpriseNumber != "0314595348" {
 		t.Errorf("config: %+v", cfg)
+	}
+	if got := mandators(t, cfg, "0314595348"); strings.Join(got, ",") != "0880820673" {
+		t.Errorf("the provider acts for %v; want the mandate init wrote, from 0880820673", got)
 	}
 	l, err := certgen.LoadFile(cfg.path(cfg.Clients[0].Certificates[0]), "")
 	if err != nil {

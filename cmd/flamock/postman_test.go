@@ -108,6 +108,14 @@ func testPostmanNewman(t *testing.T, withConfig bool) {
 		t.Errorf("%d requests; want every operation of the documents (%d)", ops, want)
 	}
 
+	runNewman(t, newman, dir, col, env, jfile, ops, folders)
+}
+
+// runNewman runs the collection twice with newman: every request must get
+// a documented success status, and the journal must show real token
+// requests, all granted, and only accepted API calls (ops a run).
+func runNewman(t *testing.T, newman, dir, col, env, jfile string, ops, folders int) {
+	t.Helper()
 	report := filepath.Join(dir, "newman.json")
 	cmd := exec.Command(newman, "run", col, "-e", env, "-n", "2", "--reporters", "cli,json", "--reporter-json-export", report, "--color", "off")
 	outb, err := cmd.CombinedOutput()
@@ -160,6 +168,60 @@ func testPostmanNewman(t *testing.T, withConfig bool) {
 	if tokens < folders || calls != 2*ops { // at least one token per folder's client (kept while valid)
 		t.Errorf("journal: %d token requests, %d API calls; want at least %d and %d", tokens, calls, folders, 2*ops)
 	}
+}
+
+// TestPostmanNewman_Spec: flamock init --spec and flamock postman on a
+// Swagger 2.0 document in the style of an older Social Security API
+// (response codes as bare YAML numbers, a multipart upload, a placeholder
+// base path): init's config serves it (serve --config, strict), postman
+// writes its collection from that config, or from --spec beside serve
+// --spec --strict, and newman -n 2 passes every request.
+func TestPostmanNewman_Spec(t *testing.T) {
+	newman := newmanBinary(t)
+	spec, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "specs", "attestations-swagger2.yaml"))
+	spec += "@/REST/attestations/v1"
+	const ops = 4 // every operation of the document, the upload included
+	t.Run("init --spec, serve --config", func(t *testing.T) {
+		dir := t.TempDir()
+		vendor := filepath.Join(dir, "acme")
+		if code, _, errOut := flamock(t, "init", vendor, "--spec", spec); code != 0 {
+			t.Fatalf("init: %s", errOut)
+		}
+		cfg, _ := os.ReadFile(filepath.Join(vendor, "flamock.yaml"))
+		for _, want := range []string{"profile: generic", "  - file: specs/attestations-swagger2.yaml\n    basePath: /REST/attestations/v1", "strict: true"} {
+			if !strings.Contains(string(cfg), want) {
+				t.Errorf("flamock.yaml lacks %q:\n%s", want, cfg)
+			}
+		}
+		if strings.Contains(string(cfg), "mandates") {
+			t.Errorf("flamock.yaml names another profile's keys:\n%s", cfg)
+		}
+		body, err := os.ReadFile(filepath.Join(vendor, "declareAttestation.json"))
+		if err != nil || !json.Valid(body) {
+			t.Errorf("the body init wrote: %v %s", err, body)
+		}
+		jfile := filepath.Join(dir, "traffic.jsonl")
+		p := startServe(t, "--config", filepath.Join(vendor, "flamock.yaml"), "--journal", jfile)
+		out := filepath.Join(dir, "postman")
+		if code, _, stderr := flamock(t, "postman", "--out", out, "--base-url", p.base, "--config", filepath.Join(vendor, "flamock.yaml")); code != 0 {
+			t.Fatalf("flamock postman: exit %d\n%s", code, stderr)
+		}
+		runNewman(t, newman, dir, filepath.Join(out, "flamock.postman_collection.json"), filepath.Join(out, "flamock.postman_environment.json"), jfile, ops, 1)
+	})
+	t.Run("postman --spec, serve --spec --strict", func(t *testing.T) {
+		dir := t.TempDir()
+		jfile := filepath.Join(dir, "traffic.jsonl")
+		p := startServe(t, "--spec", spec, "--strict", "--journal", jfile)
+		out := filepath.Join(dir, "postman")
+		code, stdout, stderr := flamock(t, "postman", "--out", out, "--base-url", p.base, "--spec", spec)
+		if code != 0 {
+			t.Fatalf("flamock postman: exit %d\n%s", code, stderr)
+		}
+		if !strings.Contains(stdout, "attestations-swagger2.yaml                 4 operations  client self_service_chaman_880820_democlient") {
+			t.Errorf("postman output:\n%s", stdout)
+		}
+		runNewman(t, newman, dir, filepath.Join(out, "flamock.postman_collection.json"), filepath.Join(out, "flamock.postman_environment.json"), jfile, ops, 1)
+	})
 }
 
 func TestAssertionsEndpoint(t *testing.T) {

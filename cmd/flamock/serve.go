@@ -20,7 +20,6 @@ import (
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles"
-	"github.com/flamock/flamock/profiles/generic"
 	"github.com/flamock/flamock/stack"
 )
 
@@ -165,7 +164,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	fc := &fileConfig{}
 	if *configFile != "" {
 		var err error
-		if fc, err = loadConfig(*configFile); err != nil {
+		if fc, err = loadConfig(*configFile, chooseProfile(*profileName, len(specs) > 0)); err != nil {
 			return nil, err
 		}
 	}
@@ -253,18 +252,13 @@ type serveSetup struct {
 // newServeSetup picks the profile (--profile; else generic with --spec;
 // else the default) and assembles the stack from the file and flags.
 func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, demo bool, demoDir string, logger *slog.Logger) (*serveSetup, error) {
-	if profileName == "" {
-		profileName = fc.Profile
-	}
-	if profileName == "" {
-		profileName = profiles.Default
-		if len(specFlagValues) > 0 {
-			profileName = generic.Name
-		}
-	}
-	profile, err := profiles.Lookup(profileName)
+	profile, err := chooseProfile(profileName, len(specFlagValues) > 0)(fc.Profile)
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, err
+	}
+	var keys any // the profile's own keys, as the file was checked for them
+	if fc.profile.Name == profile.Name {
+		keys = fc.keys
 	}
 	oc := mockoauth.Config{
 		TokenPath:            fc.OAuth.TokenPath,
@@ -305,25 +299,14 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var specs []mockfla.Spec
-	for _, sp := range fc.Specs {
-		data, err := os.ReadFile(fc.path(sp.File))
-		if err != nil {
-			return nil, fmt.Errorf("spec: %w", err)
-		}
-		specs = append(specs, mockfla.Spec{Name: sp.File, Data: data, BasePath: sp.BasePath, Profile: sp.Profile})
-	}
-	for _, v := range specFlagValues {
-		sp, err := mockfla.SpecFromFlag(v)
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, sp)
+	specs, err := fc.specs(specFlagValues)
+	if err != nil {
+		return nil, err
 	}
 	signer := newAssertionSigner()
 	st, err := stack.New(stack.Config{
 		Profile:     profile,
-		Settings:    stack.Settings{Demo: demo, File: fc.raw},
+		Settings:    stack.Settings{Demo: demo, Config: keys},
 		Specs:       specs,
 		OAuth:       oc,
 		API:         mockfla.Config{Strict: fc.Strict, RequireToken: fc.RequireToken, StateFile: fc.path(fc.State)},
@@ -335,8 +318,8 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		// the assertion signer for Postman.
 		AdminHandlers: adminHandlers(signer),
 	})
-	if err != nil && strings.Contains(err.Error(), "unknown rules profile") {
-		return nil, fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profileName)
+	if ure := (*mockfla.UnknownRulesError)(nil); errors.As(err, &ure) {
+		return nil, fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profile.Name)
 	}
 	if err != nil {
 		return nil, err

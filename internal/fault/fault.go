@@ -15,6 +15,8 @@
 package fault
 
 import (
+	"github.com/flamock/flamock/internal/timetext"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,25 +159,25 @@ func (f Fault) String() string {
 
 // wire is the JSON form of a Fault.
 type wire struct {
-	Method     string   `json:"method,omitempty"`
-	Path       string   `json:"path,omitempty"`
-	Count      int      `json:"count,omitempty"`
-	Status     int      `json:"status,omitempty"`
-	Delay      duration `json:"delay,omitzero"`
-	RetryAfter duration `json:"retryAfter,omitzero"`
-	Drop       bool     `json:"drop,omitempty"`
-	Detail     string   `json:"detail,omitempty"`
-	Error      string   `json:"error,omitempty"`
-	Malformed  bool     `json:"malformed,omitempty"`
-	Limit      int64    `json:"limit,omitempty"`
-	Client     string   `json:"clientId,omitempty"`
+	Method     string            `json:"method,omitempty"`
+	Path       string            `json:"path,omitempty"`
+	Count      int               `json:"count,omitempty"`
+	Status     int               `json:"status,omitempty"`
+	Delay      timetext.Duration `json:"delay,omitzero"`
+	RetryAfter timetext.Duration `json:"retryAfter,omitzero"`
+	Drop       bool              `json:"drop,omitempty"`
+	Detail     string            `json:"detail,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Malformed  bool              `json:"malformed,omitempty"`
+	Limit      int64             `json:"limit,omitempty"`
+	Client     string            `json:"clientId,omitempty"`
 }
 
 // MarshalJSON writes f with its durations as strings ("1.5s").
 func (f Fault) MarshalJSON() ([]byte, error) { return json.Marshal(f.wire()) }
 
 func (f Fault) wire() wire {
-	return wire{f.Method, f.Path, f.Count, f.Status, duration(f.Delay), duration(f.RetryAfter), f.Drop, f.Detail, f.Error, f.Malformed, f.Limit, f.Client}
+	return wire{f.Method, f.Path, f.Count, f.Status, timetext.Duration(f.Delay), timetext.Duration(f.RetryAfter), f.Drop, f.Detail, f.Error, f.Malformed, f.Limit, f.Client}
 }
 
 // UnmarshalJSON reads f leniently (unknown keys are ignored); Decode is
@@ -191,24 +193,6 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 
 func (w wire) fault() Fault {
 	return Fault{w.Method, w.Path, w.Count, w.Status, time.Duration(w.Delay), time.Duration(w.RetryAfter), w.Drop, w.Detail, w.Error, w.Malformed, w.Limit, w.Client}
-}
-
-// duration is a time.Duration written as "1.5s" in JSON.
-type duration time.Duration
-
-func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration such as \"1.5s\" or \"250ms\", not %s", b)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("want a duration such as \"1.5s\" or \"250ms\", not %q", s)
-	}
-	*d = duration(v)
-	return nil
 }
 
 // KeyError is an unknown key in an admin body.

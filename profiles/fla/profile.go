@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamock/flamock/internal/beid"
 	"github.com/flamock/flamock/mockfla"
 )
 
@@ -131,6 +132,22 @@ func (p *Profile) mandated(provider, employer string, now time.Time) bool {
 	return slices.ContainsFunc(p.mandates, func(m Mandate) bool {
 		return m.provider == provider && m.employer == employer && m.activeAt(now)
 	})
+}
+
+// mandators returns the employers that mandated provider (at any time),
+// in the mandates' order.
+func (p *Profile) mandators(provider string) []string {
+	provider, err := beid.NormalizeEnterpriseNumber(provider)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, m := range p.Mandates() {
+		if m.provider == provider && !slices.Contains(out, m.employer) {
+			out = append(out, m.employer)
+		}
+	}
+	return out
 }
 
 // Rules returns the engine's hook: the rules table keyed by the

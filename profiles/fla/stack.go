@@ -1,25 +1,18 @@
 package fla
 
 import (
-	"fmt"
-	"time"
-
-	"go.yaml.in/yaml/v3"
-
 	"github.com/flamock/flamock/stack"
 )
 
 // StackProfile is the FLA as a stack profile: flamock serve --profile fla (the
 // default), flamock conform, and stack.New.
 func StackProfile() stack.Profile {
-	return stack.Profile{Name: Name, Summary: Summary, Build: build, API: API}
+	return stack.Profile{Name: Name, Summary: Summary, Build: build, API: API,
+		Config: func() any { return &ConfigKeys{} }, ConfigExample: configExample}
 }
 
 func build(set stack.Settings) (*stack.Parts, error) {
-	opts, err := OptionsFromYAML(set.File)
-	if err != nil {
-		return nil, err
-	}
+	opts := optionsOf(set.Config)
 	if set.Demo {
 		opts.Mandates = append(opts.Mandates, DemoMandates()...)
 	}
@@ -34,54 +27,7 @@ func build(set stack.Settings) (*stack.Parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stack.Parts{Specs: Specs(), Qualities: Qualities(), Rules: p.Rules(), Demo: d}, nil
-}
-
-// OptionsFromYAML reads the FLA's keys of a flamock configuration file,
-// mandates and serviceYears, and ignores the others:
-//
-//	mandates:
-//	  - provider: "0314595348"
-//	    employer: "0403019261"
-//	    from: 2024-01-01        # YYYY-MM-DD or RFC 3339; until likewise
-//	serviceYears: {first: 2023, last: 2025}
-//
-// Nil or empty data gives the zero Options.
-func OptionsFromYAML(data []byte) (Options, error) {
-	var file struct {
-		Mandates []struct {
-			Provider string `yaml:"provider"`
-			Employer string `yaml:"employer"`
-			From     date   `yaml:"from"`
-			Until    date   `yaml:"until"`
-		} `yaml:"mandates"`
-		ServiceYears struct {
-			First int `yaml:"first"`
-			Last  int `yaml:"last"`
-		} `yaml:"serviceYears"`
-	}
-	if err := yaml.Unmarshal(data, &file); err != nil {
-		return Options{}, fmt.Errorf("fla: config: %w", err)
-	}
-	var opts Options
-	for _, m := range file.Mandates {
-		opts.Mandates = append(opts.Mandates, Mandate{Provider: m.Provider, Employer: m.Employer, From: m.From.Time, Until: m.Until.Time})
-	}
-	opts.ServiceYears = Years{First: file.ServiceYears.First, Last: file.ServiceYears.Last}
-	return opts, nil
-}
-
-// date is a day (YYYY-MM-DD) or an RFC 3339 instant in YAML.
-type date struct{ time.Time }
-
-func (d *date) UnmarshalYAML(n *yaml.Node) error {
-	for _, layout := range []string{time.RFC3339, time.DateOnly} {
-		if t, err := time.Parse(layout, n.Value); err == nil {
-			d.Time = t
-			return nil
-		}
-	}
-	return fmt.Errorf("line %d: %q is neither YYYY-MM-DD nor RFC 3339", n.Line, n.Value)
+	return &stack.Parts{Specs: Specs(), Qualities: Qualities(), Rules: p.Rules(), Demo: d, ActsFor: p.mandators}, nil
 }
 
 // demo is the FLA's demo: the three demo clients and the seed's Postman
