@@ -17,9 +17,8 @@ import (
 	"github.com/flamock/flamock/stack"
 )
 
-func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flamock conform", `flamock conform --client "CMD" [--spec FILE[@BASE]] [--operation ID ...] [flags]`,
-		`Judge a client, in any language, against every rule of the conformance catalogue, on the
+// conformHelp is flamock conform's help text.
+const conformHelp = `Judge a client, in any language, against every rule of the conformance catalogue, on the
 API of a profile: the FLA by default, or any OpenAPI 3.x / Swagger 2.0 document with --spec.
 
 For each scenario flamock starts the token endpoint and the API on a loopback HTTPS server,
@@ -38,90 +37,114 @@ client, not yours: the report says so and the exit status is 1 unless --referenc
   flamock conform --spec dimona.yaml@/REST/dimona/v2 --operation createDeclaration --operation getDeclaration \
       --client "bash conformance/adapters/bash/flamock-client.sh"
   flamock conform --client "java -jar my-adapter.jar" --cert acme.cer --key acme.p12 --password changeit \
-      --junit-report conform.xml`)
+      --junit-report conform.xml`
+
+// conformArgs are flamock conform's flags, checked.
+type conformArgs struct {
+	profile                        stack.Profile
+	docs                           []mockfla.Spec
+	client, dir, certFile, keyFile string
+	password                       string
+	operations, scenarios          []string // nil: the default, all
+	timeLimit                      time.Duration
+	parallel                       int
+	reference                      bool
+	opts                           conformance.Options
+	rf                             reportFlags
+}
+
+// parseConformArgs reads and checks the flags, every usage problem at once.
+func parseConformArgs(args []string, stdout, stderr io.Writer) (*conformArgs, error) {
+	fs := newFlagSet("flamock conform", `flamock conform --client "CMD" [--spec FILE[@BASE]] [--operation ID ...] [flags]`, conformHelp)
 	var specs, operations specFlags
 	fs.Var(&specs, "spec", "judge on this OpenAPI document, FILE or FILE@BASEPATH (repeatable); default: the profile's own")
 	profileName := fs.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec)")
 	fs.Var(&operations, "operation", "an operationId the client implements (repeatable); default: every operation with a success response")
-	client := fs.String("client", "", "the client's adapter command, run with sh -c (required)")
-	certFile := fs.String("cert", "", "the client's certificate (.cer, .pem or .p12); default: one is generated")
-	keyFile := fs.String("key", "", "the client's private key (.p12 or PEM); may be omitted when --cert is a .p12")
-	password := fs.String("password", "", "password of a PKCS#12 file")
-	rf := addReportFlags(fs)
+	a := &conformArgs{}
+	fs.StringVar(&a.client, "client", "", "the client's adapter command, run with sh -c (required)")
+	fs.StringVar(&a.certFile, "cert", "", "the client's certificate (.cer, .pem or .p12); default: one is generated")
+	fs.StringVar(&a.keyFile, "key", "", "the client's private key (.p12 or PEM); may be omitted when --cert is a .p12")
+	fs.StringVar(&a.password, "password", "", "password of a PKCS#12 file")
+	a.rf = addReportFlags(fs)
 	scenarios := fs.String("scenario", "", "scenarios to run, comma-separated (default: all)")
-	timeLimit := fs.Duration("time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
-	parallel := fs.Int("parallel", conformance.DefaultParallel, "scenarios run at once")
-	dir := fs.String("dir", "", "working directory of the client command (default: the current one)")
-	reference := fs.Bool("reference", false, "judge flamock's own adapter on purpose: exit 0 when it passes, though it is not your client")
+	fs.DurationVar(&a.timeLimit, "time-limit", conformance.DefaultTimeLimit, "time limit of one run of the client; its process group is killed after it")
+	fs.IntVar(&a.parallel, "parallel", conformance.DefaultParallel, "scenarios run at once")
+	fs.StringVar(&a.dir, "dir", "", "working directory of the client command (default: the current one)")
+	fs.BoolVar(&a.reference, "reference", false, "judge flamock's own adapter on purpose: exit 0 when it passes, though it is not your client")
 	if err := parseNoArgs(fs, args, stdout, stderr); err != nil {
-		return err
+		return nil, err
 	}
 	var problems []string
-	if strings.TrimSpace(*client) == "" {
+	if strings.TrimSpace(a.client) == "" {
 		problems = append(problems, `--client "CMD" is required`)
 	}
-	opts, optProblems := rf.options()
-	problems = append(problems, optProblems...)
-	profile, docs, err := conformProfile(*profileName, specs)
-	if err != nil {
-		return err
+	opts, optProblems := a.rf.options()
+	a.opts, problems = opts, append(problems, optProblems...)
+	var err error
+	if a.profile, a.docs, err = conformProfile(*profileName, specs); err != nil {
+		return nil, err
 	}
-	names := splitList(*scenarios)
-	if *scenarios == "" {
-		names = nil
+	if *scenarios != "" {
+		a.scenarios = splitList(*scenarios)
 	}
-	if *timeLimit <= 0 {
+	if len(operations) > 0 {
+		a.operations = operations
+	}
+	if a.timeLimit <= 0 {
 		problems = append(problems, "--time-limit must be positive")
 	}
-	if *parallel <= 0 {
+	if a.parallel <= 0 {
 		problems = append(problems, "--parallel must be positive")
 	}
-	if *keyFile != "" && *certFile == "" {
+	if a.keyFile != "" && a.certFile == "" {
 		problems = append(problems, "--key needs --cert")
 	}
 	if len(problems) > 0 {
-		return usageErrorf("%s", strings.Join(problems, "\n  "))
+		return nil, usageErrorf("%s", strings.Join(problems, "\n  "))
 	}
-	var ops []string
-	if len(operations) > 0 {
-		ops = operations
+	return a, nil
+}
+
+func runConform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseConformArgs(args, stdout, stderr)
+	if err != nil {
+		return err
 	}
 	var bundle *certgen.Bundle
-	if *certFile != "" {
-		var err error
-		if bundle, err = certgen.LoadBundle(*certFile, *keyFile, *password); err != nil {
+	if a.certFile != "" {
+		if bundle, err = certgen.LoadBundle(a.certFile, a.keyFile, a.password); err != nil {
 			return err
 		}
 	}
 	start := time.Now()
-	suite, err := conformance.NewSuite(conformance.SuiteConfig{Client: bundle, Profile: profile, Specs: docs})
+	suite, err := conformance.NewSuite(conformance.SuiteConfig{Client: bundle, Profile: a.profile, Specs: a.docs})
 	if err != nil {
 		return err
 	}
 	defer suite.Close()
-	if err := checkPlan(suite, ops, names); err != nil {
+	if err := checkPlan(suite, a.operations, a.scenarios); err != nil {
 		return err
 	}
-	ref := conformance.DetectReference(*client, *dir)
+	ref := conformance.DetectReference(a.client, a.dir)
 	if ref != "" {
-		fmt.Fprintf(stderr, "flamock conform: %s is flamock's reference client (%s), not yours: fill in the places marked YOUR CLIENT\n", *client, ref)
+		fmt.Fprintf(stderr, "flamock conform: %s is flamock's reference client (%s), not yours: fill in the places marked YOUR CLIENT\n", a.client, ref)
 	}
-	fmt.Fprintf(stderr, "flamock conform: running %q on the %s profile, %d at a time; one line per scenario as it finishes:\n", *client, profile.Name, *parallel)
+	fmt.Fprintf(stderr, "flamock conform: running %q on the %s profile, %d at a time; one line per scenario as it finishes:\n", a.client, a.profile.Name, a.parallel)
 	rep, _, err := suite.Run(ctx, conformance.RunConfig{
-		Command: *client, Dir: *dir, TimeLimit: *timeLimit, Parallel: *parallel, Scenarios: names, Operations: ops, Options: opts,
+		Command: a.client, Dir: a.dir, TimeLimit: a.timeLimit, Parallel: a.parallel, Scenarios: a.scenarios, Operations: a.operations, Options: a.opts,
 		Progress: func(r conformance.ScenarioRun) { fmt.Fprintf(stderr, "  %s\n", r.ProgressLine()) },
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "flamock conform: done in %s\n", time.Since(start).Round(time.Millisecond))
-	rep.Reference, rep.Subset = ref, names != nil || ops != nil
+	rep.Reference, rep.Subset = ref, a.scenarios != nil || a.operations != nil
 	ok := rep.OK()
-	if ok && ref != "" && !*reference {
+	if ok && ref != "" && !a.reference {
 		ok = false
 		fmt.Fprintf(stderr, "flamock conform: exit status 1: this run judged flamock's reference client, not yours (--reference to judge it on purpose)\n")
 	}
-	return rf.write(rep, stdout, ok)
+	return a.rf.write(rep, stdout, ok)
 }
 
 // conformProfile picks the profile as serve does (--profile; else generic
