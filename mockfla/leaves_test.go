@@ -1,7 +1,10 @@
 package mockfla_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
+	"net/textproto"
 	"testing"
 
 	"github.com/flamock/flamock/mockfla"
@@ -94,4 +97,83 @@ type issue = leafIssue
 func jsonOf(issues []leafIssue) string {
 	b, _ := json.Marshal(issues)
 	return string(b)
+}
+
+// An OpenAPI 3 multipart body whose JSON part is an object (encoding
+// contentType application/json): the part is validated against its schema,
+// and each issue names the part and the property.
+func TestMultipart_JSONPartValidated(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: upload, version: "1"}
+paths:
+  /messages:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [messageToPublish]
+              properties:
+                messageToPublish:
+                  type: object
+                  required: [subject]
+                  properties: {subject: {type: string, maxLength: 5}, priority: {type: integer}}
+                attachment: {type: string, format: binary}
+            encoding:
+              messageToPublish: {contentType: application/json}
+      responses: {'201': {description: created}}
+`
+	s := newServer(t, mockfla.Config{Strict: true, Specs: []mockfla.Spec{{Name: "upload.yaml", Data: []byte(doc)}}})
+	cases := []struct {
+		part, ctype string
+		want        int
+		issues      []leafIssue
+	}{
+		{`{"subject":"Hi","priority":1}`, "application/json", 201, nil},
+		{`{"subject":"Hi"}`, "", 201, nil}, // the encoding's type
+		{`{"subject":"Hello world","priority":"high"}`, "application/json", 400, []leafIssue{
+			{"messageToPublish.priority", "value must be an integer", "high"},
+			{"messageToPublish.subject", "maximum string length is 5", "Hello world"},
+		}},
+		{`{"priority":1}`, "application/json", 400, []leafIssue{{"messageToPublish.subject", "required property is missing", nil}}},
+		{`subject=Hi`, "text/plain", 400, []leafIssue{{"messageToPublish", "the part is sent as text/plain; the operation takes it as application/json", "text/plain"}}},
+	}
+	for _, c := range cases {
+		ct, body := formBody(t, c.part, c.ctype)
+		r := do(t, s, "POST", "/messages", "", body, "Content-Type", ct)
+		if r.status != c.want {
+			t.Errorf("%s: %d %s; want %d", c.part, r.status, r.body, c.want)
+			continue
+		}
+		if c.want != 400 {
+			continue
+		}
+		var got []leafIssue
+		for _, is := range r.problem(t).Issues {
+			got = append(got, leafIssue{is.Name, is.Detail, is.Value})
+		}
+		if g, w := jsonOf(got), jsonOf(c.issues); g != w {
+			t.Errorf("%s:\n got %s\nwant %s", c.part, g, w)
+		}
+	}
+}
+
+func formBody(t *testing.T, part, ctype string) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="messageToPublish"`)
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
+	pw, err := mw.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.Write([]byte(part))
+	mw.Close()
+	return mw.FormDataContentType(), buf.String()
 }

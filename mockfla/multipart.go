@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,8 @@ func (s *Server) validateMultipart(c *call, in *openapi3filter.RequestValidation
 		errs = append(errs, issuesError(issues))
 	}
 	if form != nil {
-		if err := ct.Schema.Value.VisitJSON(form, requestOptions(c)...); err != nil {
+		err := withoutMissing(ct.Schema.Value.VisitJSON(form, requestOptions(c)...), issues)
+		if err != nil {
 			errs = append(errs, &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: "doesn't match schema" + schemaIdentifier(ct.Schema), Err: err})
 		}
 	}
@@ -54,6 +56,31 @@ func (s *Server) validateMultipart(c *call, in *openapi3filter.RequestValidation
 	}
 	c.value = form
 	return nil
+}
+
+// withoutMissing leaves out of a form's schema error that a part is
+// missing when the part came but could not be read (its issue says why).
+func withoutMissing(err error, issues []Issue) error {
+	if err == nil || len(issues) == 0 {
+		return err
+	}
+	var keep openapi3.MultiError
+	for _, e := range flattenErrors(err) {
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			ptr := se.JSONPointer()
+			m := missingProp.FindStringSubmatch(se.Reason)
+			if m != nil && (len(ptr) == 0 || (len(ptr) == 1 && ptr[0] == m[1])) &&
+				slices.ContainsFunc(issues, func(is Issue) bool { return is.Name == m[1] || strings.HasPrefix(is.Name, m[1]+".") }) {
+				continue
+			}
+		}
+		keep = append(keep, e)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return keep
 }
 
 // decodeMultipart reads a multipart/form-data body (ctype is the request's
