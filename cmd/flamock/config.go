@@ -70,6 +70,7 @@ type fileConfig struct {
 		BodyReadTimeout   timetext.Duration `yaml:"bodyReadTimeout"`   // the request body; default 30s
 		IdleTimeout       timetext.Duration `yaml:"idleTimeout"`       // a keep-alive connection between requests; default 2m
 		MaxHeaderBytes    int               `yaml:"maxHeaderBytes"`    // the request line and headers; default 65536
+		MaxConnections    int               `yaml:"maxConnections"`    // at once; default from the file descriptor limit (connCap)
 	} `yaml:"limits"`
 
 	// AdminAddr is where the admin API listens on its own (--admin-addr);

@@ -18,6 +18,7 @@ type connLimits struct {
 	BodyReadTimeout   time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	MaxConnections    int
 }
 
 func (fc *fileConfig) connLimits() connLimits {
@@ -26,6 +27,10 @@ func (fc *fileConfig) connLimits() connLimits {
 		BodyReadTimeout:   time.Duration(fc.Limits.BodyReadTimeout),
 		IdleTimeout:       time.Duration(fc.Limits.IdleTimeout),
 		MaxHeaderBytes:    fc.Limits.MaxHeaderBytes,
+		MaxConnections:    fc.Limits.MaxConnections,
+	}
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = connCap(fdLimit())
 	}
 	if l.ReadHeaderTimeout <= 0 {
 		l.ReadHeaderTimeout = 10 * time.Second

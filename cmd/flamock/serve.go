@@ -127,7 +127,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
 	tuneGC(ctx) // gc.go: without GOGC or GOMEMLIMIT, the heap may grow 64 MiB past the live heap
-	return serveUntil(ctx, stderr, servers, listeners)
+	return serveUntil(ctx, stderr, servers, capListeners(limits.MaxConnections, listeners))
 }
 
 // serveOptions are serve's flags, with the config file they name folded in
@@ -356,6 +356,7 @@ func (s *serveSetup) printBanner(w io.Writer, listening net.Addr, base, adminBas
 	if s.caFile != "" {
 		fmt.Fprintf(w, "TLS CA         %s  (trust it: curl --cacert, flamock token --ca)\n", s.caFile)
 	}
+	fmt.Fprintf(w, "connections    at most %d at once; more are answered 503 with Retry-After (limits.maxConnections)\n", fc.connLimits().MaxConnections)
 	if fc.State != "" {
 		fmt.Fprintf(w, "state          %s (durable)\n", fc.path(fc.State))
 	} else {

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// Connections beyond the cap are answered at once, before a request is
+// read, and closed: a 503 with Retry-After, so that slow or stuck clients
+// holding the server's connections cannot lock a normal client out until
+// their timeouts fire (a server out of file descriptors cannot even
+// accept it).
+const (
+	// fdReserve are the descriptors kept for what is not a connection:
+	// the state and journal files, the listeners, the runtime.
+	fdReserve = 64
+	// defaultMaxConns is the cap when the descriptor limit is unknown.
+	defaultMaxConns = 1024
+	maxMaxConns     = 100_000
+	overCapRetry    = 1 // seconds, in Retry-After
+)
+
+// connCap derives the cap on concurrent connections from the soft limit
+// of file descriptors at start: three quarters of what the reserve leaves,
+// at least 8.
+func connCap(nofile uint64, known bool) int {
+	if !known {
+		return defaultMaxConns
+	}
+	if nofile <= fdReserve+8 {
+		return 8
+	}
+	n := (nofile - fdReserve) * 3 / 4
+	return int(min(max(n, 8), maxMaxConns))
+}
+
+// overCapAnswer is what a connection beyond the cap reads.
+var overCapAnswer = func() []byte {
+	body := fmt.Sprintf(`{"type":"urn:problem-type:belgif:serviceUnavailable","href":"https://www.belgif.be/specification/rest/api-guide/problems/serviceUnavailable.html","title":"Service is unavailable","status":503,"detail":"flamock serve holds as many connections as it takes (limits.maxConnections); retry after %d s"}`, overCapRetry)
+	return []byte(fmt.Sprintf("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: %d\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", overCapRetry, len(body), body))
+}()
+
+// connLimiter counts the connections of every listener of one server.
+type connLimiter struct {
+	mu     sync.Mutex
+	active int
+	max    int
+}
+
+// capListener accepts at most lim.max connections at once across the
+// listeners that share lim; the others get overCapAnswer.
+type capListener struct {
+	net.Listener
+	lim *connLimiter
+}
+
+func (l capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.lim.mu.Lock()
+		ok := l.lim.active < l.lim.max
+		if ok {
+			l.lim.active++
+		}
+		l.lim.mu.Unlock()
+		if ok {
+			return &countedConn{Conn: c, lim: l.lim}, nil
+		}
+		go refuseOverCap(c)
+	}
+}
+
+// refuseOverCap answers and closes; it reads what the client sent
+// meanwhile (briefly), so that the close does not reset the connection
+// before the client reads the answer.
+func refuseOverCap(c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write(overCapAnswer); err != nil {
+		return
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+type countedConn struct {
+	net.Conn
+	lim  *connLimiter
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.lim.mu.Lock()
+		c.lim.active--
+		c.lim.mu.Unlock()
+	})
+	return err
+}
+
+// capListeners wraps every listener with one shared cap.
+func capListeners(max int, lns []net.Listener) []net.Listener {
+	lim := &connLimiter{max: max}
+	out := make([]net.Listener, len(lns))
+	for i, ln := range lns {
+		out[i] = capListener{Listener: ln, lim: lim}
+	}
+	return out
+}
