@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,4 +298,38 @@ func mutateOne(rng *rand.Rand, v any, depth int) any {
 		return x
 	}
 	return edge(rng)
+}
+
+// TestCompiledConcurrent compiles and uses the schemas, the parameter
+// checks and the encoder from many goroutines at once (run with -race).
+func TestCompiledConcurrent(t *testing.T) {
+	schemas := bodySchemas(t)
+	s := paramServer(t)
+	ops := paramOps(s)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				ds := schemas[(g+i)%len(schemas)]
+				v, ok := parseJSON(ds.sample)
+				if !ok {
+					t.Errorf("%s: sample not parsed", ds.name)
+					return
+				}
+				if cs := s.bodySchemas.get(ds.s); cs != nil {
+					if ok, d := cs.accepts(v); ok && d {
+						cs.applyDefaults(v)
+					}
+				}
+				if _, err := marshalJSON(v); err != nil {
+					t.Error(err)
+				}
+				po := ops[(g+i)%len(ops)]
+				s.params.get(po.route)
+			}
+		}()
+	}
+	wg.Wait()
 }
