@@ -42,6 +42,6 @@ func ExampleVerify() {
 		}
 	}
 	// Output:
-	// PASS OAUTH-AUD-01
 	// FAIL OAUTH-EXP-01
+	// PASS OAUTH-AUD-01
 }
