@@ -17,7 +17,7 @@ func TestVerify_StoreFlagErrors(t *testing.T) {
 		t.Errorf("neither: exit %d, %s", code, stderr)
 	}
 	code, _, stderr = flamock(t, "verify", "--store", "mysql://db/x")
-	if code != 1 || !strings.Contains(stderr, `--store: store: no backend for "mysql" URLs (known: [postgres postgresql])`) {
+	if code != 1 || !strings.Contains(stderr, `--store: no backend for "mysql" URLs (known: [postgres postgresql])`) {
 		t.Errorf("unknown scheme: exit %d, %s", code, stderr)
 	}
 	code, _, stderr = flamock(t, "verify", "--store", "postgres://flamock:secret@127.0.0.1:1/x?connect_timeout=1")
