@@ -1,6 +1,8 @@
 package mockfla
 
 import (
+	"github.com/flamock/flamock/internal/strictjson"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,16 +68,7 @@ func (s *Server) adminMux() http.Handler {
 	return mux
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeProblem(w, problemFor(http.StatusInternalServerError, err.Error()))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { strictjson.Write(w, status, v) }
 
 func writeProblem(w http.ResponseWriter, p Problem) { writeResponse(w, problemResponse(p)) }
 

@@ -1,10 +1,11 @@
 package mockfla
 
 import (
+	"github.com/flamock/flamock/internal/strictjson"
+
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -225,22 +226,15 @@ func AdminBadRequest(w http.ResponseWriter, name, value, detail string) {
 // with a 400 that names the problem (and, for an unknown key, the key);
 // it then reports false and the handler must return.
 func DecodeAdminJSON(w http.ResponseWriter, r *http.Request, v any, want string) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
-	}
+	err := strictjson.ReadRequest(r, v)
 	if err == nil {
 		return true
 	}
-	msg := err.Error()
-	if key, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		key = strings.Trim(key, `"`)
-		writeIssue(w, Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "body", Name: key, Detail: "unknown key " + strings.TrimSpace(key) + "; want " + want})
+	if uk := (*strictjson.UnknownKeyError)(nil); errors.As(err, &uk) {
+		writeIssue(w, Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "body", Name: uk.Key, Detail: "unknown key " + uk.Key + "; want " + want})
 		return false
 	}
-	adminBadRequest(w, "", "", "want "+want+": "+msg)
+	adminBadRequest(w, "", "", "want "+want+": "+err.Error())
 	return false
 }
 

@@ -1,9 +1,10 @@
 package mockoauth
 
 import (
+	"github.com/flamock/flamock/internal/strictjson"
+
 	"github.com/flamock/flamock/internal/timetext"
 
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -61,21 +62,16 @@ func (s *Server) AdminHandler() http.Handler {
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
+	err := strictjson.ReadRequest(r, v)
+	if err == nil || errors.Is(err, io.EOF) { // no body: the defaults
+		return true
 	}
-	if err != nil && err != io.EOF {
-		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			adminError(w, http.StatusBadRequest, "request body: unknown key %s", key)
-			return false
-		}
-		adminError(w, http.StatusBadRequest, "request body: %v", err)
+	if uk := (*strictjson.UnknownKeyError)(nil); errors.As(err, &uk) {
+		adminError(w, http.StatusBadRequest, "request body: unknown key %q", uk.Key)
 		return false
 	}
-	return true
+	adminError(w, http.StatusBadRequest, "request body: %v", err)
+	return false
 }
 
 func (s *Server) adminIssue(w http.ResponseWriter, r *http.Request) {
@@ -174,9 +170,4 @@ func adminError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeError(w, status, ErrInvalidRequest.Describe(format, args...), nil)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { strictjson.Write(w, status, v) }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/flamock/flamock/internal/strictjson"
+
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
@@ -84,22 +86,23 @@ const maxAssertionRequest = 4 << 10
 
 func (a *assertionSigner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, format string, args ...any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf(format, args...)})
+		strictjson.Write(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
 	}
 	var req struct {
 		ClientID string `json:"clientId"`
 		Audience string `json:"audience"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxAssertionRequest))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		fail(http.StatusBadRequest, "body: want {\"clientId\": \"...\", \"audience\": \"token URL (optional)\"}: %v", err)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAssertionRequest))
+	if err != nil {
+		fail(http.StatusBadRequest, "body: %v", err)
 		return
 	}
-	if dec.More() {
-		fail(http.StatusBadRequest, "body: one JSON object only")
+	if err := strictjson.Decode(body, &req); err != nil {
+		if errors.Is(err, strictjson.ErrTrailing) {
+			fail(http.StatusBadRequest, "body: one JSON object only")
+			return
+		}
+		fail(http.StatusBadRequest, "body: want {\"clientId\": \"...\", \"audience\": \"token URL (optional)\"}: %v", err)
 		return
 	}
 	if req.ClientID == "" {

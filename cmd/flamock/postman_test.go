@@ -243,7 +243,7 @@ func TestAssertionsEndpoint(t *testing.T) {
 		{`{"clientId":"self_service_chaman_403019_c"}`, 200, `"audience":"http://example.com/REST/oauth/v5/token"`},
 		{`{"clientId":"self_service_chaman_403019_c","audience":"https://t/x"}`, 200, `"audience":"https://t/x"`},
 		{`{"clientId":"nobody"}`, 404, `flamock holds no private key for client \"nobody\" (it signs for: self_service_chaman_403019_c; give a config client's key with clients[].key)`},
-		{`{"client":"x"}`, 400, `json: unknown field \"client\"`},
+		{`{"client":"x"}`, 400, `unknown key \"client\"`},
 		{`{}`, 400, `clientId is required`},
 		{`{"clientId":"a"}{}`, 400, `one JSON object only`},
 		{`[`, 400, `body: want`},

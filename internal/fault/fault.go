@@ -15,6 +15,8 @@
 package fault
 
 import (
+	"github.com/flamock/flamock/internal/strictjson"
+
 	"github.com/flamock/flamock/internal/timetext"
 
 	"encoding/json"
@@ -214,7 +216,7 @@ func Decode(body []byte, t Target) ([]Fault, error) {
 	list := strings.HasPrefix(trimmed, "[")
 	var raws []json.RawMessage
 	if list {
-		if err := strict([]byte(trimmed), &raws); err != nil {
+		if err := strictjson.Decode([]byte(trimmed), &raws); err != nil {
 			return nil, fmt.Errorf("want a fault or a list of faults as JSON: %w", err)
 		}
 	} else {
@@ -224,9 +226,9 @@ func Decode(body []byte, t Target) ([]Fault, error) {
 	var errs []error
 	for i, raw := range raws {
 		var w wire
-		if err := strict(raw, &w); err != nil {
-			if k, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-				return nil, &KeyError{Index: i, Key: strings.Trim(k, `"`)}
+		if err := strictjson.Decode(raw, &w); err != nil {
+			if uk := (*strictjson.UnknownKeyError)(nil); errors.As(err, &uk) {
+				return nil, &KeyError{Index: i, Key: uk.Key}
 			}
 			return nil, fmt.Errorf("want a fault or a list of faults as JSON: %w", err)
 		}
@@ -240,16 +242,4 @@ func Decode(body []byte, t Target) ([]Fault, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func strict(b []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }

@@ -100,3 +100,13 @@ func (d *Date) UnmarshalText(b []byte) error {
 	d.Time = t
 	return nil
 }
+
+// UnmarshalJSON reads a JSON string YYYY-MM-DD or RFC 3339 (not only
+// RFC 3339, as the embedded time.Time would).
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &SyntaxError{Value: string(b), Want: wantDate}
+	}
+	return d.UnmarshalText([]byte(s))
+}
