@@ -20,6 +20,17 @@ import (
 
 // Issue 17, token endpoint: what real outside clients sent.
 
+// journaled builds a Server from cfg with a journal of its own.
+func journaled(t *testing.T, cfg Config) (*Server, *journal.Journal) {
+	t.Helper()
+	cfg.Journal = journal.New(journal.Config{})
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, cfg.Journal
+}
+
 // nestedArrays is n arrays, one in the other, around 1.
 func nestedArrays(n int) any {
 	var v any = 1.0
@@ -34,12 +45,7 @@ func nestedArrays(n int) any {
 func TestEmptyParameterIsOmitted(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t, clk)
-	j := journal.New(journal.Config{})
-	cfg.Journal = j
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, j := journaled(t, cfg)
 	key := testBundles(t)[certgen.RSA2048].Key
 	assertion := func() string { return sign(t, "RS256", claimsFor(employerID, clk.Now()), key, nil) }
 	body := func(extra string) string { return form(assertion()).Encode() + extra }
@@ -175,12 +181,7 @@ func TestAudienceHints(t *testing.T) {
 			clk := newClock()
 			cfg := testConfig(t, clk)
 			cfg.Audience, cfg.Environment = "", tt.env
-			j := journal.New(journal.Config{})
-			cfg.Journal = j
-			srv, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv, j := journaled(t, cfg)
 			c := claimsFor(employerID, clk.Now())
 			c["aud"] = tt.aud
 			r := postForm(form(sign(t, "RS256", c, key, nil)).Encode())
@@ -223,12 +224,7 @@ func TestRetiredTokenPath(t *testing.T) {
 func TestLifetimeInHumanTerms(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t, clk)
-	j := journal.New(journal.Config{})
-	cfg.Journal = j
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, j := journaled(t, cfg)
 	key := testBundles(t)[certgen.RSA2048].Key
 	for _, tt := range []struct {
 		life time.Duration
@@ -344,12 +340,7 @@ func TestDeepAssertionRefused(t *testing.T) {
 	clk := newClock()
 	cfg := testConfig(t, clk)
 	cfg.MaxAssertionBytes = 64 << 10
-	j := journal.New(journal.Config{})
-	cfg.Journal = j
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, j := journaled(t, cfg)
 	c := claimsFor(employerID, clk.Now())
 	delete(c, "x")
 	claims, _ := json.Marshal(c)
