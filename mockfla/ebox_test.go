@@ -151,7 +151,7 @@ func TestEbox_StrictFindsNoDriftInTheMocksOwnAnswers(t *testing.T) {
 		want                      int
 		wantCT, has               string
 	}{
-		{"GET", mailbox + "/api/doc", "", "", 200, "text/html", ""},
+		{"GET", mailbox + "/api/doc", "", "", 200, "text/html", "<!DOCTYPE html>\n<html>"}, // a page, not a JSON string
 		{"GET", mailbox + "/messages/0000000a/attachments/a1/content", "", "", 200, "application/octet-stream", ""},
 		// Only a 404 declared, under application/octet-stream: a bad request
 		// is a 400 in the 404's model (the document's ErrorMessage), as JSON.
@@ -326,5 +326,33 @@ func TestStartWarning_ManyOperationsWithout400(t *testing.T) {
 	want := `many.yaml: 14 operation(s) declare no 400 response: GET /p10, GET /p11, GET /p12, GET /p13, GET /p14, GET /p15, GET /p16, GET /p17, GET /p18, GET /p19, GET /p20, GET /p21, and 2 more; a bad request`
 	if !strings.Contains(logs.String(), want) {
 		t.Errorf("log:\n%s\nwant %s", logs.String(), want)
+	}
+}
+
+// A success in a media type that is not JSON is its text: a text/plain
+// example as written (not a JSON string), a text/html page.
+func TestText_SuccessBodies(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: text, version: "1"}
+paths:
+  /health:
+    get:
+      responses: {'200': {description: ok, content: {text/plain: {schema: {type: string}, example: "UP \"fine\""}}}}
+  /page:
+    get:
+      responses: {'200': {description: ok, content: {text/html: {schema: {type: string}}}}}
+  /word:
+    get:
+      responses: {'200': {description: ok, content: {text/plain: {schema: {type: string, enum: [ready]}}}}}
+`
+	s := newServer(t, mockfla.Config{Strict: true, Specs: []mockfla.Spec{{Name: "text.yaml", Data: []byte(doc)}}})
+	for path, want := range map[string]string{
+		"/health": `UP "fine"`,
+		"/page":   "<!DOCTYPE html>\n<html><head><title>flamock</title></head><body></body></html>\n",
+		"/word":   "ready",
+	} {
+		if r := do(t, s, "GET", path, "", ""); r.status != 200 || string(r.body) != want {
+			t.Errorf("GET %s: %d %q; want 200 %q", path, r.status, r.body, want)
+		}
 	}
 }

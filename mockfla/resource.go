@@ -181,6 +181,10 @@ func (g *genericOp) prepareSuccess(method string, op *openapi3.Operation, now ti
 		return
 	}
 	syn := &synthesizer{now: now, oas31: g.oas31}
+	if !strings.Contains(suc.ctype, "json") {
+		g.succBody = textBody(suc.ctype, suc.example, g.succSchema, syn)
+		return
+	}
 	if suc.example != nil && g.succSchema != nil && g.succSchema.Value != nil {
 		if ex, ok := decodeJSON(suc.example); ok && syn.valid(g.succSchema.Value, ex) == nil {
 			g.succBody = suc.example
@@ -191,6 +195,28 @@ func (g *genericOp) prepareSuccess(method string, op *openapi3.Operation, now ti
 	if g.succBody == nil && strings.Contains(suc.ctype, "json") {
 		g.succBody, _ = json.Marshal(syn.sample(g.succSchema))
 	}
+}
+
+// textBody is the ready answer of a success in a media type that is not
+// JSON: the example's text (an example is kept JSON-encoded), else, for a
+// text/html page, a minimal page, for other text, a sample of the string
+// schema; nil (an empty body) for anything else (octet-stream, images).
+func textBody(ctype string, example []byte, schema *openapi3.SchemaRef, syn *synthesizer) []byte {
+	if ex, ok := decodeJSON(example); ok {
+		if str, ok := ex.(string); ok {
+			return []byte(str)
+		}
+	}
+	media := strings.ToLower(ctype)
+	switch {
+	case strings.HasPrefix(media, "text/html"):
+		return []byte("<!DOCTYPE html>\n<html><head><title>flamock</title></head><body></body></html>\n")
+	case strings.HasPrefix(media, "text/"):
+		if str, ok := syn.sample(schema).(string); ok {
+			return []byte(str)
+		}
+	}
+	return nil
 }
 
 func schemaOf(ref *openapi3.SchemaRef) *openapi3.Schema {
