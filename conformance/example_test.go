@@ -20,7 +20,8 @@ func ExampleRuleByID() {
 }
 
 // Verify judges recorded traffic: here one token request whose assertion
-// lived an hour, as `flamock serve --journal` would have written it.
+// lived an hour, as `flamock serve --journal` would have written it. The
+// text report lists the failures first.
 func ExampleVerify() {
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	ev := journal.Event{Seq: 1, Time: at, Kind: journal.KindToken, Token: &journal.Token{
