@@ -165,6 +165,7 @@ func duplicateKey(data []byte) (path []string, key string, found bool) {
 		name   string // this container's name in its parent
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // a number too large for a float64 is no error here
 	var stack []*frame
 	pathOf := func() []string {
 		var p []string

@@ -20,6 +20,7 @@ func TestStrictJSON(t *testing.T) {
 		{`[[],{"k":{"k":1,"j":[1,2],"k":2}}]`, "[1].k.k", `duplicate key: the object has "k" more than once`},
 		{`{"a":`, "", "the body is not valid application/json: it ends before the JSON value does"},
 		{`{"a" 1}`, "", "the body is not valid application/json: invalid character '1' after object key"},
+		{`{"n":[1e400,{"a":1,"a":2}]}`, "n[1].a", `duplicate key: the object has "a" more than once`}, // a number no float64 holds hid it
 		{`{"a":` + strings.Repeat(`[`, 64) + strings.Repeat(`]`, 64) + `}`, "", "the body nests objects and arrays deeper than 64 levels (at offset 68)"},
 	} {
 		v, is, _ := strictJSON([]byte(tc.body), "application/json")
