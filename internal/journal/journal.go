@@ -186,7 +186,14 @@ type API struct {
 	Issues       []string `json:"issues,omitempty"` // short text of each issue of a 400
 	Fault        string   `json:"fault,omitempty"`  // injected fault, if any
 	DurationMS   float64  `json:"durationMs"`
+	// RequestBody and ResponseBody are the bodies, at most BodyLimit
+	// bytes each, with credentials redacted (redact.Body).
+	RequestBody  string `json:"requestBody,omitempty"`
+	ResponseBody string `json:"responseBody,omitempty"`
 }
+
+// BodyLimit bounds what an API event keeps of each body.
+const BodyLimit = 2048
 
 // Layer is the verdict of one step of request handling (route, auth, scope,
 // tenant, schema, identifiers, business, store).

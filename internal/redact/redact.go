@@ -4,8 +4,11 @@
 package redact
 
 import (
+	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Mark replaces a hidden value.
@@ -78,4 +81,60 @@ func mayHoldSecret(raw string) bool {
 		}
 	}
 	return false
+}
+
+// Body returns a request or response body as text for a journal, at most
+// max bytes of it: a JSON body with the value of every secret member
+// (at any depth) replaced by Mark, a form body redacted as a query, any
+// other body as it is. A longer body is cut, and says how long it was.
+func Body(b []byte, max int) string {
+	if len(b) == 0 {
+		return ""
+	}
+	s := string(b)
+	if mayHoldSecret(s) {
+		var v any
+		if err := json.Unmarshal(b, &v); err == nil {
+			if redactJSON(v) {
+				if out, err := json.Marshal(v); err == nil {
+					s = string(out)
+				}
+			}
+		} else if _, err := url.ParseQuery(s); err == nil && !strings.ContainsAny(s, " \n\t{[<\"':") {
+			s, _ = Query(s)
+		} else {
+			s = "(" + strconv.Itoa(len(b)) + " bytes that may hold a credential, not shown)"
+		}
+	}
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "… (" + strconv.Itoa(len(b)) + " bytes)"
+	}
+	return s
+}
+
+// redactJSON replaces the values of secret members in v, in place.
+func redactJSON(v any) bool {
+	found := false
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if IsSecret(k) {
+				x[k] = Mark
+				found = true
+			} else if redactJSON(val) {
+				found = true
+			}
+		}
+	case []any:
+		for _, val := range x {
+			if redactJSON(val) {
+				found = true
+			}
+		}
+	}
+	return found
 }

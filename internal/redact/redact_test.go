@@ -52,3 +52,42 @@ func FuzzQuery(f *testing.F) {
 		}
 	})
 }
+
+func TestBody(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{`{"trainings":[]}`, 100, `{"trainings":[]}`},
+		{`{"a":{"password":"hunter2"},"list":[{"access_token":"t"}]}`, 100, `{"a":{"password":"REDACTED"},"list":[{"access_token":"REDACTED"}]}`},
+		{`grant_type=client_credentials&client_assertion=eyJ.x.y`, 100, `grant_type=client_credentials&client_assertion=REDACTED`},
+		{`{"password": "x"`, 100, `(16 bytes that may hold a credential, not shown)`},
+		{`0123456789`, 4, `0123… (10 bytes)`},
+		{`ééé`, 3, `é… (6 bytes)`},
+		{``, 10, ``},
+	} {
+		if got := Body([]byte(tc.in), tc.max); got != tc.want {
+			t.Errorf("Body(%q, %d) = %q; want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+// A body is untrusted input: Body never panics, keeps to its limit, and
+// never returns a secret member's value.
+func FuzzBody(f *testing.F) {
+	f.Add([]byte(`{"password":"s3cr3t-value"}`), 64)
+	f.Add([]byte(`client_secret=s3cr3t-value&x=1`), 8)
+	f.Fuzz(func(t *testing.T, b []byte, max int) {
+		if max < 0 || max > 1<<16 {
+			return
+		}
+		out := Body(b, max)
+		if len(out) > max+len("… (99999999999 bytes)") && len(b) > max {
+			t.Fatalf("Body kept %d bytes of %d; max %d", len(out), len(b), max)
+		}
+		if strings.Contains(string(b), `"password":"s3cr3t-value"`) && strings.Contains(out, "s3cr3t-value") {
+			t.Fatalf("a secret got through: %q", out)
+		}
+	})
+}
