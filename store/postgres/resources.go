@@ -137,7 +137,7 @@ const (
 		ON CONFLICT (parent, key) DO UPDATE SET data = excluded.data RETURNING key, xmax <> 0`
 	sqlDelete = `DELETE FROM flamock_resources AS r USING unnest($1::bytea[], $2::bytea[]) AS d(k, p)
 		WHERE r.parent = d.p AND r.key = d.k RETURNING r.key, true`
-	sqlReset  = `TRUNCATE flamock_resources`
+	sqlReset = `TRUNCATE flamock_resources`
 )
 
 // segments cuts a batch into runs of one op and distinct keys, in order
