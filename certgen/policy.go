@@ -62,7 +62,6 @@ type Result struct {
 // `openssl req -x509` or `keytool -genkeypair` leaves out.
 const KeyUsageHint = "add it: openssl req -x509 ... -addext keyUsage=digitalSignature, or keytool -genkeypair ... -ext KeyUsage=digitalSignature (flamock cert create sets it)"
 
-
 // Violation is a failed rule.
 type Violation = Result
 
