@@ -41,14 +41,9 @@ func (s *Server) adminMux() http.Handler {
 		s.cfg.Journal.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("GET /__admin/faults", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"faults": s.faults.List()})
-	})
+	mux.HandleFunc("GET /__admin/faults", s.adminListFaults)
 	mux.HandleFunc("POST /__admin/faults", s.adminQueueFaults)
-	mux.HandleFunc("DELETE /__admin/faults", func(w http.ResponseWriter, r *http.Request) {
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	})
+	mux.HandleFunc("DELETE /__admin/faults", s.adminClearFaults)
 	mux.HandleFunc("DELETE /__admin/state", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.ResetState(); err != nil {
 			writeResponse(w, retryLater(problemFor(http.StatusServiceUnavailable, err.Error()), storeRetrySec, s.cfg.Now()))
@@ -107,13 +102,18 @@ func (s *Server) adminHealth(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{
 		"status":         "UP",
 		"specs":          s.Mounts(),
-		"resources":      s.store.Len(),
 		"stateFile":      s.cfg.StateFile,
 		"strict":         s.cfg.Strict,
 		"journalDropped": s.cfg.Journal.Dropped(),
 	}
 	var problems []string
-	st := s.store.Status()
+	if n, err := s.storeLen(r.Context()); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	} else {
+		body["resources"] = n
+	}
+	st := s.store.r.Status()
+	body["store"] = st.Backend
 	if st.Detail != nil {
 		body["state"] = st.Detail
 	}
@@ -167,11 +167,16 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	client, ok := clientParam(w, r)
+	if !ok {
+		return
+	}
 	evs := s.cfg.Journal.Events(since)
 	last := since
 	if len(evs) > 0 {
-		last = evs[len(evs)-1].Seq
+		last = evs[len(evs)-1].Seq // the last event read, the client's or not: where to go on from
 	}
+	evs = journal.OfClient(evs, client)
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs, "last": last, "dropped": s.cfg.Journal.Dropped()})
 }
 
@@ -179,6 +184,10 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 // of JSON per event, with the sequence number as the event id.
 func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	since, ok := sinceParam(w, r)
+	if !ok {
+		return
+	}
+	client, ok := clientParam(w, r)
 	if !ok {
 		return
 	}
@@ -197,6 +206,10 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	last := since
 	send := func(e journal.Event) bool {
 		if e.Seq <= last {
+			return true
+		}
+		if client != "" && e.ClientID() != client {
+			last = e.Seq
 			return true
 		}
 		b, err := json.Marshal(e)

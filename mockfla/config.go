@@ -13,6 +13,7 @@ import (
 
 	"github.com/flamock/flamock/internal/bearer"
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/store"
 )
 
 // Caller is the identity behind a verified access token: client id,
@@ -97,8 +98,10 @@ type Config struct {
 	Verifier TokenVerifier
 
 	// Journal receives one API event per call. Nil means a private journal
-	// (readable through the admin API and Server.Journal).
-	Journal *journal.Journal
+	// in memory (readable through the admin API and Server.Journal). A
+	// *journal.Journal is one; a shared backend hands out another
+	// (store.Backend.Journal).
+	Journal store.Journal
 
 	// Now is the clock (journal times, Call.Now for the rules). Nil means
 	// time.Now.
@@ -135,8 +138,21 @@ type Config struct {
 
 	// StateFile, if set, makes the store durable: every write is appended to
 	// this file and synced before it is acknowledged, and the file is read
-	// back (and compacted) on start. Empty means in memory only.
+	// back (and compacted) on start. Empty means in memory only. It
+	// configures the embedded store and excludes Resources.
 	StateFile string
+
+	// Resources is where resources are stored (see package store: a write
+	// is acknowledged only once the store has it durably; a store that
+	// cannot read or write answers 503 with Retry-After). Nil means the
+	// embedded store: in memory, or StateFile. The server does not close a
+	// Resources it was given.
+	Resources store.Resources
+
+	// Faults holds the faults planted in this mock (target fault.API),
+	// shared by replicas when it is a shared backend's. Nil means a queue
+	// of the server's own, in memory.
+	Faults store.Faults
 
 	// NoAdmin leaves /__admin/ out of ServeHTTP, for a server that mounts
 	// Server.AdminHandler on its own mux.

@@ -6,11 +6,13 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flamock/flamock/internal/fault"
+	"github.com/flamock/flamock/store"
 )
 
 // Fault is a planted failure for the next Count requests that match Method
@@ -23,17 +25,63 @@ import (
 type Fault = fault.Fault
 
 // QueueFault plants f for the next f.Count matching requests. Faults are
-// tried in the order they were queued.
+// tried in the order they were queued. A fault with a Client fires only
+// for that client's requests, matched once the access token is verified.
 func (s *Server) QueueFault(f Fault) error {
 	if err := f.Check(fault.API); err != nil {
 		return errors.New("mockfla: fault: " + strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	s.faults.Add(f)
-	return nil
+	return s.faults.Add(context.Background(), fault.API, f)
 }
 
 // ClearFaults forgets every queued fault.
-func (s *Server) ClearFaults() { s.faults.Clear() }
+func (s *Server) ClearFaults() error { return s.faults.Clear(context.Background(), fault.API) }
+
+// adminListFaults is GET /__admin/faults; ?clientId=ID lists only the
+// faults scoped to that client.
+func (s *Server) adminListFaults(w http.ResponseWriter, r *http.Request) {
+	s.writeFaults(w, r, http.StatusOK)
+}
+
+func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int) {
+	list, err := s.faults.List(r.Context(), fault.API)
+	if err != nil {
+		writeResponse(w, s.faultStoreFailed(err))
+		return
+	}
+	if id, ok := r.URL.Query()["clientId"]; ok {
+		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id[0] })
+	}
+	writeJSON(w, status, map[string]any{"faults": list})
+}
+
+// adminClearFaults is DELETE /__admin/faults: every fault, or with
+// ?clientId=ID only the faults scoped to that client (one CI job cleans
+// up its own faults without touching another's).
+func (s *Server) adminClearFaults(w http.ResponseWriter, r *http.Request) {
+	var err error
+	if id, ok := r.URL.Query()["clientId"]; ok {
+		err = s.faults.ClearClient(r.Context(), fault.API, id[0])
+	} else {
+		err = s.ClearFaults()
+	}
+	if err != nil {
+		writeResponse(w, s.faultStoreFailed(err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// faultStoreFailed answers 503 with Retry-After for a fault store that
+// cannot be reached.
+func (s *Server) faultStoreFailed(err error) *response {
+	s.log.Error("mockfla: fault store failed", "err", err)
+	sec := storeRetrySec
+	if d, ok := store.RetryAfter(err); ok {
+		sec = max(1, int(math.Ceil(d.Seconds())))
+	}
+	return retryLater(problemFor(http.StatusServiceUnavailable, "The mock could not reach its planted faults: "+err.Error()), sec, s.cfg.Now())
+}
 
 // adminQueueFaults is POST /__admin/faults: one fault or a list, strictly.
 func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +100,11 @@ func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
 		adminBadRequest(w, "", "", err.Error())
 		return
 	}
-	s.faults.Add(fs...)
-	writeJSON(w, http.StatusCreated, map[string]any{"faults": s.faults.List()})
+	if err := s.faults.Add(r.Context(), fault.API, fs...); err != nil {
+		writeResponse(w, s.faultStoreFailed(err))
+		return
+	}
+	s.writeFaults(w, r, http.StatusCreated)
 }
 
 // preferFault reads a per-call fault from a Prefer header, like Prism:
@@ -89,13 +140,25 @@ func preferFault(h http.Header) (Fault, bool) {
 	return f, true
 }
 
-// applyFault plays the queued or preferred fault of a request, if any.
-func (s *Server) applyFault(ctx context.Context, c *call) (*response, bool) {
-	f, ok := s.faults.Take(c.r.Method, c.r.URL.Path)
-	if !ok {
-		if f, ok = preferFault(c.r.Header); !ok {
-			return nil, false
+// applyFault plays the fault of a request, if any. With client "" (the
+// fault layer, before authentication): a queued fault scoped to no client,
+// else a Prefer header's. With the client id (right after the access
+// token is verified): a queued fault scoped to that client.
+func (s *Server) applyFault(ctx context.Context, c *call, client string) (*response, bool) {
+	var f Fault
+	var ok bool
+	if s.faults.Pending(fault.API) {
+		var err error
+		if f, ok, err = s.faults.Take(ctx, fault.API, c.r.Method, c.r.URL.Path, client); err != nil {
+			c.layer("fault", false, "planted faults unreadable: "+err.Error())
+			return s.faultStoreFailed(err), false
 		}
+	}
+	if !ok && client == "" {
+		f, ok = preferFault(c.r.Header)
+	}
+	if !ok {
+		return nil, false
 	}
 	c.ev.Fault = f.String()
 	c.layer("fault", false, f.String())

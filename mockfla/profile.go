@@ -113,11 +113,14 @@ func (c Call) BasePath() string { return c.c.op.mount.base }
 // Now returns the server's clock (Config.Now).
 func (c Call) Now() time.Time { return c.s.cfg.Now() }
 
-// Stored returns the stored body at key.
-func (c Call) Stored(key string) ([]byte, bool) { return c.s.store.Get(key) }
+// Stored returns the stored body at key. When the store cannot be read
+// it reports nothing stored, and the call is answered 503 whatever the
+// handler answers.
+func (c Call) Stored(key string) ([]byte, bool) { return c.s.store.get(c.c, key) }
 
-// Children returns the keys stored directly under parent, in order.
-func (c Call) Children(parent string) []string { return c.s.store.Children(parent) }
+// Children returns the keys stored directly under parent, in order (none,
+// and the call answered 503, when the store cannot be read).
+func (c Call) Children(parent string) []string { return c.s.store.children(c.c, parent) }
 
 // Layer adds a layer verdict to the call's journal event.
 func (c Call) Layer(name string, ok bool, detail string) { c.c.layer(name, ok, detail) }

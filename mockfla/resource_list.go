@@ -26,8 +26,8 @@ func (s *Server) genericList(c *call, key string) *response {
 		return s.declared(c)
 	}
 	var all []any
-	for _, k := range s.store.Children(key) {
-		b, ok := s.store.Get(k)
+	for _, k := range s.store.children(c, key) {
+		b, ok := s.store.get(c, k)
 		if !ok {
 			continue
 		}

@@ -135,7 +135,7 @@ func TestResource_SameWithAndWithoutRule(t *testing.T) {
 					s.ServeHTTP(rec, req)
 					out = append(out, answer{rec.Code, rec.Header().Get("Content-Type"), rec.Body.String()})
 				}
-				stored, _ := s.store.Get(tc.key)
+				stored, _, _ := s.store.r.Get(t.Context(), tc.key)
 				return out, stored
 			}
 			plain, plainStored := run(ProfileNone)

@@ -29,13 +29,13 @@ func (s *Server) serveResource(c *call) *response {
 	key := c.op.key(c.canon)
 	switch c.r.Method {
 	case http.MethodGet:
-		if _, stored := s.store.Get(key); g.kind == kindCollection && !stored {
+		if _, stored := s.store.get(c, key); g.kind == kindCollection && !stored {
 			if c.op.list {
 				return s.list(c, key) // a Belgif page: the FLA-era behaviour
 			}
 			return s.genericList(c, key)
 		}
-		if b, ok := s.store.Get(key); ok {
+		if b, ok := s.store.get(c, key); ok {
 			c.layer("store", true, "read "+key)
 			return s.render(c, b)
 		}
@@ -53,7 +53,7 @@ func (s *Server) serveResource(c *call) *response {
 	case http.MethodPatch:
 		return s.patch(c, key)
 	case http.MethodDelete:
-		found, err := s.store.Delete(key)
+		found, err := s.store.delete(c, key)
 		if err != nil {
 			return s.storeFailed(c, err)
 		}
@@ -74,7 +74,7 @@ func (s *Server) absent(c *call, key string) bool {
 	if !c.op.generic.declares(http.StatusNotFound) {
 		return false
 	}
-	return c.op.generic.written || s.gen.buried(key) || len(s.store.Children(parentOf(key))) > 0
+	return c.op.generic.written || s.gen.buried(key) || len(s.store.children(c, parentOf(key))) > 0
 }
 
 func (s *Server) missing(c *call, key string) *response {
@@ -239,7 +239,7 @@ func (s *Server) putForm(c *call) []byte {
 
 // write stores b at key (PUT, PATCH) and answers the success response.
 func (s *Server) write(c *call, key string, b []byte) *response {
-	replaced, err := s.store.Put(key, b)
+	replaced, err := s.store.put(c, key, b)
 	if err != nil {
 		return s.storeFailed(c, err)
 	}
@@ -270,13 +270,13 @@ func (s *Server) create(c *call, key string) *response {
 		id = fmt.Sprint(v)
 	}
 	if id != "" && !strings.ContainsAny(id, "/?#") {
-		if _, taken := s.store.Get(key + "/" + url.PathEscape(id)); taken {
+		if _, taken := s.store.get(c, key+"/"+url.PathEscape(id)); taken {
 			c.layer("store", false, "already at "+key+"/"+id)
 			return problemResponse(problemFor(http.StatusConflict, fmt.Sprintf("%s %q already exists at %s/%s; POST creates, PUT replaces", g.idProp, id, key, url.PathEscape(id))))
 		}
 	}
 	if id == "" || strings.ContainsAny(id, "/?#") {
-		id = s.newID(g.idSchema, key)
+		id = s.newID(c, g.idSchema, key)
 		if g.idProp != "" {
 			if v, ok := idValue(g.idSchema, id); ok {
 				m[g.idProp] = v
@@ -289,7 +289,7 @@ func (s *Server) create(c *call, key string) *response {
 	if err != nil {
 		return s.storeFailed(c, err)
 	}
-	if _, err := s.store.Put(itemKey, b); err != nil {
+	if _, err := s.store.put(c, itemKey, b); err != nil {
 		return s.storeFailed(c, err)
 	}
 	s.gen.forget(itemKey)
@@ -325,7 +325,7 @@ var digitsRE = regexp.MustCompile(`[0-9]+`)
 // newID returns an id the id property and the path accept, not yet used
 // under the collection: a number, a UUID, or the pattern's sample with its
 // last run of digits counting up.
-func (s *Server) newID(sch *openapi3.Schema, collection string) string {
+func (s *Server) newID(c *call, sch *openapi3.Schema, collection string) string {
 	syn := &synthesizer{now: s.cfg.Now()}
 	for range 1000 {
 		n := s.gen.seq.Add(1)
@@ -350,7 +350,7 @@ func (s *Server) newID(sch *openapi3.Schema, collection string) string {
 			if !ok || (sch != nil && syn.valid(sch, v) != nil) {
 				continue
 			}
-			if _, used := s.store.Get(collection + "/" + url.PathEscape(id)); !used {
+			if _, used := s.store.get(c, collection+"/"+url.PathEscape(id)); !used {
 				return id
 			}
 			break
@@ -365,7 +365,7 @@ func (s *Server) newID(sch *openapi3.Schema, collection string) string {
 func (s *Server) patch(c *call, key string) *response {
 	g := c.op.generic
 	var base any
-	if b, ok := s.store.Get(key); ok {
+	if b, ok := s.store.get(c, key); ok {
 		base, _ = decodeJSON(b)
 	} else if s.absent(c, key) {
 		return s.missing(c, key)

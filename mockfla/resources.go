@@ -2,7 +2,10 @@ package mockfla
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"net/http"
 
 	"github.com/flamock/flamock/store"
 )
@@ -29,44 +32,97 @@ func CheckStateFile(name string) (StateFileReport, error) {
 
 func parentOf(key string) string { return store.Parent(key) }
 
-// openResources opens the embedded store: the state file when cfg has
-// one, else memory.
+// openResources returns Config.Resources, or opens the embedded store:
+// the state file when cfg has one, else memory.
 func openResources(cfg Config) (resources, error) {
-	if cfg.StateFile == "" {
-		return resources{store.NewMemory()}, nil
+	switch {
+	case cfg.Resources != nil && cfg.StateFile != "":
+		return resources{}, errors.New("mockfla: Resources and StateFile are both set; a state file is the embedded store's")
+	case cfg.Resources != nil:
+		return resources{r: cfg.Resources}, nil
+	case cfg.StateFile == "":
+		l := store.NewMemory()
+		return resources{r: l, own: l}, nil
 	}
 	l, err := store.OpenFile(store.FileConfig{Path: cfg.StateFile, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		return resources{}, fmt.Errorf("mockfla: %w", err)
 	}
-	return resources{l}, nil
+	return resources{r: l, own: l}, nil
 }
 
-// resources is the server's store with the signatures the layers use.
-// The embedded store's reads never fail.
-type resources struct{ l *store.Local }
+// resources is the server's store.Resources as the layers use it. Reads
+// take the call: a read that fails is kept in the call (the first one
+// wins), and serve answers 503 for it instead of whatever the layer made
+// of a missing resource. Writes return their error, answered by
+// storeFailed.
+type resources struct {
+	r   store.Resources
+	own *store.Local // the embedded store the server opened, closed by Close
+}
 
-func (r resources) Get(key string) ([]byte, bool) {
-	b, ok, _ := r.l.Get(context.Background(), key)
+func (x resources) get(c *call, key string) ([]byte, bool) {
+	b, ok, err := x.r.Get(c.r.Context(), key)
+	if err != nil {
+		c.readFailed(err)
+		return nil, false
+	}
 	return b, ok
 }
 
-func (r resources) Put(key string, body []byte) (bool, error) {
-	return r.l.Put(context.Background(), key, body)
-}
-
-func (r resources) Delete(key string) (bool, error) { return r.l.Delete(context.Background(), key) }
-
-func (r resources) Children(parent string) []string {
-	kids, _ := r.l.Children(context.Background(), parent)
+func (x resources) children(c *call, parent string) []string {
+	kids, err := x.r.Children(c.r.Context(), parent)
+	if err != nil {
+		c.readFailed(err)
+	}
 	return kids
 }
 
-func (r resources) Len() int {
-	n, _ := r.l.Len(context.Background())
-	return n
+func (x resources) put(c *call, key string, body []byte) (bool, error) {
+	return x.r.Put(c.r.Context(), key, body)
 }
 
-func (r resources) Reset() error         { return r.l.Reset(context.Background()) }
-func (r resources) Close() error         { return r.l.Close() }
-func (r resources) Status() store.Status { return r.l.Status() }
+func (x resources) delete(c *call, key string) (bool, error) {
+	return x.r.Delete(c.r.Context(), key)
+}
+
+// Close closes the embedded store the server opened.
+func (x resources) Close() error {
+	if x.own == nil {
+		return nil
+	}
+	return x.own.Close()
+}
+
+// readFailed keeps the first store read error of the call.
+func (c *call) readFailed(err error) {
+	if c.storeErr == nil {
+		c.storeErr = err
+	}
+}
+
+// storeRetrySec is the retry hint, in seconds, of a 503 whose write the
+// store refused when the store gives none.
+const storeRetrySec = 1
+
+// storeFailed answers 503 with Retry-After for a store that could not
+// read or durably write: the store's retry hint when it gives one.
+func (s *Server) storeFailed(c *call, err error) *response {
+	s.log.Error("mockfla: store failed", "path", c.r.URL.Path, "err", err)
+	c.layer("store", false, err.Error())
+	sec := storeRetrySec
+	if d, ok := store.RetryAfter(err); ok {
+		sec = max(1, int(math.Ceil(d.Seconds())))
+	}
+	what := "The mock could not store the change durably: "
+	if c.storeErr != nil || c.r.Method == http.MethodGet || c.r.Method == http.MethodHead {
+		what = "The mock could not read its store: "
+	}
+	return retryLater(problemFor(http.StatusServiceUnavailable, what+err.Error()), sec, s.cfg.Now())
+}
+
+// storeLen is the number of resources for the health report; -1 when the
+// store cannot say.
+func (s *Server) storeLen(ctx context.Context) (int, error) {
+	return s.store.r.Len(ctx)
+}

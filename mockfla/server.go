@@ -19,9 +19,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/flamock/flamock/internal/bearer"
-	"github.com/flamock/flamock/internal/fault"
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/internal/redact"
+	"github.com/flamock/flamock/store"
 )
 
 // AdminPrefix is the path prefix of the admin API.
@@ -36,7 +36,7 @@ type Server struct {
 	admin  http.Handler
 	// adminRoutes is the admin mux inside admin, for AdminServes.
 	adminRoutes *http.ServeMux
-	faults      fault.Queue
+	faults      store.Faults
 
 	reqOpts   openapi3filter.Options
 	paramOpts openapi3filter.Options // reqOpts without the body, which validate checks itself
@@ -93,6 +93,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.store = st
+	s.faults = cfg.Faults
+	if s.faults == nil {
+		s.faults = store.NewFaults()
+	}
 	s.reqOpts = openapi3filter.Options{
 		MultiError:         true,
 		KeepValidatedValue: true,
@@ -113,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Journal returns the journal the server writes.
-func (s *Server) Journal() *journal.Journal { return s.cfg.Journal }
+func (s *Server) Journal() store.Journal { return s.cfg.Journal }
 
 // Close ends the journal streams, then syncs and closes the state file.
 // Later writes are refused (503); the server should not be used after.
@@ -129,7 +133,7 @@ func (s *Server) streamsDone() <-chan struct{} { return s.done }
 // ResetState forgets every stored resource (durably, with a state file).
 func (s *Server) ResetState() error {
 	s.gen.reset()
-	return s.store.Reset()
+	return s.store.r.Reset(context.Background())
 }
 
 // AdminHandler serves the admin API (paths start with AdminPrefix).
@@ -150,6 +154,8 @@ type call struct {
 	value   any      // decoded, validated body
 	decoded any      // a JSON body as strictJSON decoded it
 	ev      journal.API
+	// storeErr is the first store read that failed (see resources).
+	storeErr error
 }
 
 // bodyForm is what validation learnt about a call's body, so the store
@@ -251,7 +257,7 @@ func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 	if token, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		c.ev.Fingerprint = bearer.Fingerprint(token) // names the client of a call a fault answers too
 	}
-	if resp, drop := s.applyFault(r.Context(), c); drop {
+	if resp, drop := s.applyFault(r.Context(), c, ""); drop {
 		s.dropConnection(w, c)
 		return nil
 	} else if resp != nil {
@@ -265,6 +271,14 @@ func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 	}
 	if resp := s.authenticate(c); resp != nil {
 		return resp
+	}
+	if id := c.caller.ClientID; id != "" { // faults scoped to the client
+		if resp, drop := s.applyFault(r.Context(), c, id); drop {
+			s.dropConnection(w, c)
+			return nil
+		} else if resp != nil {
+			return resp
+		}
 	}
 	if resp := s.tenant(c); resp != nil {
 		return resp

@@ -72,6 +72,14 @@ func stripSpace(b []byte) []byte {
 // OpRule.Handle), else the resource semantics every operation shares
 // (serveResource in resource.go).
 func (s *Server) serve(c *call) *response {
+	resp := s.answer(c)
+	if c.storeErr != nil { // what the layer answered rests on a failed read
+		return s.storeFailed(c, c.storeErr)
+	}
+	return resp
+}
+
+func (s *Server) answer(c *call) *response {
 	if c.op.rule != nil && c.op.rule.Handle != nil {
 		if a := c.op.rule.Handle(Call{s, c}); a.resp != nil {
 			return a.resp
@@ -81,20 +89,11 @@ func (s *Server) serve(c *call) *response {
 	return s.serveResource(c)
 }
 
-// storeRetrySec is the retry hint of a 503 whose write the store refused.
-const storeRetrySec = 1
-
-func (s *Server) storeFailed(c *call, err error) *response {
-	s.log.Error("mockfla: store write failed", "path", c.r.URL.Path, "err", err)
-	c.layer("store", false, err.Error())
-	return retryLater(problemFor(http.StatusServiceUnavailable, "The mock could not store the change durably: "+err.Error()), storeRetrySec, s.cfg.Now())
-}
-
 // list answers a Belgif collection of the resources directly under key.
 func (s *Server) list(c *call, key string) *response {
 	var items []json.RawMessage
-	for _, k := range s.store.Children(key) {
-		if b, ok := s.store.Get(k); ok && json.Valid(b) {
+	for _, k := range s.store.children(c, key) {
+		if b, ok := s.store.get(c, k); ok && json.Valid(b) {
 			items = append(items, b)
 		}
 	}

@@ -64,6 +64,18 @@ func (f *FaultQueues) Clear(_ context.Context, t fault.Target) error {
 	return nil
 }
 
+// ClearClient implements Faults.
+func (f *FaultQueues) ClearClient(_ context.Context, t fault.Target, client string) error {
+	q, err := f.queue(t)
+	if err != nil {
+		return err
+	}
+	if client != "" {
+		q.ClearClient(client)
+	}
+	return nil
+}
+
 // Pending implements Faults.
 func (f *FaultQueues) Pending(t fault.Target) bool {
 	q, err := f.queue(t)

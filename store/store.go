@@ -134,6 +134,9 @@ type Faults interface {
 	List(ctx context.Context, t fault.Target) ([]fault.Listed, error)
 	// Clear forgets every queued fault of t.
 	Clear(ctx context.Context, t fault.Target) error
+	// ClearClient forgets the faults of t scoped to client (Client ==
+	// client, not empty), and only those.
+	ClearClient(ctx context.Context, t fault.Target, client string) error
 	// Pending reports cheaply whether t may have a fault queued; false
 	// means Take would find none. It lets the request path skip Take.
 	Pending(t fault.Target) bool

@@ -61,6 +61,20 @@ func (q *Queue) Clear() {
 	q.mu.Unlock()
 }
 
+// ClearClient forgets the faults scoped to client.
+func (q *Queue) ClearClient(client string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	snap := q.snapshot()
+	next := make([]*queued, 0, len(snap))
+	for _, e := range snap {
+		if e.f.Client != client {
+			next = append(next, e)
+		}
+	}
+	q.list.Store(&next)
+}
+
 func (q *Queue) snapshot() []*queued {
 	if p := q.list.Load(); p != nil {
 		return *p

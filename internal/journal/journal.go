@@ -429,3 +429,30 @@ func (j *Journal) Subscribe(buffer int) (<-chan Event, func()) {
 		})
 	}
 }
+
+// ClientID is the client of the event: the API call's verified client,
+// or the token request's client id as claimed; "" when unknown.
+func (e Event) ClientID() string {
+	switch {
+	case e.API != nil:
+		return e.API.ClientID
+	case e.Token != nil:
+		return e.Token.ClientID
+	}
+	return ""
+}
+
+// OfClient returns the events of client (ClientID), in order; client ""
+// returns evs as they are.
+func OfClient(evs []Event, client string) []Event {
+	if client == "" {
+		return evs
+	}
+	out := make([]Event, 0, len(evs))
+	for _, e := range evs {
+		if e.ClientID() == client {
+			out = append(out, e)
+		}
+	}
+	return out
+}

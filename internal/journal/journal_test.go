@@ -140,3 +140,23 @@ func TestStages_Passed(t *testing.T) {
 		}
 	}
 }
+
+func TestOfClient(t *testing.T) {
+	evs := []Event{
+		{Seq: 1, API: &API{ClientID: "a"}},
+		{Seq: 2, Token: &Token{ClientID: "b"}},
+		{Seq: 3, Token: &Token{ClientID: "a"}},
+		{Seq: 4, API: &API{}},
+		{Seq: 5},
+	}
+	var got []uint64
+	for _, e := range OfClient(evs, "a") {
+		got = append(got, e.Seq)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("OfClient(a) = seqs %v; want [1 3]", got)
+	}
+	if all := OfClient(evs, ""); len(all) != 5 {
+		t.Errorf("OfClient(\"\") = %d events; want all 5", len(all))
+	}
+}

@@ -128,6 +128,12 @@ func faultsClear(t *testing.T, bs []store.Backend) {
 	if l, err := a.List(c, fault.Token); len(l) != 1 || err != nil {
 		t.Errorf("List(Token) after Clear(API) = %+v, %v; want the token fault", l, err)
 	}
+	mustDo(t, "Add scoped", a.Add(c, fault.API, fault.Fault{Status: 501, Client: "x"}, fault.Fault{Status: 502, Client: "y"}, fault.Fault{Status: 503}))
+	mustDo(t, "ClearClient x", z.ClearClient(c, fault.API, "x"))
+	want := []fault.Listed{{Fault: fault.Fault{Count: 1, Status: 502, Client: "y"}, Left: 1}, {Fault: fault.Fault{Count: 1, Status: 503}, Left: 1}}
+	if l, err := a.List(c, fault.API); !slices.Equal(l, want) || err != nil {
+		t.Errorf("List(API) after ClearClient(x) = %s, %v; want %s", jsonOf(l), err, jsonOf(want))
+	}
 }
 
 func jsonOf(v any) string {

@@ -1,0 +1,21 @@
+package mockfla
+
+import (
+	"net/http"
+)
+
+// clientParam reads the client query parameter of the journal views
+// (?client=ID: only that client's events); it answers 400 for an empty
+// one and reports false.
+func clientParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+	vals, ok := r.URL.Query()["client"]
+	if !ok {
+		return "", true
+	}
+	if len(vals) != 1 || vals[0] == "" {
+		writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, In: "query", Name: "client",
+			Detail: "client must be one client id, e.g. ?client=my_client"})
+		return "", false
+	}
+	return vals[0], true
+}
