@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/flamock/flamock/internal/bearer"
+	"github.com/flamock/flamock/store"
 )
 
 // authenticate checks the bearer token and the scopes of the operation's
@@ -175,6 +176,9 @@ func credentialPresent(r *http.Request, u schemeUse) bool {
 
 // unauthorized maps a verifier error to the Belgif 401 problems.
 func (s *Server) unauthorized(c *call, err error, why string) *response {
+	if errors.Is(err, store.ErrUnavailable) { // the verifier's store, not the token
+		return s.verifierUnavailable(c, err)
+	}
 	realm := `Bearer realm="` + s.cfg.Realm + `"`
 	var p Problem
 	var hdr string

@@ -126,3 +126,13 @@ func (s *Server) storeFailed(c *call, err error) *response {
 func (s *Server) storeLen(ctx context.Context) (int, error) {
 	return s.store.r.Len(ctx)
 }
+
+// verifierUnavailable answers 503 with Retry-After when the token
+// verifier's store (revocations) cannot be reached: the token may be
+// good, so it is not refused as invalid.
+func (s *Server) verifierUnavailable(c *call, err error) *response {
+	s.log.Error("mockfla: token verifier's store failed", "path", c.r.URL.Path, "err", err)
+	c.layer("auth", false, err.Error())
+	sec, _ := store.RetryAfter(err)
+	return retryLater(problemFor(http.StatusServiceUnavailable, "The mock could not check the access token: "+err.Error()), max(1, int(math.Ceil(sec.Seconds()))), s.cfg.Now())
+}

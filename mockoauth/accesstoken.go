@@ -1,6 +1,7 @@
 package mockoauth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -15,9 +16,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/flamock/flamock/internal/expheap"
+	"github.com/flamock/flamock/store"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -256,17 +258,6 @@ func (c *verifyCache) put(k string, v *verified) {
 	c.m[k] = v
 }
 
-// revocation is the small list behind the admin API's revoke and expire
-// knobs for JWT access tokens: watermarks for "every token issued so far"
-// and, per jti, the single tokens revoked or expired early. Entries leave
-// the list once their token has expired.
-type revocation struct {
-	revokedBefore atomic.Int64 // unix ns: tokens issued before are revoked
-	expiredBefore atomic.Int64 // unix ns: tokens issued before expired at expiredAt
-	expiredAt     atomic.Int64
-	jtis          *tokenStore // jti -> revoked / early expiry
-}
-
 // parseJWT verifies a JWT access token's signature and claims (not its
 // revocation). A token that is not one of ours is ErrInvalid.
 func (s *Server) parseJWT(token string) (*verified, error) {
@@ -314,20 +305,32 @@ func (s *Server) parseJWT(token string) (*verified, error) {
 	return v, nil
 }
 
-// checkJWT adds to a verified token what the revocation list says.
-func (s *Server) checkJWT(v *verified, now time.Time) error {
-	if v.issued < s.revoked.revokedBefore.Load() {
+// checkJWT adds to a verified token what the revocation store says; an
+// error of the store itself is returned as it is (it matches
+// store.ErrUnavailable when the store cannot be reached).
+func (s *Server) checkJWT(ctx context.Context, v *verified, now time.Time) error {
+	w, err := s.revoked.Watermarks(ctx)
+	if err != nil {
+		return err
+	}
+	if v.issued < w.RevokedBefore {
 		return fmt.Errorf("%w: token of client %s", ErrRevoked, v.caller.ClientID)
 	}
 	expires := v.expires
-	if v.issued < s.revoked.expiredBefore.Load() {
-		expires = min(expires, s.revoked.expiredAt.Load())
+	if v.issued < w.ExpiredBefore {
+		expires = min(expires, w.ExpiredAt.UnixNano())
 	}
-	if e, ok := s.revoked.jtis.get(v.jti); ok {
-		if e.revoked {
+	c, ok, err := s.revoked.Token(ctx, v.jti)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if c.Revoked {
 			return fmt.Errorf("%w: token of client %s", ErrRevoked, v.caller.ClientID)
 		}
-		expires = min(expires, e.expires)
+		if !c.Expires.IsZero() {
+			expires = min(expires, c.Expires.UnixNano())
+		}
 	}
 	if exp := time.Unix(0, expires); !now.Before(exp) {
 		return fmt.Errorf("%w at %s (server time %s)", ErrExpired, exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
@@ -337,39 +340,46 @@ func (s *Server) checkJWT(v *verified, now time.Time) error {
 
 // changeJWTs applies a revoke or an early expiry to one JWT access token
 // (token != "") or to every token issued so far; it returns how many tokens
-// it knows it touched (for all: the tokens issued and not yet expired).
-func (s *Server) changeJWTs(token string, revoke bool) int {
+// it knows it touched (for all: the tokens issued and not yet expired). A
+// revocation store error is logged and returned.
+func (s *Server) changeJWTs(token string, revoke bool) (int, error) {
+	n, err := s.changeJWTsIn(context.Background(), token, revoke)
+	if err != nil {
+		s.cfg.Logger.Error("mockoauth: revocation store failed; the tokens are unchanged", "err", err)
+	}
+	return n, err
+}
+
+func (s *Server) changeJWTsIn(ctx context.Context, token string, revoke bool) (int, error) {
 	now := s.now()
 	if token == "" {
-		ns := now.UnixNano()
+		var err error
 		if revoke {
-			s.revoked.revokedBefore.Store(s.stamp(now))
+			err = s.revoked.RevokeBefore(ctx, s.stamp(now))
 		} else {
-			s.revoked.expiredAt.Store(ns)
-			s.revoked.expiredBefore.Store(s.stamp(now))
+			err = s.revoked.ExpireBefore(ctx, s.stamp(now), now)
 		}
-		return s.live.reset(ns)
+		if err != nil {
+			return 0, err
+		}
+		return s.live.reset(now.UnixNano()), nil
 	}
 	v, err := s.parseJWT(token)
 	if err != nil {
-		return 0
+		return 0, nil
 	}
-	forget := v.expires
-	if forget < now.UnixNano() {
-		forget = now.UnixNano() + int64(s.cfg.ExpiredTokenRetention)
+	forget := time.Unix(0, v.expires)
+	if forget.Before(now) {
+		forget = now.Add(s.cfg.ExpiredTokenRetention)
 	}
-	e, ok := s.revoked.jtis.get(v.jti)
-	if !ok {
-		e = tokenEntry{expires: v.expires}
+	c := store.TokenChange{Revoked: revoke}
+	if !revoke {
+		c.Expires = now
 	}
-	if revoke {
-		e.revoked = true
-	} else {
-		e.expires = min(e.expires, now.UnixNano())
+	if err := s.revoked.Change(ctx, v.jti, c, now, forget); err != nil {
+		return 0, err
 	}
-	e.forget = forget
-	s.revoked.jtis.put(v.jti, e, now.UnixNano())
-	return 1
+	return 1, nil
 }
 
 // liveTokens counts the JWT access tokens issued and not yet past their
@@ -378,7 +388,7 @@ func (s *Server) changeJWTs(token string, revoke bool) int {
 type liveTokens struct {
 	mu   sync.Mutex
 	max  int
-	heap expHeap[struct{}]
+	heap expheap.Heap[struct{}]
 }
 
 func (l *liveTokens) add(expires, now int64) {
@@ -386,14 +396,14 @@ func (l *liveTokens) add(expires, now int64) {
 	defer l.mu.Unlock()
 	l.evict(now)
 	if len(l.heap) >= l.max {
-		l.heap.pop()
+		l.heap.Pop()
 	}
-	l.heap.push(expires, struct{}{})
+	l.heap.Push(expires, struct{}{})
 }
 
 func (l *liveTokens) evict(now int64) {
-	for len(l.heap) > 0 && l.heap[0].at <= now {
-		l.heap.pop()
+	for len(l.heap) > 0 && l.heap.Next() <= now {
+		l.heap.Pop()
 	}
 }
 

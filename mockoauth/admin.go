@@ -44,8 +44,8 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("POST "+p+"/faults", s.adminFaults)
 	mux.HandleFunc("DELETE "+p+"/faults", s.adminFaults)
 	mux.HandleFunc("POST "+p+"/tokens", s.adminIssue)
-	mux.HandleFunc("POST "+p+"/tokens/expire", s.adminTokens(s.ExpireTokens, s.ExpireToken))
-	mux.HandleFunc("POST "+p+"/tokens/revoke", s.adminTokens(s.RevokeTokens, s.RevokeToken))
+	mux.HandleFunc("POST "+p+"/tokens/expire", s.adminTokens(s.expireTokens))
+	mux.HandleFunc("POST "+p+"/tokens/revoke", s.adminTokens(s.revokeTokens))
 	mux.HandleFunc("GET "+p+"/clock", s.adminClock)
 	mux.HandleFunc("PUT "+p+"/clock", s.adminClock)
 	mux.HandleFunc("GET "+p+"/clients", s.adminClients)
@@ -90,7 +90,7 @@ func (s *Server) adminIssue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(s.cfg.TokenTTL / time.Second)})
 }
 
-func (s *Server) adminTokens(all func() int, one func(string) bool) http.HandlerFunc {
+func (s *Server) adminTokens(change func(tok string) (int, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Token string `json:"token"`
@@ -98,11 +98,19 @@ func (s *Server) adminTokens(all func() int, one func(string) bool) http.Handler
 		if !decodeBody(w, r, &in) {
 			return
 		}
-		if in.Token == "" {
-			writeJSON(w, http.StatusOK, map[string]any{"count": all()})
+		n, err := change(in.Token)
+		if err != nil {
+			e := ErrTemporarilyUnavailable.Describe("the revocation store cannot be reached: %v", err)
+			e.retryAfter = storeRetry(err)
+			status, hdr := s.refusal(e)
+			writeError(w, status, e, hdr)
 			return
 		}
-		if !one(in.Token) {
+		if in.Token == "" {
+			writeJSON(w, http.StatusOK, map[string]any{"count": n})
+			return
+		}
+		if n != 1 {
 			adminError(w, http.StatusNotFound, "token %s is not known", Fingerprint(in.Token))
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/store"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -62,7 +63,7 @@ func benchmarkToken(b *testing.B, format string) {
 		j := i % len(pool)
 		if j == 0 {
 			b.StopTimer()
-			srv.replay = newReplayCache(srv.cfg.MaxReplayEntries)
+			srv.replay = store.NewReplay(srv.cfg.MaxReplayEntries)
 			for k, body := range pool {
 				reqs[k] = postForm(body)
 			}

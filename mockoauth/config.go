@@ -16,7 +16,7 @@ import (
 
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/beid"
-	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/store"
 )
 
 // Protocol constants.
@@ -167,8 +167,26 @@ type Config struct {
 	// be registered for negative tests). Nil means certgen.DefaultPolicy().
 	Policy *certgen.Policy
 
-	// Journal receives one event per token request. Nil means none.
-	Journal *journal.Journal
+	// Journal receives one event per token request. Nil means none. A
+	// *journal.Journal is one; a shared backend hands out another
+	// (store.Backend.Journal).
+	Journal store.Journal
+
+	// Replay is the jti replay cache (package store: an add that refuses a
+	// duplicate atomically; shared by replicas when it is a shared
+	// backend's). A cache that cannot be reached refuses the assertion
+	// with 503 temporarily_unavailable, never accepts it unchecked. Nil
+	// means the server's own cache in memory, bounded by MaxReplayEntries.
+	Replay store.Replay
+
+	// Revocations holds the revoke and expire knobs' changes to JWT access
+	// tokens (watermarks and single tokens). Nil means the server's own
+	// list in memory, bounded by MaxTokens.
+	Revocations store.Revocations
+
+	// Faults holds the faults planted in the token endpoint (target
+	// fault.Token). Nil means a queue of the server's own, in memory.
+	Faults store.Faults
 
 	// Now is the clock. Nil means time.Now. SetClockOffset shifts it.
 	Now func() time.Time

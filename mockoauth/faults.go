@@ -1,9 +1,11 @@
 package mockoauth
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +21,11 @@ import (
 // middle; Drop closes the connection unanswered; a Fault with only Delay
 // delays a normal answer. A request answered by a fault is not checked
 // (its jti is not consumed). Limit is the API's only and refused here.
+//
+// A fault with a Client is taken only for that client's requests: once
+// the assertion's signature has verified with a key registered to the
+// client it names (sub, else iss), before its jti is recorded. An
+// unscoped fault is taken before any check, as the request arrives.
 type Fault = fault.Fault
 
 // QueueFault plants f for the next f.Count (zero: 1) matching token
@@ -27,8 +34,7 @@ func (s *Server) QueueFault(f Fault) error {
 	if err := f.Check(fault.Token); err != nil {
 		return errors.New("mockoauth: fault: " + strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	s.faults.Add(f)
-	return nil
+	return s.faults.Add(context.Background(), fault.Token, f)
 }
 
 // FailNext plants f for the next n token requests (QueueFault with Count n).
@@ -41,10 +47,50 @@ func (s *Server) FailNext(n int, f Fault) error {
 }
 
 // ClearFaults forgets the planted faults.
-func (s *Server) ClearFaults() { s.faults.Clear() }
+func (s *Server) ClearFaults() { _ = s.faults.Clear(context.Background(), fault.Token) }
 
 // Faults lists the planted faults with the requests they have left.
-func (s *Server) Faults() []fault.Listed { return s.faults.List() }
+// It is empty when the fault store cannot be read.
+func (s *Server) Faults() []fault.Listed {
+	l, _ := s.faults.List(context.Background(), fault.Token)
+	return l
+}
+
+// takeFault takes the fault of a token request for client ("": an
+// unscoped fault, before any check). A fault store that cannot be read
+// refuses the request with 503 temporarily_unavailable.
+func (s *Server) takeFault(tr *tokenRequest, client string) (Fault, bool, *Error) {
+	if !s.faults.Pending(fault.Token) {
+		return Fault{}, false, nil
+	}
+	f, ok, err := s.faults.Take(tr.r.Context(), fault.Token, tr.r.Method, tr.r.URL.Path, client)
+	if err != nil {
+		e := ErrTemporarilyUnavailable.Describe("the planted faults cannot be read: %v", err)
+		e.retryAfter = storeRetry(err)
+		return Fault{}, false, e.at(journal.StageFault)
+	}
+	return f, ok, nil
+}
+
+// errFaulted stops the checks: a fault scoped to the client answers
+// (tokenRequest.fault).
+var errFaulted = &Error{Code: "faulted"}
+
+// scopedFault is the check stage after the signature: a fault planted for
+// the client the verified assertion names. A delay waits and the checks go
+// on; any other fault answers instead (errFaulted).
+func (s *Server) scopedFault(tr *tokenRequest) *Error {
+	f, ok, e := s.takeFault(tr, tr.client.ID)
+	if e != nil || !ok {
+		return e
+	}
+	if !f.Answers() {
+		sleep(tr.r, f.Delay) // a client gone meanwhile gets its answer written to nobody
+		return nil
+	}
+	tr.fault = &f
+	return errFaulted
+}
 
 // playFault plays a planted fault; it reports whether the request goes on
 // to the normal checks (a delay only). A fault's answer is journaled by
@@ -53,7 +99,9 @@ func (s *Server) playFault(w http.ResponseWriter, tr *tokenRequest, f Fault, sta
 	if !f.Answers() {
 		return sleep(tr.r, f.Delay)
 	}
-	s.describeRequest(tr)
+	if tr.form == nil { // an unscoped fault, before any check: say what came
+		s.describeRequest(tr)
+	}
 	if !sleep(tr.r, f.Delay) {
 		return false
 	}
@@ -91,9 +139,18 @@ func sleep(r *http.Request, d time.Duration) bool {
 func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, map[string]any{"faults": s.faults.List()})
+		s.writeFaults(w, r, http.StatusOK)
 	case http.MethodDelete:
-		s.ClearFaults()
+		var err error
+		if id, ok := r.URL.Query()["clientId"]; ok {
+			err = s.faults.ClearClient(r.Context(), fault.Token, id[0])
+		} else {
+			err = s.faults.Clear(r.Context(), fault.Token)
+		}
+		if err != nil {
+			s.faultStoreFailed(w, err)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -106,7 +163,30 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusBadRequest, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 			return
 		}
-		s.faults.Add(fs...)
-		writeJSON(w, http.StatusCreated, map[string]any{"faults": s.faults.List()})
+		if err := s.faults.Add(r.Context(), fault.Token, fs...); err != nil {
+			s.faultStoreFailed(w, err)
+			return
+		}
+		s.writeFaults(w, r, http.StatusCreated)
 	}
+}
+
+// writeFaults answers the planted faults (?clientId=ID: that client's).
+func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int) {
+	list, err := s.faults.List(r.Context(), fault.Token)
+	if err != nil {
+		s.faultStoreFailed(w, err)
+		return
+	}
+	if id, ok := r.URL.Query()["clientId"]; ok {
+		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id[0] })
+	}
+	writeJSON(w, status, map[string]any{"faults": list})
+}
+
+func (s *Server) faultStoreFailed(w http.ResponseWriter, err error) {
+	e := ErrTemporarilyUnavailable.Describe("the planted faults cannot be reached: %v", err)
+	e.retryAfter = storeRetry(err)
+	status, hdr := s.refusal(e)
+	writeError(w, status, e, hdr)
 }

@@ -1,6 +1,7 @@
 package mockoauth
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -13,7 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/flamock/flamock/internal/bearer"
-	"github.com/flamock/flamock/internal/fault"
+	"github.com/flamock/flamock/store"
 )
 
 // Server is the token endpoint: an http.Handler answering POST on
@@ -29,9 +30,9 @@ type Server struct {
 
 	offset atomic.Int64 // clock offset, ns
 
-	faults   fault.Queue
+	faults   store.Faults
 	randMu   sync.Mutex // guards cfg.Rand when it is not crypto/rand
-	replay   *replayCache
+	replay   store.Replay
 	tokens   *tokenStore
 	grantsMu sync.Mutex
 	grants   map[string]*grant // client id + "\x00" + scope string -> shared grant
@@ -42,7 +43,7 @@ type Server struct {
 	lastStamp atomic.Int64 // see stamp
 	jwtParser *jwt.Parser
 	verified  verifyCache
-	revoked   revocation
+	revoked   store.Revocations
 	live      liveTokens
 }
 
@@ -62,14 +63,24 @@ func New(cfg Config) (*Server, error) {
 		parser:  jwt.NewParser(jwt.WithStrictDecoding()),
 		algs:    map[string]bool{},
 		clients: map[string]*client{},
-		replay:  newReplayCache(cfg.MaxReplayEntries),
+		replay:  cfg.Replay,
+		faults:  cfg.Faults,
 		tokens:  newTokenStore(cfg.MaxTokens),
 		grants:  map[string]*grant{},
 		// Access tokens: RS256 only, claims checked by parseJWT and
 		// checkJWT with the server's clock.
 		jwtParser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation()),
 	}
-	s.revoked.jtis = newTokenStore(cfg.MaxTokens)
+	if s.replay == nil {
+		s.replay = store.NewReplay(cfg.MaxReplayEntries)
+	}
+	if s.faults == nil {
+		s.faults = store.NewFaults()
+	}
+	s.revoked = cfg.Revocations
+	if s.revoked == nil {
+		s.revoked = store.NewRevocations(cfg.MaxTokens)
+	}
 	s.live.max = cfg.MaxTokens
 	if cfg.SigningKey != nil {
 		s.sigKey.Store(newSigningKey(cfg.SigningKey, cfg.SigningKeyID))
@@ -190,20 +201,38 @@ func (s *Server) client(id string) *client {
 }
 
 // ExpireTokens makes every issued token expired now; it returns how many.
-func (s *Server) ExpireTokens() int {
-	if s.jwt() {
-		return s.changeJWTs("", false)
-	}
-	return s.expire("")
-}
+func (s *Server) ExpireTokens() int { n, _ := s.expireTokens(""); return n }
 
 // ExpireToken makes one issued token expired now; it reports whether the
 // token was known.
 func (s *Server) ExpireToken(token string) bool {
+	n, _ := s.expireTokens(token)
+	return token != "" && n == 1
+}
+
+// RevokeToken revokes one issued token; it reports whether it was known.
+func (s *Server) RevokeToken(token string) bool {
+	n, _ := s.revokeTokens(token)
+	return token != "" && n == 1
+}
+
+// RevokeTokens revokes every issued token; it returns how many.
+func (s *Server) RevokeTokens() int { n, _ := s.revokeTokens(""); return n }
+
+// expireTokens expires one token (tok != "") or all; the error is the
+// revocation store's (JWT access tokens), already logged.
+func (s *Server) expireTokens(tok string) (int, error) {
 	if s.jwt() {
-		return token != "" && s.changeJWTs(token, false) == 1
+		return s.changeJWTs(tok, false)
 	}
-	return token != "" && s.expire(token) == 1
+	return s.expire(tok), nil
+}
+
+func (s *Server) revokeTokens(tok string) (int, error) {
+	if s.jwt() {
+		return s.changeJWTs(tok, true)
+	}
+	return s.tokens.update(tok, func(e *tokenEntry) { e.revoked = true }), nil
 }
 
 func (s *Server) expire(tok string) int {
@@ -217,22 +246,6 @@ func (s *Server) expire(tok string) int {
 	})
 }
 
-// RevokeToken revokes one issued token; it reports whether it was known.
-func (s *Server) RevokeToken(token string) bool {
-	if s.jwt() {
-		return token != "" && s.changeJWTs(token, true) == 1
-	}
-	return token != "" && s.tokens.update(token, func(e *tokenEntry) { e.revoked = true }) == 1
-}
-
-// RevokeTokens revokes every issued token; it returns how many.
-func (s *Server) RevokeTokens() int {
-	if s.jwt() {
-		return s.changeJWTs("", true)
-	}
-	return s.tokens.update("", func(e *tokenEntry) { e.revoked = true })
-}
-
 // Stats are the sizes of the server's bounded memories.
 type Stats struct {
 	Tokens        int `json:"tokens"`        // opaque access tokens remembered
@@ -241,9 +254,17 @@ type Stats struct {
 }
 
 // Stats returns the sizes of the token store, the revocation list and the
-// replay cache.
+// replay cache; -1 for a store that cannot say.
 func (s *Server) Stats() Stats {
-	return Stats{Tokens: s.tokens.len(), Revocations: s.revoked.jtis.len(), ReplayEntries: s.replay.len()}
+	ctx := context.Background()
+	st := Stats{Tokens: s.tokens.len(), Revocations: -1, ReplayEntries: -1}
+	if n, err := s.revoked.Len(ctx); err == nil {
+		st.Revocations = n
+	}
+	if n, err := s.replay.Len(ctx); err == nil {
+		st.ReplayEntries = n
+	}
+	return st
 }
 
 // jwt reports whether access tokens are JWTs.

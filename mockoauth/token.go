@@ -66,16 +66,20 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	tr := newTokenRequest(r)
 	defer tr.release()
-	if f, ok := s.faults.Take(r.Method, r.URL.Path); ok {
-		if !s.playFault(w, tr, f, start) {
-			return
-		}
+	if f, ok, e := s.takeFault(tr, ""); e != nil {
+		s.describeRequest(tr)
+		s.refuse(w, tr, start, e)
+		return
+	} else if ok && !s.playFault(w, tr, f, start) {
+		return
 	}
 	resp, oerr := s.token(tr)
+	if oerr == errFaulted {
+		s.playFault(w, tr, *tr.fault, start)
+		return
+	}
 	if oerr != nil {
-		status, hdr := s.refusal(oerr)
-		writeError(w, status, oerr, hdr)
-		s.record(start, tr, outcome{verdict: journal.VerdictRefused, status: status, code: oerr.Code, description: oerr.Description, stage: oerr.stage})
+		s.refuse(w, tr, start, oerr)
 		return
 	}
 	writeToken(w, resp)
@@ -84,6 +88,13 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		out.fingerprint = Fingerprint(resp.AccessToken)
 	}
 	s.record(start, tr, out)
+}
+
+// refuse answers and journals a refusal.
+func (s *Server) refuse(w http.ResponseWriter, tr *tokenRequest, start time.Time, oerr *Error) {
+	status, hdr := s.refusal(oerr)
+	writeError(w, status, oerr, hdr)
+	s.record(start, tr, outcome{verdict: journal.VerdictRefused, status: status, code: oerr.Code, description: oerr.Description, stage: oerr.stage})
 }
 
 // outcome is how a token request was answered, for the journal.
@@ -139,6 +150,7 @@ var tokenStages = []func(*Server, *tokenRequest) *Error{
 	(*Server).checkAlg,
 	(*Server).findClient,
 	(*Server).checkSignature,
+	(*Server).scopedFault,
 	(*Server).checkIssSub,
 	(*Server).checkAud,
 	(*Server).checkTimes,
@@ -180,6 +192,7 @@ type tokenRequest struct {
 	scopes    []string
 	scopeStr  string
 	granted   []string // the scopes of the issued token
+	fault     *Fault   // a fault scoped to the client, taken by scopedFault
 }
 
 func newTokenRequest(r *http.Request) *tokenRequest {

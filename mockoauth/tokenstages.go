@@ -1,6 +1,7 @@
 package mockoauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/internal/redact"
+	"github.com/flamock/flamock/store"
 )
 
 // checkMethod: POST only (StageMethod).
@@ -282,15 +284,26 @@ func (s *Server) checkJTI(tr *tokenRequest) *Error {
 		}
 		return ErrInvalidClient.Describe("client_assertion jti is missing; each assertion needs a unique jti (RFC 7523 §3)").at(journal.StageJTI)
 	}
-	switch res, retryAt := s.replay.add(replayKey(c.ID, jti), now.UnixNano(), tr.exp.Add(s.cfg.ClockSkew).UnixNano()); res {
-	case replaySeen:
+	err := s.replay.Add(tr.r.Context(), c.ID, jti, now, tr.exp.Add(s.cfg.ClockSkew))
+	var full *store.CapacityError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrReplayed):
 		return ErrInvalidClient.Describe("client_assertion jti %q was already used by client %q; every assertion needs a new jti", truncate(jti, 80), c.ID).at(journal.StageJTI)
-	case replayFull:
+	case errors.As(err, &full) && s.cfg.Replay == nil:
 		e := ErrTemporarilyUnavailable.Describe("the replay cache holds %d assertions, its bound; retry when the oldest expires", s.cfg.MaxReplayEntries)
-		e.retryAfter = max(time.Second, time.Duration(retryAt-now.UnixNano()))
+		e.retryAfter = max(time.Second, full.RetryAt.Sub(now))
+		return e.at(journal.StageCapacity)
+	case errors.As(err, &full):
+		e := ErrTemporarilyUnavailable.Describe("the replay cache is full; retry when the oldest assertion expires")
+		e.retryAfter = max(time.Second, full.RetryAt.Sub(now))
 		return e.at(journal.StageCapacity)
 	}
-	return nil
+	// The jti could not be recorded: refused, never accepted unchecked.
+	e := ErrTemporarilyUnavailable.Describe("the replay cache cannot be reached, so the jti cannot be checked: %v", err)
+	e.retryAfter = storeRetry(err)
+	return e.at(journal.StageCapacity)
 }
 
 // checkScope: the scope parameter, if sent, lists scopes allowed for the

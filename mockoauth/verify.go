@@ -12,7 +12,9 @@ import (
 // ErrMissing (empty), ErrInvalid (not issued here, or forgotten), ErrExpired,
 // ErrRevoked, or a *ScopeError (errors.Is ErrInsufficientScope) when
 // requiredScopes is not empty and the token carries none of them. Errors
-// wrap the sentinels with context; test them with errors.Is.
+// wrap the sentinels with context; test them with errors.Is. When the
+// revocation store cannot be reached the error matches
+// store.ErrUnavailable (the API answers 503, not 401).
 //
 // *Server thereby satisfies the token verifier interface of the API mock
 // without either package naming the other.
@@ -25,7 +27,7 @@ func (s *Server) VerifyAccessToken(ctx context.Context, token string, requiredSc
 		if err != nil {
 			return Caller{}, err
 		}
-		if err := s.checkJWT(v, s.now()); err != nil {
+		if err := s.checkJWT(ctx, v, s.now()); err != nil {
 			return Caller{}, err
 		}
 		return grantedTo(v.caller, requiredScopes)
