@@ -162,6 +162,9 @@ func (s *Server) applyFault(ctx context.Context, c *call, client string) (*respo
 	}
 	c.ev.Fault = f.String()
 	c.layer("fault", false, f.String())
+	if client == "" {
+		s.nameFaultedClient(ctx, c)
+	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {

@@ -1,6 +1,7 @@
 package mockfla
 
 import (
+	"context"
 	"net/http"
 )
 
@@ -18,4 +19,17 @@ func clientParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	return vals[0], true
+}
+
+// nameFaultedClient fills the journal's client of a call that an unscoped
+// fault answers before authentication, from its bearer token when the
+// verifier accepts it, so the client's journal view shows the call.
+func (s *Server) nameFaultedClient(ctx context.Context, c *call) {
+	token, ok := bearerToken(c.r.Header.Get("Authorization"))
+	if !ok || s.cfg.Verifier == nil {
+		return
+	}
+	if caller, err := s.cfg.Verifier.VerifyAccessToken(ctx, token, nil); err == nil {
+		c.ev.ClientID = caller.ClientID
+	}
 }

@@ -81,3 +81,18 @@ func TestTenancy_StreamOfOneClient(t *testing.T) {
 	}
 	t.Fatalf("stream ended without an event: %v", sc.Err())
 }
+
+// A call an unscoped fault answers, before authentication, is still the
+// client's in its journal view (named from its valid token).
+func TestTenancy_FaultedCallInTheClientsJournal(t *testing.T) {
+	s := newServer(t, baseConfig())
+	do(t, s, "POST", "/__admin/faults", "", `{"status":503}`)
+	if r := do(t, s, "GET", seed, employerTok, ""); r.status != 503 {
+		t.Fatalf("GET = %d; want the planted 503", r.status)
+	}
+	var page journalPage
+	json.Unmarshal(do(t, s, "GET", "/__admin/journal?client="+employerClient, "", "").body, &page)
+	if len(page.Events) != 1 || page.Events[0].API.ClientID != employerClient {
+		t.Fatalf("employer's journal = %+v; want the faulted call", page.Events)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/mockfla"
 	"github.com/flamock/flamock/mockoauth"
+	"github.com/flamock/flamock/store"
 )
 
 // AdminPrefix is the path prefix of every admin endpoint: the API mock's
@@ -50,6 +51,16 @@ type Config struct {
 	Journal     *journal.Journal
 	JournalFile string
 
+	// Store is the backend the mocks keep their state in (package store):
+	// resources, the replay cache, revocations, planted faults and the
+	// journal, shared by every replica on the same backend. Nil means the
+	// embedded store: each mock's own memory, API.StateFile, and Journal
+	// or JournalFile. With a Store those three must be empty, and the
+	// mocks' own store fields (API.Resources, API.Faults, OAuth.Replay,
+	// OAuth.Revocations, OAuth.Faults) are set from it. Close does not
+	// close it: whoever opened it does, after the stack.
+	Store store.Backend
+
 	// DemoDir is where the demo clients' certificates and keys go when
 	// Settings.Demo is set. Empty means a new temporary folder (0700),
 	// removed by Close.
@@ -80,7 +91,7 @@ type Config struct {
 type Stack struct {
 	OAuth   *mockoauth.Server
 	API     *mockfla.Server
-	Journal *journal.Journal
+	Journal store.Journal
 	// Parts are the profile's parts (specs, qualities, rules, demo).
 	Parts *Parts
 	// Demo is the demo that was set up (nil unless Settings.Demo and the
@@ -106,7 +117,10 @@ func New(cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, Parts: parts, Journal: cfg.Journal}
+	if err := cfg.checkStore(); err != nil {
+		return nil, err
+	}
+	s := &Stack{cfg: cfg, Parts: parts}
 	if err := s.build(); err != nil {
 		s.Close()
 		return nil, err
@@ -151,9 +165,15 @@ func (s *Stack) build() error {
 	return nil
 }
 
-// openJournal makes the journal, unless Config.Journal was given.
+// openJournal makes the journal, unless Config.Journal or Config.Store
+// gives it.
 func (s *Stack) openJournal() error {
-	if s.Journal != nil {
+	switch {
+	case s.cfg.Store != nil:
+		s.Journal = s.cfg.Store.Journal()
+		return nil
+	case s.cfg.Journal != nil:
+		s.Journal = s.cfg.Journal
 		return nil
 	}
 	jc := journal.Config{Logger: s.cfg.Logger}
@@ -169,12 +189,30 @@ func (s *Stack) openJournal() error {
 	return nil
 }
 
+// checkStore refuses embedded-store settings beside a Store.
+func (cfg *Config) checkStore() error {
+	if cfg.Store == nil {
+		return nil
+	}
+	var errs []error
+	for name, set := range map[string]bool{"Journal": cfg.Journal != nil, "JournalFile": cfg.JournalFile != "", "API.StateFile": cfg.API.StateFile != ""} {
+		if set {
+			errs = append(errs, fmt.Errorf("stack: %s is the embedded store's; with a Store the backend keeps it", name))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(errs...)
+}
+
 // newOAuth builds the token endpoint with the profile's qualities, the
 // configured clients and the demo's. It returns the clients that get every
 // scope of the documents, registered once those are loaded.
 func (s *Stack) newOAuth() (late []mockoauth.Client, err error) {
 	oc := s.cfg.OAuth
 	oc.Journal, oc.Logger = s.Journal, s.cfg.Logger
+	if b := s.cfg.Store; b != nil {
+		oc.Replay, oc.Revocations, oc.Faults = b.Replay(), b.Revocations(), b.Faults()
+	}
 	qs := maps.Clone(s.Parts.Qualities)
 	if qs == nil {
 		qs = map[string][]string{}
@@ -221,6 +259,9 @@ func (s *Stack) newAPI() error {
 		ac.Rules = append(slices.Clone(ac.Rules), s.Parts.Rules)
 	}
 	ac.Verifier, ac.Journal, ac.NoAdmin, ac.Logger = s.OAuth, s.Journal, true, s.cfg.Logger
+	if b := s.cfg.Store; b != nil {
+		ac.Resources, ac.Faults = b.Resources(), b.Faults()
+	}
 	var err error
 	s.API, err = mockfla.New(ac)
 	return err

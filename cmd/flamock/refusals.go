@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/store"
 )
 
 // What serve says on stderr about the requests it answers.
@@ -24,7 +25,7 @@ const (
 //
 //	14:02:07.412 refused  POST /REST/oauth/v5/token  client self_service_chaman_403019_acme  400 invalid_client  check aud: aud is "…"; want exactly "…"
 //	14:02:07.950 refused  PUT /REST/careerpro-fla/v1/employers/…/trainings  client self_service_chaman_403019_acme  403 missingPermission  check tenant: …
-func reportRequests(w io.Writer, j *journal.Journal, mode int, tokenPath string) (stop func()) {
+func reportRequests(w io.Writer, j store.Journal, mode int, tokenPath string) (stop func()) {
 	if mode == reportQuiet || j == nil {
 		return func() {}
 	}
