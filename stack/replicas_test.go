@@ -112,8 +112,7 @@ func TestStack_ReplicasShareOneStore(t *testing.T) {
 	if code, body := call(t, ts[1], "POST", "/__admin/oauth/tokens/revoke", "", `{}`); code != 200 {
 		t.Fatalf("revoke all on B = %d %s", code, body)
 	}
-	// The document declares no 401: the refusal is fitted to its 404.
-	if code, body := call(t, ts[0], "GET", "/REST/pets/v1/pets/rex", tok.AccessToken, ""); code != 404 || !strings.Contains(body, "invalid: it was revoked") {
+	if code, body := call(t, ts[0], "GET", "/REST/pets/v1/pets/rex", tok.AccessToken, ""); code != 401 || !strings.Contains(body, "invalid: it was revoked") {
 		t.Fatalf("GET on A with a token revoked through B = %d %s; want the refusal of a revoked token", code, body)
 	}
 }
