@@ -57,3 +57,14 @@ func TestPage(t *testing.T) {
 		t.Errorf("POST %s: %d", Path, rec.Code)
 	}
 }
+
+// /__admin/ui?client=ID follows the stream of that client only: the page
+// hands its client parameter to the journal stream, which filters.
+func TestPage_ClientScope(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest("GET", Path+"?client=ci-job-7", nil))
+	const want = `new EventSource("journal/stream" + (client ? "?client=" + encodeURIComponent(client) : ""))`
+	if body := rec.Body.String(); !strings.Contains(body, `new URLSearchParams(location.search).get("client")`) || !strings.Contains(body, want) {
+		t.Errorf("the page does not pass its client parameter to the stream; want %s", want)
+	}
+}
