@@ -23,12 +23,13 @@ import (
 // journaled builds a Server from cfg with a journal of its own.
 func journaled(t *testing.T, cfg Config) (*Server, *journal.Journal) {
 	t.Helper()
-	cfg.Journal = journal.New(journal.Config{})
+	j := journal.New(journal.Config{})
+	cfg.Journal = j
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, cfg.Journal
+	return srv, j
 }
 
 // nestedArrays is n arrays, one in the other, around 1.
