@@ -24,6 +24,7 @@ type fileConfig struct {
 	Addr    string `yaml:"addr"`    // default 127.0.0.1:8080
 	TLS     bool   `yaml:"tls"`     // HTTPS with a generated CA
 	State   string `yaml:"state"`   // durable store file; empty means in memory
+	Store   string `yaml:"store"`   // postgres:// URL of the store replicas share (docs/sandbox.md)
 	Journal string `yaml:"journal"` // JSON lines journal file
 	Strict  bool   `yaml:"strict"`  // validate responses against the spec
 	// RequireToken: a spec that declares an OAuth scheme but no security

@@ -35,7 +35,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"adr: x", "line 1: unknown key `adr` (did you mean `addr`?)"},
 		{"clients:\n  - id: a\n    certificate: [x.cer]", "line 3: clients[0]: unknown key `certificate` (did you mean `certificates`?)"},
 		{"oauth:\n  clockskew: 5s", "line 2: oauth: unknown key `clockskew` (did you mean `clockSkew`?)"},
-		{"bogus: 1", "line 1: unknown key `bogus` (known keys: addr, tls, state, journal, strict, requireToken, profile, oauth, clients, specs, limits, adminAddr, adminToken, mandates, serviceYears)"},
+		{"bogus: 1", "line 1: unknown key `bogus` (known keys: addr, tls, state, store, journal, strict, requireToken, profile, oauth, clients, specs, limits, adminAddr, adminToken, mandates, serviceYears)"},
 		{"mandate: []", "line 1: unknown key `mandate` (did you mean `mandates`?)"},
 		{"serviceYears:\n  frist: 2023", "line 2: serviceYears: unknown key `frist` (did you mean `first`?)"},
 		{"oauth:\n  invalidClientStatus: four", "line 2: oauth.invalidClientStatus: `four` is not a whole number"},

@@ -21,6 +21,7 @@ import (
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/profiles"
 	"github.com/flamock/flamock/stack"
+	"github.com/flamock/flamock/store"
 )
 
 // specFlags collects repeatable --spec FILE[@BASEPATH] flags.
@@ -149,6 +150,7 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	fs.Var(&specs, "spec", "OpenAPI document to serve, FILE or FILE@BASEPATH (repeatable; default: the profile's documents; without --profile it selects the generic profile)")
 	profileName := fs.String("profile", "", "API profile: "+profileNames()+" (default "+profiles.Default+", or generic with --spec; flamock profiles lists them)")
 	state := fs.String("state", "", "file that makes the store durable across restarts (default: in memory)")
+	storeURL := fs.String("store", "", "keep the state in a database shared by replicas: postgres://user@host/db (password in PGPASSWORD); excludes --state and --journal")
 	journalFile := fs.String("journal", "", "append every token request and API call to this file as JSON lines")
 	strict := fs.Bool("strict", false, "validate every response against the spec (drift answers 500 and is logged)")
 	requireToken := fs.Bool("require-token", false, "a spec that declares an OAuth scheme but requires it nowhere (no security: requirement) still requires a valid token on every operation")
@@ -177,6 +179,8 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 			fc.TLS = *useTLS
 		case "state": // a flag's path is relative to the working directory, not to the config file
 			fc.State = absPath(*state)
+		case "store":
+			fc.Store = *storeURL
 		case "journal":
 			fc.Journal = absPath(*journalFile)
 		case "admin-addr":
@@ -245,6 +249,7 @@ func absPath(p string) string {
 // serveSetup is the stack `flamock serve` runs, and what its banner says.
 type serveSetup struct {
 	*stack.Stack
+	shared store.Backend // --store: closed after the stack
 	caFile string
 	notes  []string // printed under the banner: what serve could not do, and what it means
 }
@@ -303,8 +308,13 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 	if err != nil {
 		return nil, err
 	}
+	shared, err := openServeStore(fc, &oc, logger)
+	if err != nil {
+		return nil, err
+	}
 	signer := newAssertionSigner()
 	st, err := stack.New(stack.Config{
+		Store:       shared,
 		Profile:     profile,
 		Settings:    stack.Settings{Demo: demo, Config: keys},
 		Specs:       specs,
@@ -319,16 +329,21 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		AdminHandlers: adminHandlers(signer),
 	})
 	if ure := (*mockfla.UnknownRulesError)(nil); errors.As(err, &ure) {
-		return nil, fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profile.Name)
+		err = fmt.Errorf("%w\nserving under profile %s: a document that names another profile's rules is served with --profile NAME (flamock profiles)", err, profile.Name)
+	}
+	if err == nil {
+		err = signer.load(st, fc)
 	}
 	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		if shared != nil {
+			shared.Close()
+		}
 		return nil, err
 	}
-	if err := signer.load(st, fc); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return &serveSetup{Stack: st, notes: signer.skipped}, nil
+	return &serveSetup{Stack: st, shared: shared, notes: signer.skipped}, nil
 }
 
 func (s *serveSetup) printBanner(w io.Writer, listening net.Addr, base, adminBase string, fc *fileConfig) {
@@ -357,9 +372,12 @@ func (s *serveSetup) printBanner(w io.Writer, listening net.Addr, base, adminBas
 		fmt.Fprintf(w, "TLS CA         %s  (trust it: curl --cacert, flamock token --ca)\n", s.caFile)
 	}
 	fmt.Fprintf(w, "connections    at most %d at once; more are answered 503 with Retry-After (limits.maxConnections)\n", fc.connLimits().MaxConnections)
+	if fc.Store != "" {
+		fmt.Fprintf(w, "store          %s (shared by every replica on it)\n", redactURL(fc.Store))
+	}
 	if fc.State != "" {
 		fmt.Fprintf(w, "state          %s (durable)\n", fc.path(fc.State))
-	} else {
+	} else if fc.Store == "" {
 		fmt.Fprintf(w, "state          in memory\n")
 	}
 	if fc.Journal != "" {

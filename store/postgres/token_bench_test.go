@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/internal/ssoauth"
+	"github.com/flamock/flamock/mockoauth"
+	"github.com/flamock/flamock/store"
+)
+
+const benchAudience = "http://sandbox.test/REST/oauth/v5/token"
+
+// BenchmarkToken is one RS256 token request through the token endpoint's
+// handler, every check included, 64 at once, issuing a JWT access token:
+// with the embedded replay cache and with PostgreSQL's jti insert. Run it
+// with -benchtime=2000x -count=3 and compare the medians.
+func BenchmarkToken(b *testing.B) {
+	bundle, err := certgen.Create(certgen.Request{Key: certgen.RSA2048, CommonName: "bench", EnterpriseNumber: "0403019261"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const id = "self_service_chaman_403019_benchemplo"
+	pool := make([]string, 4000) // pre-signed outside the timer; each is used once
+	for i := range pool {
+		a, err := ssoauth.Assertion{ClientID: id, Audience: benchAudience, Key: bundle.Key, Lifetime: 9 * time.Minute}.Sign()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool[i] = url.Values{"grant_type": {"client_credentials"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {a}}.Encode()
+	}
+	for _, kind := range []string{"embedded", "postgres"} {
+		b.Run(kind, func(b *testing.B) {
+			cfg := mockoauth.Config{Audience: benchAudience, Clients: []mockoauth.Client{{ID: id, Certificates: []*x509.Certificate{bundle.Cert}, Scopes: []string{"scope:bench"}}}}
+			if kind == "postgres" {
+				pg, err := Open(context.Background(), newDB(b), store.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer pg.Close()
+				cfg.Replay = pg.Replay()
+			}
+			srv, err := mockoauth.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if b.N > len(pool) {
+				b.Skipf("b.N %d is beyond the %d pre-signed assertions; use -benchtime=%dx at most", b.N, len(pool), len(pool))
+			}
+			var next atomic.Int64
+			b.SetParallelism(32)
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					body := pool[next.Add(1)-1]
+					req := httptest.NewRequest("POST", "/REST/oauth/v5/token", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					w := httptest.NewRecorder()
+					srv.ServeHTTP(w, req)
+					if w.Code != http.StatusOK {
+						b.Errorf("status %d: %s", w.Code, w.Body)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+		})
+	}
+}
