@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"sync"
@@ -50,10 +51,13 @@ type connLimiter struct {
 }
 
 // capListener accepts at most lim.max connections at once across the
-// listeners that share lim; the others get overCapAnswer.
+// listeners that share lim; the others get overCapAnswer. With tls set it
+// serves TLS on the counted connection (so that http.Server sees a
+// *tls.Conn and sets Request.TLS) and answers over TLS beyond the cap.
 type capListener struct {
 	net.Listener
 	lim *connLimiter
+	tls *tls.Config
 }
 
 func (l capListener) Accept() (net.Conn, error) {
@@ -69,7 +73,14 @@ func (l capListener) Accept() (net.Conn, error) {
 		}
 		l.lim.mu.Unlock()
 		if ok {
-			return &countedConn{Conn: c, lim: l.lim}, nil
+			var cc net.Conn = &countedConn{Conn: c, lim: l.lim}
+			if l.tls != nil {
+				cc = tls.Server(cc, l.tls)
+			}
+			return cc, nil
+		}
+		if l.tls != nil {
+			c = tls.Server(c, l.tls)
 		}
 		go refuseOverCap(c)
 	}
@@ -84,8 +95,8 @@ func refuseOverCap(c net.Conn) {
 	if _, err := c.Write(overCapAnswer); err != nil {
 		return
 	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
 	}
 	buf := make([]byte, 4096)
 	for {
@@ -111,12 +122,13 @@ func (c *countedConn) Close() error {
 	return err
 }
 
-// capListeners wraps every listener with one shared cap.
-func capListeners(max int, lns []net.Listener) []net.Listener {
+// capListeners wraps every listener with one shared cap; tlsCfgs[i], when
+// not nil, is the TLS of lns[i] (a plain TCP listener).
+func capListeners(max int, lns []net.Listener, tlsCfgs []*tls.Config) []net.Listener {
 	lim := &connLimiter{max: max}
 	out := make([]net.Listener, len(lns))
 	for i, ln := range lns {
-		out[i] = capListener{Listener: ln, lim: lim}
+		out[i] = capListener{Listener: ln, lim: lim, tls: tlsCfgs[i]}
 	}
 	return out
 }

@@ -62,13 +62,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	scheme := "http"
+	var apiTLS, adminTLS *tls.Config // served by capListeners, below the cap
 	if fc.TLS {
 		caFile, tlsCfg, err := srv.TLSConfig(ln.Addr().(*net.TCPAddr))
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		ln = tls.NewListener(ln, tlsCfg)
+		apiTLS = tlsCfg
 		scheme = "https"
 		srv.caFile = caFile
 	}
@@ -110,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				adminLn.Close()
 				return err
 			}
-			adminLn = tls.NewListener(adminLn, tlsCfg)
+			adminTLS = tlsCfg
 		}
 		adminBase = displayURL(scheme, adminLn.Addr())
 		handler = srv.PublicHandler()
@@ -119,16 +120,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	servers := []*http.Server{newHTTPServer(handler, limits, logger)}
-	listeners := []net.Listener{ln}
+	listeners, tlsCfgs := []net.Listener{ln}, []*tls.Config{apiTLS}
 	if adminLn != nil {
 		servers = append(servers, newHTTPServer(admin, limits, logger))
-		listeners = append(listeners, adminLn)
+		listeners, tlsCfgs = append(listeners, adminLn), append(tlsCfgs, adminTLS)
 	}
 	srv.printBanner(stdout, ln.Addr(), base, adminBase, fc)
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
 	tuneGC(ctx) // gc.go: without GOGC or GOMEMLIMIT, the heap may grow 64 MiB past the live heap
-	return serveUntil(ctx, stderr, servers, capListeners(limits.MaxConnections, listeners))
+	return serveUntil(ctx, stderr, servers, capListeners(limits.MaxConnections, listeners, tlsCfgs))
 }
 
 // serveOptions are serve's flags, with the config file they name folded in
