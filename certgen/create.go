@@ -137,11 +137,10 @@ type Bundle struct {
 	Key  crypto.Signer
 }
 
-// Create makes a self-signed certificate as r describes. Unless
-// r.AllowNonCompliant is set, it refuses a request the portal's policy
-// (DefaultPolicy) would refuse, with a *PolicyError naming each rule, before
-// spending time on key generation.
-func Create(r Request) (*Bundle, error) {
+// applyDefaults fills in what the zero value of each field asks for and
+// returns the time it read from r.Now, so that one instant serves the whole
+// request.
+func (r *Request) applyDefaults() time.Time {
 	if r.Key == "" {
 		r.Key = RSA2048
 	}
@@ -171,6 +170,15 @@ func Create(r Request) (*Bundle, error) {
 		}
 		r.NotAfter = r.NotBefore.Add(time.Duration(days) * 24 * time.Hour)
 	}
+	return now
+}
+
+// Create makes a self-signed certificate as r describes. Unless
+// r.AllowNonCompliant is set, it refuses a request the portal's policy
+// (DefaultPolicy) would refuse, with a *PolicyError naming each rule, before
+// spending time on key generation.
+func Create(r Request) (*Bundle, error) {
+	now := r.applyDefaults()
 	var errs []error
 	if strings.TrimSpace(r.CommonName) == "" {
 		errs = append(errs, errors.New("certgen: a common name (CN) is required"))
