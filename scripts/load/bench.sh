@@ -14,29 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-5}
 pairs=${2:-5}
-command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-go build -o "$work/flamock" ./cmd/flamock
-go build -o "$work/bare" ./scripts/load/bare
-"$work/flamock" cert create --cn "load employer" --enterprise-number 0403019261 --out "$work/employer" >/dev/null
-cat > "$work/flamock.yaml" <<YAML
-clients:
-  - id: self_service_chaman_403019_loademploy
-    quality: employer
-    enterpriseNumber: "0403019261"
-    certificates: [employer.cer]
-oauth:
-  tokenLifetime: 1h
-  accessTokens: jwt
-YAML
-go run ./scripts/load/body > "$work/body.json"
-
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+oauth_extra='  accessTokens: jwt'
+source scripts/load/setup.sh # work folder, builds, client, body, port, rss
 declare -A url pid
 start() { # start NAME ENV... -- ARGS...: flamock serve on a free port
   local name=$1; shift
