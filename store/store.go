@@ -146,8 +146,13 @@ type Faults interface {
 // and a key: a profile's mandates, clients added at run time. The store
 // keeps the bytes exactly; what they mean is the owner's business.
 //
-// Across replicas: Save and Remove acknowledged on one replica are seen by
-// every later Load on every replica.
+// Across replicas: Save, Remove and Clear acknowledged on one replica are
+// seen by every later Load on every replica, and have changed Version on
+// every replica before they return: a caller that keeps what Load returned
+// while Version stays the same never serves a value older than an
+// acknowledged write. A write whose change a replica could not be shown
+// to see answers an error matching ErrUnavailable (the value may be
+// stored: the caller retries).
 type State interface {
 	// Load returns every key and value of namespace ns (empty map: none).
 	Load(ctx context.Context, ns string) (map[string][]byte, error)
@@ -157,6 +162,13 @@ type State interface {
 	Remove(ctx context.Context, ns, key string) (bool, error)
 	// Clear deletes every key of ns.
 	Clear(ctx context.Context, ns string) error
+	// Version returns a number that changes whenever ns may have changed,
+	// cheaply (no round trip to a remote backend), so that a caller may
+	// keep what Load returned for as long as Version returns the same
+	// number with ok true. ok false means the backend cannot vouch for it
+	// now (a shared backend that is not receiving change notifications):
+	// the caller must Load.
+	Version(ns string) (v uint64, ok bool)
 }
 
 // Journal is the one ordered stream of events both mocks write.

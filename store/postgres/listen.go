@@ -73,14 +73,16 @@ func (l *listener) session(ctx context.Context) {
 			return
 		}
 	}
-	l.isUp.Store(true)
-	defer l.isUp.Store(false)
+	// The reconnect handlers run before up() turns true, so that nothing
+	// reads a cache through the new session before it was dropped.
 	l.mu.Lock()
 	rec := append([]func(){}, l.reconnect...)
 	l.mu.Unlock()
 	for _, f := range rec {
 		f()
 	}
+	l.isUp.Store(true)
+	defer l.isUp.Store(false)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -108,7 +108,7 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	b.replay = &replay{b: b}
 	b.revocations = &revocations{b: b}
 	b.faults = &faults{b: b}
-	b.state = &state{b: b}
+	b.state = newState(b)
 	b.journal = newJournal(b)
 	if b.journal.last, err = b.journal.position(ctx); err != nil {
 		b.pool.Close()

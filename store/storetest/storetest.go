@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Revocations", func(t *testing.T) { RunRevocations(t, open) })
 	t.Run("Faults", func(t *testing.T) { RunFaults(t, open) })
 	t.Run("State", func(t *testing.T) { RunState(t, open) })
+	t.Run("StateVersion", func(t *testing.T) { RunStateVersion(t, open) })
 	t.Run("Journal", func(t *testing.T) { RunJournal(t, open) })
 }
 

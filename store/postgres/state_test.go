@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/flamock/flamock/internal/pgtest"
+	"github.com/flamock/flamock/store"
+	"github.com/jackc/pgx/v5"
+)
+
+// A replica that listens on the schema but never confirms a write (a
+// stopped process) makes the write answer ErrUnavailable, naming it: the
+// value is stored, but no replica may be shown a stale one as acknowledged.
+func TestStateUnconfirmedReplica(t *testing.T) {
+	rs := replicas(t, 2)
+	a := rs[0].state
+	waitFor(t, "listeners up", func() bool { return rs[0].listen.up() && rs[1].listen.up() })
+	cfg, err := pgx.ParseConfig(rs[0].listen.cfg.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams = maps.Clone(rs[0].listen.cfg.RuntimeParams)
+	cfg.RuntimeParams["application_name"] = a.scope + "stuck"
+	stuck, err := pgx.ConnectConfig(bg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close(bg)
+	err = a.Save(bg, "clients", "c1", []byte("v1"))
+	want := fmt.Sprintf("the postgres state store is unavailable: save run-time state: stored, but 1 of 3 replicas did not confirm they saw it within 2s (%sstuck); retry", a.scope)
+	if d, ok := store.RetryAfter(err); !ok || d != retryAfter || err.Error() != want {
+		t.Fatalf("Save with a replica that does not confirm:\n got %v (retry %v, %v)\nwant %s", err, d, ok, want)
+	}
+	if got, err := rs[1].State().Load(bg, "clients"); err != nil || string(got["c1"]) != "v1" {
+		t.Fatalf("Load on the other replica = %q, %v; want the stored value", got, err)
+	}
+	stuck.Close(bg)
+	if err := a.Save(bg, "clients", "c1", []byte("v2")); err != nil {
+		t.Fatalf("Save once the stuck replica is gone: %v", err)
+	}
+}
+
+// PostgreSQL stopped: Version is not ok (callers read, and reading fails
+// with ErrUnavailable); back: Version is ok again with a new number (what
+// was cached before the outage is dropped).
+func TestStateVersionOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real PostgreSQL; skipped with -short")
+	}
+	pg := pgtest.Start(t) // a cluster of its own: this test stops it
+	b, err := Open(bg, pg.DB(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	waitFor(t, "Version ok", func() bool { _, ok := b.State().Version("m"); return ok })
+	before, _ := b.State().Version("m")
+	if err := pg.Stop("immediate"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Version not ok during the outage", func() bool { _, ok := b.State().Version("m"); return !ok })
+	_, err = b.State().Load(bg, "m")
+	var ue *store.UnavailableError
+	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "the postgres state store is unavailable: load run-time state: ") {
+		t.Fatalf("Load during the outage: %v", err)
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Version ok after the restart", func() bool { _, ok := b.State().Version("m"); return ok })
+	if after, _ := b.State().Version("m"); after == before {
+		t.Fatalf("Version after the outage = %d, as before it: a cache would survive lost notifications", after)
+	}
+}
