@@ -107,7 +107,7 @@ func TestServer_Layers(t *testing.T) {
 			wantStatus: 400,
 			want: mockfla.Problem{Type: mockfla.TypeBadRequest, Href: href("badRequest"), Title: "Bad Request", Status: 400, Detail: "The input message is incorrect",
 				Issues: []mockfla.Issue{
-					{Type: mockfla.IssueUnknownInput, Href: issueHref("unknownInput"), Title: "Unknown input", Detail: "unknown input: the schema defines no such property here", In: "body", Name: "extra", Value: true},
+					{Type: mockfla.IssueUnknownInput, Href: issueHref("unknownInput"), Title: "Unknown input", Detail: "unknown input: the schema defines no such property here", In: "body", Name: "extra"}, // named, never quoted
 					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: `value is not one of the allowed values ["hours","days"]`, In: "body", Name: "trainings[0].duration.unit", Value: "weeks"},
 					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: "number must be at least 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},
 					{Type: mockfla.IssueSchemaViolation, Href: issueHref("schemaViolation"), Title: "Input isn't valid with respect to schema", Detail: "number must be more than 0", In: "body", Name: "trainings[0].duration.value", Value: -1.0},

@@ -357,10 +357,7 @@ func schemaIssue(base Issue, se *openapi3.SchemaError, ptr []string) Issue {
 			ptr = append(ptr, m[1])
 		}
 		is.Type, is.Title = IssueUnknownInput, titleUnknown
-		is.Value = nil
-		if obj, ok := se.Value.(map[string]any); ok {
-			is.Value = scalar(obj[m[1]])
-		}
+		is.Value = nil // never quoted: see unknownQuery
 		detail = "unknown input: the schema defines no such property here"
 	} else if is.In == "body" {
 		is.Value = scalar(se.Value)
@@ -449,21 +446,22 @@ func contentTypes(c openapi3.Content) []string {
 // unknownQuery reports the query parameters the operation does not declare
 // (unknownInput issues). Also known: the query names of the operation's
 // API-key security schemes, and page and pageSize on the lists and
-// collections the mock pages (its own links carry them). The value of an access_token
-// parameter is never repeated.
+// collections the mock pages (its own links carry them).
+//
+// An unknown input (here, and a body member the schema does not define) is
+// named, never quoted: Belgif's issue value is optional, and the value of
+// an input the document does not describe may be a credential under any
+// name (password, apiKey, pin...), which the answer and the journal would
+// echo. Its name says what to remove.
 func unknownQuery(c *call) []Issue {
 	q := c.r.URL.Query()
 	var out []Issue
-	for name, vs := range q {
+	for name := range q {
 		if queryKnown(c, name) {
 			continue
 		}
-		is := Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "query", Name: name,
-			Detail: "unknown input: the operation has no query parameter " + strconv.Quote(name)}
-		if name != "access_token" && len(vs) > 0 {
-			is.Value = vs[0]
-		}
-		out = append(out, is)
+		out = append(out, Issue{Type: IssueUnknownInput, Title: titleUnknown, In: "query", Name: name,
+			Detail: "unknown input: the operation has no query parameter " + strconv.Quote(name)})
 	}
 	return out
 }
