@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/certgen"
+	"github.com/flamock/flamock/store"
 )
 
 // AdminPrefix is where AdminHandler expects to be mounted.
@@ -51,7 +52,11 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET "+p+"/clients", s.adminClients)
 	mux.HandleFunc("POST "+p+"/clients", s.adminAddClient)
 	mux.HandleFunc("DELETE "+p+"/clients/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if !s.RemoveClient(r.PathValue("id")) {
+		switch ok, err := s.RemoveClient(r.PathValue("id")); {
+		case err != nil:
+			s.adminUnavailable(w, err)
+			return
+		case !ok:
 			adminError(w, http.StatusNotFound, "client %q is not registered", r.PathValue("id"))
 			return
 		}
@@ -142,7 +147,12 @@ type adminClient struct {
 
 func (s *Server) adminClients(w http.ResponseWriter, r *http.Request) {
 	var out []adminClient
-	for _, c := range s.Clients() {
+	cs, err := s.Clients()
+	if err != nil {
+		s.adminUnavailable(w, err)
+		return
+	}
+	for _, c := range cs {
 		ac := adminClient{ClientID: c.ID, Quality: c.Quality, EnterpriseNumber: c.EnterpriseNumber, Scopes: c.Scopes, Disabled: c.Disabled}
 		for _, cert := range c.Certificates {
 			ac.Certificates = append(ac.Certificates, certgen.ThumbprintsOf(cert).X5T)
@@ -167,7 +177,10 @@ func (s *Server) adminAddClient(w http.ResponseWriter, r *http.Request) {
 		}
 		c.Certificates = append(c.Certificates, l.Leaf())
 	}
-	if err := s.AddClient(c); err != nil {
+	if err := s.AddClient(c); errors.Is(err, store.ErrUnavailable) {
+		s.adminUnavailable(w, err)
+		return
+	} else if err != nil {
 		adminError(w, http.StatusBadRequest, "%v", err)
 		return
 	}

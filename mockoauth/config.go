@@ -188,6 +188,14 @@ type Config struct {
 	// fault.Token). Nil means a queue of the server's own, in memory.
 	Faults store.Faults
 
+	// State keeps the clients added, changed and removed at run time
+	// (AddClient, RemoveClient, AddCertificate, RemoveCertificate, the
+	// admin API) under ClientsNamespace, above the configured Clients:
+	// shared by replicas when it is a shared backend's (a client added
+	// through one replica gets a token from any other at once; one removed
+	// is refused everywhere). Nil means the server's own, in memory.
+	State store.State
+
 	// Now is the clock. Nil means time.Now. SetClockOffset shifts it.
 	Now func() time.Time
 	// Rand is the source of access tokens. Nil means crypto/rand.

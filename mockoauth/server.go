@@ -2,7 +2,6 @@ package mockoauth
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -26,7 +25,8 @@ type Server struct {
 	algs   map[string]bool
 
 	mu      sync.RWMutex
-	clients map[string]*client
+	clients map[string]*client // configured; run-time changes are in layer (clients.go)
+	layer   clientLayer
 
 	offset atomic.Int64 // clock offset, ns
 
@@ -93,8 +93,12 @@ func New(cfg Config) (*Server, error) {
 		s.algs[a] = true
 	}
 	var errs []error
+	s.layer.state = cfg.State
+	if s.layer.state == nil {
+		s.layer.state = store.NewState()
+	}
 	for _, c := range cfg.Clients {
-		if err := s.AddClient(c); err != nil {
+		if err := s.RegisterClient(c); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -121,84 +125,6 @@ func (s *Server) SetClockOffset(d time.Duration) { s.offset.Store(int64(d)) }
 
 // ClockOffset returns the offset set by SetClockOffset.
 func (s *Server) ClockOffset() time.Duration { return time.Duration(s.offset.Load()) }
-
-// AddClient registers c. It refuses a certificate that breaks the policy,
-// naming the rule (e.g. CERT-KEY-EC for a P-256 key), and a client id that
-// is already registered.
-func (s *Server) AddClient(c Client) error {
-	cl, err := s.cfg.buildClient(c)
-	if err != nil {
-		return fmt.Errorf("mockoauth: add client: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.clients[c.ID]; ok {
-		return fmt.Errorf("mockoauth: add client: client %q is already registered", c.ID)
-	}
-	s.clients[c.ID] = cl
-	return nil
-}
-
-// RemoveClient unregisters a client; its tokens stay valid until they
-// expire. It reports whether the client was registered.
-func (s *Server) RemoveClient(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.clients[id]
-	delete(s.clients, id)
-	return ok
-}
-
-// AddCertificate registers one more certificate for a client (a rotation:
-// both certificates then verify assertions).
-func (s *Server) AddCertificate(id string, cert *x509.Certificate) error {
-	return s.changeClient(id, func(c *Client) { c.Certificates = append(slices.Clone(c.Certificates), cert) })
-}
-
-// RemoveCertificate unregisters one certificate of a client (the end of a
-// rotation). A client keeps at least one certificate.
-func (s *Server) RemoveCertificate(id string, cert *x509.Certificate) error {
-	return s.changeClient(id, func(c *Client) {
-		c.Certificates = slices.DeleteFunc(slices.Clone(c.Certificates), func(x *x509.Certificate) bool { return x.Equal(cert) })
-	})
-}
-
-func (s *Server) changeClient(id string, f func(*Client)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, ok := s.clients[id]
-	if !ok {
-		return fmt.Errorf("mockoauth: client %q is not registered", id)
-	}
-	c := old.Client
-	f(&c)
-	cl, err := s.cfg.buildClient(c)
-	if err != nil {
-		return fmt.Errorf("mockoauth: change client: %w", err)
-	}
-	s.clients[id] = cl
-	return nil
-}
-
-// Clients returns the registered clients, in no particular order.
-func (s *Server) Clients() []Client {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Client, 0, len(s.clients))
-	for _, c := range s.clients {
-		cc := c.Client
-		cc.Certificates = slices.Clone(cc.Certificates)
-		cc.Scopes = slices.Clone(cc.Scopes)
-		out = append(out, cc)
-	}
-	return out
-}
-
-func (s *Server) client(id string) *client {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.clients[id]
-}
 
 // ExpireTokens makes every issued token expired now; it returns how many.
 func (s *Server) ExpireTokens() int { n, _ := s.expireTokens(""); return n }

@@ -151,7 +151,13 @@ func (s *Server) findClient(tr *tokenRequest) *Error {
 	if id == "" {
 		return ErrInvalidClient.Describe("client_assertion has neither sub nor iss; both must be your client id").at(journal.StageClient)
 	}
-	c := s.client(id)
+	c, err := s.lookup(tr.r.Context(), id)
+	if err != nil {
+		// Never a stale answer: no client is accepted or refused unchecked.
+		e := ErrTemporarilyUnavailable.Describe("the client registry cannot be reached, so client %q cannot be checked: %v", truncate(id, 120), err)
+		e.retryAfter = storeRetry(err)
+		return e.at(journal.StageClient)
+	}
 	if c == nil {
 		return ErrInvalidClient.Describe("unknown client %q: no client with this id is registered", truncate(id, 120)).at(journal.StageClient)
 	}

@@ -59,7 +59,10 @@ func grantedTo(c Caller, requiredScopes []string) (Caller, error) {
 // request (for tests of an API that need a token but not the OAuth dance).
 // No scopes means the client's default scopes. No journal event is written.
 func (s *Server) IssueToken(clientID string, scopes ...string) (string, error) {
-	c := s.client(clientID)
+	c, err := s.lookup(context.Background(), clientID)
+	if err != nil {
+		return "", fmt.Errorf("mockoauth: issue token: %w", err)
+	}
 	if c == nil {
 		return "", fmt.Errorf("mockoauth: issue token: client %q is not registered", clientID)
 	}

@@ -143,7 +143,7 @@ func (s *Stack) build() error {
 	}
 	for _, c := range late {
 		c.Scopes = append([]string{}, s.API.Scopes()...) // non-nil: no scope at all when the documents name none
-		if err := s.OAuth.AddClient(c); err != nil {
+		if err := s.OAuth.RegisterClient(c); err != nil {
 			return err
 		}
 	}
@@ -211,7 +211,7 @@ func (s *Stack) newOAuth() (late []mockoauth.Client, err error) {
 	oc := s.cfg.OAuth
 	oc.Journal, oc.Logger = s.Journal, s.cfg.Logger
 	if b := s.cfg.Store; b != nil {
-		oc.Replay, oc.Revocations, oc.Faults = b.Replay(), b.Revocations(), b.Faults()
+		oc.Replay, oc.Revocations, oc.Faults, oc.State = b.Replay(), b.Revocations(), b.Faults(), b.State()
 	}
 	qs := maps.Clone(s.Parts.Qualities)
 	if qs == nil {

@@ -168,7 +168,7 @@ func buildCollection(st *stack.Stack, api *stack.API, forced string, order []str
 // collectionClients are the registered clients, in the order the user
 // knows them: the config's, the demo's, then any other.
 func collectionClients(st *stack.Stack, order []string) []pmClient {
-	registered := st.OAuth.Clients()
+	registered, _ := st.OAuth.Clients() // postman builds an embedded stack, whose registry is memory: it cannot fail
 	rank := map[string]int{}
 	for i, id := range order {
 		rank[id] = i + 1
