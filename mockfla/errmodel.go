@@ -15,8 +15,8 @@ import (
 
 // This file answers a refusal in the spec's own error model. mockfla
 // decides every refusal as a Belgif problem (status, type, detail,
-// issues); for an operation of the generic profile, errorModel then finds
-// what the operation declares for that status and shapes the answer to it:
+// issues); for the refusal of an operation, errorModel then finds what
+// the operation declares for that status and shapes the answer to it:
 //
 //   - the status: the one decided when the operation declares it (or its
 //     class, 4XX), else the same status when it declares a default
@@ -453,11 +453,12 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 	return ctype, body
 }
 
-// errorModel answers a refusal of a generic operation in the operation's
-// own error model (see the top of this file). Injected faults and
-// operations handled by a profile keep their Belgif problem.
+// errorModel answers a refusal of an operation in the operation's own
+// error model (see the top of this file); a profile's documents declare
+// Belgif problems, which stay as they are. Injected faults keep their
+// Belgif problem (fitProblem fits them).
 func (s *Server) errorModel(c *call, resp *response) *response {
-	if c.op == nil || c.op.generic == nil || resp.fault != "" {
+	if c.op == nil || resp.fault != "" {
 		return resp
 	}
 	if resp.problem != nil {

@@ -8,28 +8,22 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// fitProblem makes a problem fit the schema the operation's spec gives it,
-// so that the members Belgif adds (href, issues, limit, retryAfter, …) never
-// make a body the spec rejects: when the schema (or one of its allOf parts)
-// forbids additional properties, the members it does not declare are left
-// out, and issues lose the members their item schema does not declare;
-// an issue that lacks a member the item schema requires is left out. A
-// schema that allows any property keeps the problem whole. The refusals of
-// the generic profile's operations are left to errorModel, which shapes
-// them to whatever error model the operation declares (it leaves injected
-// faults alone, which are fitted here).
+// fitProblem makes an injected fault's problem fit the schema the spec of
+// the operation it answers gives that status, so that the members Belgif
+// adds (href, issues, limit, retryAfter, …) never make a body the spec
+// rejects: when the schema (or one of its allOf parts) forbids additional
+// properties, the members it does not declare are left out, and issues
+// lose the members their item schema does not declare; an issue that lacks
+// a member the item schema requires is left out. A schema that allows any
+// property keeps the problem whole. Every other refusal is errorModel's,
+// which shapes it to whatever error model the operation declares (it
+// leaves injected faults alone).
 func (s *Server) fitProblem(c *call, resp *response) *response {
 	p := resp.problem
-	if p == nil {
+	if p == nil || resp.fault == "" {
 		return resp
 	}
-	var op *openapi3.Operation
-	switch {
-	case resp.fault != "": // answered before routing
-		op = s.operationOf(c.r)
-	case c.op != nil && c.op.generic == nil && c.route != nil:
-		op = c.route.Operation
-	}
+	op := s.operationOf(c.r) // a fault may answer before routing
 	rr := declaredResponse(op, resp.status)
 	if rr == nil {
 		return resp
