@@ -458,8 +458,11 @@ func (g *synthesizer) errorBody(resp *openapi3.Response, v *violation) (string, 
 // Belgif problems, which stay as they are. Injected faults keep their
 // Belgif problem (fitProblem fits them).
 func (s *Server) errorModel(c *call, resp *response) *response {
-	if c.op == nil || resp.fault != "" {
+	if resp.fault != "" {
 		return resp
+	}
+	if c.op == nil {
+		return s.documentError(c, resp)
 	}
 	if resp.problem != nil {
 		resp = s.ownError(c, resp)
@@ -483,12 +486,17 @@ func (s *Server) ownError(c *call, resp *response) *response {
 	if ch.resp == nil {
 		return resp
 	}
+	return s.inModel(c, ch.resp, ch.status, p, c.op.generic.oas31, resp.header)
+}
+
+// inModel answers problem p with status in the model of the declared
+// response rr.
+func (s *Server) inModel(c *call, rr *openapi3.Response, status int, p Problem, oas31 bool, header http.Header) *response {
 	v := &violation{p: p, path: c.r.URL.Path, now: s.cfg.Now(),
 		id: fmt.Sprintf("00000000-0000-4000-8000-%012d", s.gen.errSeq.Add(1)%1e12)}
-	syn := &synthesizer{now: v.now, oas31: c.op.generic.oas31}
-	ctype, body := syn.errorBody(ch.resp, v)
-	out := &response{status: ch.status, header: resp.header, ctype: ctype, body: body, problem: &p}
-	return out
+	syn := &synthesizer{now: v.now, oas31: oas31}
+	ctype, body := syn.errorBody(rr, v)
+	return &response{status: status, header: header, ctype: ctype, body: body, problem: &p}
 }
 
 // requiredHeaders adds the headers the operation declares required for

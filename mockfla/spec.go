@@ -35,6 +35,9 @@ type mount struct {
 	// operation without a requirement requires it.
 	unrequired   string
 	requireToken bool
+	// notFound is what the document declares for a 404 (documentNotFound):
+	// the model of a call that matches none of its operations; nil: Belgif.
+	notFound *openapi3.Response
 }
 
 // operation is what mockfla precomputes about one operation.
@@ -150,6 +153,7 @@ func loadSpec(ctx context.Context, i int, sp Spec, known map[string]*Rules, requ
 			m.count++
 		}
 	}
+	m.notFound = documentNotFound(m)
 	return m, errors.Join(errs...)
 }
 
