@@ -60,7 +60,7 @@ func (s *Server) adminMux() http.Handler {
 		writeProblem(w, problemFor(http.StatusNotFound, "No admin endpoint "+r.Method+" "+r.URL.Path))
 	})
 	s.adminRoutes = mux
-	return mux
+	return clientGuard(mux)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) { strictjson.Write(w, status, v) }
@@ -167,7 +167,7 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	client, ok := clientParam(w, r)
+	client, ok := queryClient(w, r, "client")
 	if !ok {
 		return
 	}
@@ -187,7 +187,7 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	client, ok := clientParam(w, r)
+	client, ok := queryClient(w, r, "client")
 	if !ok {
 		return
 	}

@@ -44,24 +44,33 @@ func (s *Server) adminListFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int) {
+	id, ok := queryClient(w, r, "clientId")
+	if !ok {
+		return
+	}
 	list, err := s.faults.List(r.Context(), fault.API)
 	if err != nil {
 		writeResponse(w, s.faultStoreFailed(err))
 		return
 	}
-	if id, ok := r.URL.Query()["clientId"]; ok {
-		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id[0] })
+	if id != "" {
+		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id })
 	}
 	writeJSON(w, status, map[string]any{"faults": list})
 }
 
 // adminClearFaults is DELETE /__admin/faults: every fault, or with
-// ?clientId=ID only the faults scoped to that client (one CI job cleans
-// up its own faults without touching another's).
+// ?clientId=ID (or a client's admin credential) only the faults scoped to
+// that client (one CI job cleans up its own faults without touching
+// another's).
 func (s *Server) adminClearFaults(w http.ResponseWriter, r *http.Request) {
+	id, ok := queryClient(w, r, "clientId")
+	if !ok {
+		return
+	}
 	var err error
-	if id, ok := r.URL.Query()["clientId"]; ok {
-		err = s.faults.ClearClient(r.Context(), fault.API, id[0])
+	if id != "" {
+		err = s.faults.ClearClient(r.Context(), fault.API, id)
 	} else {
 		err = s.ClearFaults()
 	}
@@ -85,6 +94,9 @@ func (s *Server) faultStoreFailed(err error) *response {
 
 // adminQueueFaults is POST /__admin/faults: one fault or a list, strictly.
 func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
+	if _, ok := queryClient(w, r, "clientId"); !ok { // the answer's list: checked before anything is queued
+		return
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		adminBadRequest(w, "", "", "cannot read the body: "+err.Error())
@@ -98,6 +110,9 @@ func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		adminBadRequest(w, "", "", err.Error())
+		return
+	}
+	if !scopeFaults(w, r, fs) {
 		return
 	}
 	if err := s.faults.Add(r.Context(), fault.API, fs...); err != nil {

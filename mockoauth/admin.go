@@ -63,7 +63,7 @@ func (s *Server) AdminHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"removed": r.PathValue("id")})
 	})
 	mux.HandleFunc("GET "+p+"/stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
-	return mux
+	return clientGuard(mux)
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -84,7 +84,7 @@ func (s *Server) adminIssue(w http.ResponseWriter, r *http.Request) {
 		ClientID string   `json:"clientId"`
 		Scopes   []string `json:"scopes"`
 	}
-	if !decodeBody(w, r, &in) {
+	if !decodeBody(w, r, &in) || !scopeClient(w, r, &in.ClientID) {
 		return
 	}
 	tok, err := s.IssueToken(in.ClientID, in.Scopes...)
@@ -100,7 +100,7 @@ func (s *Server) adminTokens(change func(tok string) (int, error)) http.HandlerF
 		var in struct {
 			Token string `json:"token"`
 		}
-		if !decodeBody(w, r, &in) {
+		if !decodeBody(w, r, &in) || !s.ownTokenOnly(w, r, in.Token) {
 			return
 		}
 		n, err := change(in.Token)
@@ -160,7 +160,7 @@ func (s *Server) adminClients(w http.ResponseWriter, r *http.Request) {
 		out = append(out, ac)
 	}
 	slices.SortFunc(out, func(a, b adminClient) int { return strings.Compare(a.ClientID, b.ClientID) })
-	writeJSON(w, http.StatusOK, map[string]any{"clients": out})
+	writeJSON(w, http.StatusOK, map[string]any{"clients": ownClients(r, out)})
 }
 
 func (s *Server) adminAddClient(w http.ResponseWriter, r *http.Request) {

@@ -141,9 +141,13 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		s.writeFaults(w, r, http.StatusOK)
 	case http.MethodDelete:
+		id, ok := queryClient(w, r)
+		if !ok {
+			return
+		}
 		var err error
-		if id, ok := r.URL.Query()["clientId"]; ok {
-			err = s.faults.ClearClient(r.Context(), fault.Token, id[0])
+		if id != "" {
+			err = s.faults.ClearClient(r.Context(), fault.Token, id)
 		} else {
 			err = s.faults.Clear(r.Context(), fault.Token)
 		}
@@ -153,6 +157,9 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
+		if _, ok := queryClient(w, r); !ok { // the answer's list: checked before anything is queued
+			return
+		}
 		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
 			adminError(w, http.StatusBadRequest, "request body: %v", err)
@@ -163,6 +170,11 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusBadRequest, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 			return
 		}
+		for i := range fs {
+			if !scopeClient(w, r, &fs[i].Client) {
+				return
+			}
+		}
 		if err := s.faults.Add(r.Context(), fault.Token, fs...); err != nil {
 			s.faultStoreFailed(w, err)
 			return
@@ -171,15 +183,20 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeFaults answers the planted faults (?clientId=ID: that client's).
+// writeFaults answers the planted faults (?clientId=ID, or a client's
+// admin credential: that client's).
 func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int) {
+	id, ok := queryClient(w, r)
+	if !ok {
+		return
+	}
 	list, err := s.faults.List(r.Context(), fault.Token)
 	if err != nil {
 		s.faultStoreFailed(w, err)
 		return
 	}
-	if id, ok := r.URL.Query()["clientId"]; ok {
-		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id[0] })
+	if id != "" {
+		list = slices.DeleteFunc(list, func(l fault.Listed) bool { return l.Client != id })
 	}
 	writeJSON(w, status, map[string]any{"faults": list})
 }
