@@ -74,7 +74,20 @@ type Config struct {
 	// pattern, every one under AdminPrefix: the hook for pages and tools
 	// that sit beside the admin API, e.g. an inspector page at
 	// "/__admin/ui". A pattern that the mocks already serve is an error.
+	// A client's admin credential (see AdminToken) may use only those
+	// wrapped in ForClients.
 	AdminHandlers map[string]http.Handler
+
+	// AdminToken is the operator's credential for the admin API (every
+	// route under AdminPrefix, the extras included): Authorization: Bearer
+	// <AdminToken>, or in a browser any user name and it as the Basic
+	// password. Empty means the operator needs none (serve the admin API on
+	// loopback only). Either way a client's access token from this token
+	// endpoint (Bearer, or the Basic password) is a credential too, which
+	// acts for that client only: its own faults and journal, tokens for
+	// itself; the rest is 403 (see docs/admin-api.md). A credential that is
+	// neither is a 401 with the reason.
+	AdminToken string
 
 	// Logger receives diagnostics of both mocks. Nil means discard.
 	Logger *slog.Logger
@@ -295,10 +308,10 @@ func (s *Stack) adminMux() (http.Handler, error) {
 					errs = append(errs, fmt.Errorf("stack: admin handler %q: %v", pattern, v))
 				}
 			}()
-			mux.Handle(pattern, s.cfg.AdminHandlers[pattern])
+			mux.Handle(pattern, s.operatorOnly(s.cfg.AdminHandlers[pattern]))
 		}()
 	}
-	return mux, errors.Join(errs...)
+	return s.guardAdmin(mux), errors.Join(errs...)
 }
 
 // Handler serves everything on one listener: the token endpoint, the

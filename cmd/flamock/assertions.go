@@ -145,9 +145,13 @@ func (a *assertionSigner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminHandlers are the admin endpoints serve adds to the stack's: the
-// inspector page and the assertion signer.
+// inspector page (a client's admin credential may open it: the events it
+// follows are that client's) and the assertion signer (the operator's).
 func adminHandlers(signer *assertionSigner) map[string]http.Handler {
 	h := inspector.AdminHandlers()
+	for p, page := range h {
+		h[p] = stack.ForClients(page)
+	}
 	h["POST "+AssertionsPath] = signer
 	return h
 }

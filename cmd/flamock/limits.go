@@ -1,12 +1,10 @@
 package main
 
 import (
-	"crypto/subtle"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -108,32 +106,4 @@ func adminPlacement(api net.Addr, adminAddr, adminToken string) (addr string, ex
 		adminAddr = "127.0.0.1:0"
 	}
 	return adminAddr, exposed
-}
-
-// requireAdminToken answers 401 to a request that carries neither
-// Authorization: Bearer <token> nor HTTP Basic credentials whose password is
-// the token (any user name). Basic is there for a browser: the 401 offers it,
-// so opening /__admin/ui prompts for the token, and the page's own requests
-// (its event stream) carry the credentials the browser keeps.
-func requireAdminToken(h http.Handler, token string) http.Handler {
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if len(got) > 7 && strings.EqualFold(string(got[:7]), "bearer ") {
-			got = append([]byte("Bearer "), got[7:]...)
-		}
-		ok := subtle.ConstantTimeCompare(got, want) == 1
-		if _, pw, basic := r.BasicAuth(); basic {
-			ok = subtle.ConstantTimeCompare([]byte(pw), []byte(token)) == 1
-		}
-		if !ok {
-			w.Header().Add("WWW-Authenticate", `Bearer realm="flamock admin"`)
-			w.Header().Add("WWW-Authenticate", `Basic realm="flamock admin (any user name, the admin token as password)", charset="UTF-8"`)
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = io.WriteString(w, `{"type":"urn:problem-type:belgif:noAccessToken","href":"https://www.belgif.be/specification/rest/api-guide/problems/noAccessToken.html","title":"No Access Token","status":401,"detail":"The admin API requires Authorization: Bearer <admin token> (flamock serve --admin-token), or in a browser the admin token as the password"}`+"\n")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }

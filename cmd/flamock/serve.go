@@ -77,18 +77,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	limits := fc.connLimits()
 
 	// The admin API needs no credentials: it stays on loopback unless a
-	// token guards it.
+	// token guards it (the stack checks it: Config.AdminToken).
 	handler := srv.Handler()
 	var adminLn net.Listener
 	adminBase := base
 	admin := srv.AdminHandler()
-	if fc.AdminToken != "" {
-		admin = requireAdminToken(admin, fc.AdminToken)
-		all := http.NewServeMux()
-		all.Handle(stack.AdminPrefix, admin)
-		all.Handle("/", srv.PublicHandler())
-		handler = all
-	}
 	var exposed bool
 	fc.AdminAddr, exposed = adminPlacement(ln.Addr(), fc.AdminAddr, fc.AdminToken)
 	if exposed {
@@ -325,6 +318,7 @@ func newServeSetup(fc *fileConfig, specFlagValues []string, profileName string, 
 		DemoDir:     demoDir,
 		TLSDir:      fc.dir,
 		Logger:      logger,
+		AdminToken:  fc.AdminToken,
 		// The inspector page at /__admin/ui (/__admin/ redirects to it) and
 		// the assertion signer for Postman.
 		AdminHandlers: adminHandlers(signer),

@@ -1,0 +1,102 @@
+package stack
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/flamock/flamock/internal/tenant"
+	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/store"
+)
+
+// forClients marks an extra admin handler that a client's admin
+// credential may use (see ForClients).
+type forClients struct{ http.Handler }
+
+// ForClients marks an extra admin handler (Config.AdminHandlers) that a
+// client's admin credential may use: a page or a view that shows only what
+// the request's client may see. Unmarked extras are the operator's: a
+// client's credential gets 403.
+func ForClients(h http.Handler) http.Handler { return forClients{h} }
+
+// operatorOnly answers 403 to a client's admin request.
+func (s *Stack) operatorOnly(h http.Handler) http.Handler {
+	if _, ok := h.(forClients); ok {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := tenant.Of(r.Context()); ok {
+			s.API.RefuseAdmin(w, http.StatusForbidden, false, mockfla.ClientForbidden(id, r.Method, r.URL.Path), 0)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Details of the admin API's 401s.
+const (
+	adminNeedsToken = "The admin API requires Authorization: Bearer <admin token> (flamock serve --admin-token), or in a browser the admin token as the password; or a client's access token from this token endpoint, which acts for that client only"
+	adminBadToken   = "This admin credential is not accepted: it is not the admin token, nor an access token this token endpoint issued and still honours ("
+	adminBadClient  = "This admin credential is not accepted: the admin API takes no credential, or a client's access token from this token endpoint, which acts for that client only; this one is not one it issued and still honours ("
+)
+
+// guardAdmin authenticates admin requests. The operator's: none when
+// Config.AdminToken is empty, else the admin token (Bearer, or as a Basic
+// password); it has full access. A client's: an access token this token
+// endpoint issued and still honours (Bearer, or as a Basic password); the
+// request then acts for that client only (internal/tenant), whatever
+// Config.AdminToken is. A credential that is neither is a 401, never
+// ignored: a CI job whose token expired must not clear every tenant's
+// faults as the operator.
+func (s *Stack) guardAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cred := adminCredential(r)
+		switch {
+		case cred == "" && s.cfg.AdminToken == "":
+			h.ServeHTTP(w, r)
+			return
+		case cred == "":
+			s.challenge(w, false, adminNeedsToken)
+			return
+		case s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(cred), []byte(s.cfg.AdminToken)) == 1:
+			h.ServeHTTP(w, r)
+			return
+		}
+		caller, err := s.OAuth.VerifyAccessToken(r.Context(), cred, nil)
+		switch {
+		case err == nil:
+			h.ServeHTTP(w, r.WithContext(tenant.With(r.Context(), caller.ClientID)))
+		case errors.Is(err, store.ErrUnavailable):
+			retry, _ := store.RetryAfter(err)
+			s.API.RefuseAdmin(w, http.StatusServiceUnavailable, false, "The admin credential could not be checked: "+err.Error(), retry)
+		case s.cfg.AdminToken != "":
+			s.challenge(w, true, adminBadToken+err.Error()+")")
+		default:
+			s.challenge(w, true, adminBadClient+err.Error()+")")
+		}
+	})
+}
+
+// challenge answers 401 with a Bearer and a Basic challenge (a browser
+// opening the inspector then asks for the credential).
+func (s *Stack) challenge(w http.ResponseWriter, invalid bool, detail string) {
+	w.Header().Add("WWW-Authenticate", `Bearer realm="flamock admin"`)
+	w.Header().Add("WWW-Authenticate", `Basic realm="flamock admin (any user name, the admin token as password)", charset="UTF-8"`)
+	s.API.RefuseAdmin(w, http.StatusUnauthorized, invalid, detail, 0)
+}
+
+// adminCredential is the credential of an admin request: the token of
+// Authorization: Bearer (any case), else the password of HTTP Basic (any
+// user name); "" for none.
+func adminCredential(r *http.Request) string {
+	if _, pw, ok := r.BasicAuth(); ok {
+		return pw
+	}
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
