@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flamock/flamock/store"
 )
 
 // Rules is the hook through which a profile adds to its documents what an
@@ -122,6 +125,11 @@ func (c Call) Stored(key string) ([]byte, bool) { return c.s.store.get(c.c, key)
 // and the call answered 503, when the store cannot be read).
 func (c Call) Children(parent string) []string { return c.s.store.children(c.c, parent) }
 
+// Unavailable tells the engine that the rule could not read state it needs
+// (err matches store.ErrUnavailable, say): the call is answered 503 with
+// Retry-After, whatever the rule decided.
+func (c Call) Unavailable(err error) { c.c.readFailed(err) }
+
 // Layer adds a layer verdict to the call's journal event.
 func (c Call) Layer(name string, ok bool, detail string) { c.c.layer(name, ok, detail) }
 
@@ -190,7 +198,11 @@ func (s *Server) tenant(c *call) *response {
 	if rule == nil || rule.Tenant == nil {
 		return nil
 	}
-	if ref := rule.Tenant(Call{s, c}); ref != nil {
+	ref := rule.Tenant(Call{s, c})
+	if c.storeErr != nil { // the rule could not read what it needed (Call.Unavailable)
+		return s.storeFailed(c, c.storeErr)
+	}
+	if ref != nil {
 		c.layer("tenant", false, ref.Rule+": "+ref.Detail)
 		return missingPermission(ref.Rule, ref.Detail)
 	}
@@ -222,6 +234,17 @@ func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, 
 // the body member name, for admin handlers.
 func AdminBadRequest(w http.ResponseWriter, name, value, detail string) {
 	adminBadRequest(w, name, value, detail)
+}
+
+// AdminUnavailable answers 503 with Retry-After (err's store hint, else
+// 1 s) for an admin handler whose store cannot be reached; the problem's
+// detail is detail followed by err.
+func AdminUnavailable(w http.ResponseWriter, detail string, err error, now time.Time) {
+	sec := storeRetrySec
+	if d, ok := store.RetryAfter(err); ok {
+		sec = max(1, int(math.Ceil(d.Seconds())))
+	}
+	writeResponse(w, retryLater(problemFor(http.StatusServiceUnavailable, detail+err.Error()), sec, now))
 }
 
 // DecodeAdminJSON reads one JSON value from an admin request body (at most

@@ -3,6 +3,7 @@ package stack
 import (
 	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/store"
 )
 
 // Profile is one API profile flamock knows: a name, a line of summary, and
@@ -43,6 +44,10 @@ type Settings struct {
 	// the profile adds the data its conformance identities need (the FLA:
 	// the conformance mandate).
 	Conformance bool
+	// State is where the profile keeps its run-time admin state (the FLA:
+	// the mandates set through the admin API): the Store's when the stack
+	// has one, so replicas share it. Nil: the profile's own, in memory.
+	State store.State
 	// Config is the profile's own keys of the configuration file, decoded:
 	// the value Profile.Config returned, filled. Nil without a file (or
 	// when the profile owns no key): the profile's defaults.

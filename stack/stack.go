@@ -126,6 +126,9 @@ func New(cfg Config) (*Stack, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Store != nil {
+		cfg.Settings.State = cfg.Store.State()
+	}
 	parts, err := cfg.Profile.Build(cfg.Settings)
 	if err != nil {
 		return nil, err

@@ -1,11 +1,17 @@
 package fla
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flamock/flamock/internal/beid"
+	"github.com/flamock/flamock/store"
 )
 
 // Mandate says that an employer mandated a provider (a social secretariat or
@@ -71,4 +77,115 @@ func checkMandates(in []Mandate) ([]Mandate, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// MandatesNamespace is the namespace of Options.State that holds the
+// mandates set at run time: one value (key "mandates"), the list as JSON.
+// When it is there it replaces Options.Mandates.
+const MandatesNamespace = "fla.mandates"
+
+const mandatesKey = "mandates"
+
+// mandateView is the mandates in force as read at one State version.
+type mandateView struct {
+	version uint64
+	valid   bool // read while the State vouched for version
+	ms      []Mandate
+}
+
+// mandateLayer caches the mandates in force: the tenant rule reads them on
+// every call, from memory while State.Version holds (no round trip), never
+// older than an acknowledged SetMandates on any replica.
+type mandateLayer struct {
+	state  store.State
+	view   atomic.Pointer[mandateView]
+	loadMu sync.Mutex
+}
+
+// current returns the mandates in force (the caller must not change them).
+func (p *Profile) current(ctx context.Context) ([]Mandate, error) {
+	l := &p.layer
+	if cur := l.view.Load(); cur != nil && cur.valid {
+		if v, ok := l.state.Version(MandatesNamespace); ok && v == cur.version {
+			return cur.ms, nil
+		}
+	}
+	l.loadMu.Lock()
+	defer l.loadMu.Unlock()
+	v, ok := l.state.Version(MandatesNamespace)
+	if cur := l.view.Load(); ok && cur != nil && cur.valid && cur.version == v {
+		return cur.ms, nil
+	}
+	raw, err := l.state.Load(ctx, MandatesNamespace)
+	if err != nil {
+		return nil, fmt.Errorf("fla: mandates: %w", err)
+	}
+	ms := p.mandates
+	if b, set := raw[mandatesKey]; set {
+		var stored []Mandate
+		if err := json.Unmarshal(b, &stored); err != nil {
+			return nil, fmt.Errorf("fla: the mandates stored at run time are not a list of mandates: %w", err)
+		}
+		if ms, err = checkMandates(stored); err != nil {
+			return nil, fmt.Errorf("fla: the mandates stored at run time: %w", err)
+		}
+	}
+	l.view.Store(&mandateView{version: v, valid: ok, ms: ms})
+	return ms, nil
+}
+
+// SetMandates replaces the FLA mandates, in Options.State (every replica
+// sharing it applies them at once). When the State cannot be reached the
+// error matches store.ErrUnavailable.
+func (p *Profile) SetMandates(ms []Mandate) error {
+	out, err := checkMandates(ms)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("fla: set mandates: %w", err)
+	}
+	if err := p.layer.state.Save(context.Background(), MandatesNamespace, mandatesKey, b); err != nil {
+		return fmt.Errorf("fla: set mandates: %w", err)
+	}
+	return nil
+}
+
+// Mandates returns the mandates in force; none when they cannot be read
+// (a shared State that cannot be reached: GET /__admin/mandates then
+// answers 503, and the tenant rule refuses nothing unchecked).
+func (p *Profile) Mandates() []Mandate {
+	ms, _ := p.current(context.Background())
+	return slices.Clone(ms)
+}
+
+func (p *Profile) mandated(ctx context.Context, provider, employer string, now time.Time) (bool, error) {
+	ms, err := p.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ms, func(m Mandate) bool {
+		return m.provider == provider && m.employer == employer && m.activeAt(now)
+	}), nil
+}
+
+// mandators returns the employers that mandated provider (at any time),
+// in the mandates' order; none when the mandates cannot be read.
+func (p *Profile) mandators(provider string) []string {
+	provider, err := beid.NormalizeEnterpriseNumber(provider)
+	if err != nil {
+		return nil
+	}
+	ms, err := p.current(context.Background())
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, m := range ms {
+		if m.provider == provider && !slices.Contains(out, m.employer) {
+			out = append(out, m.employer)
+		}
+	}
+	return out
 }

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/flamock/flamock/internal/beid"
 	"github.com/flamock/flamock/mockfla"
+	"github.com/flamock/flamock/store"
 )
 
 // Name is the profile's name: flamock serve --profile fla, and the rules
@@ -57,6 +56,11 @@ type Options struct {
 	// Mandates are the active and past FLA mandates. More can be set at
 	// run time with Profile.SetMandates or PUT /__admin/mandates.
 	Mandates []Mandate
+	// State keeps the mandates set at run time (they replace Mandates) under
+	// MandatesNamespace: shared by replicas when it is a shared backend's,
+	// so a PUT /__admin/mandates through one replica governs every other at
+	// once. Nil means the profile's own, in memory.
+	State store.State
 	// ServiceYears are the calendar years the FLA rules accept. The zero
 	// value means DefaultServiceYears (2023 to 2025).
 	ServiceYears Years
@@ -70,10 +74,9 @@ type Options struct {
 // Profile is the FLA rules of one server: the options and the mandates,
 // which change at run time. It is safe for concurrent use.
 type Profile struct {
-	opts Options
-
-	mu       sync.RWMutex
-	mandates []Mandate
+	opts     Options
+	mandates []Mandate // configured (Options.Mandates), checked
+	layer    mandateLayer
 }
 
 // New checks opts, fills in the defaults and reports every problem at once.
@@ -101,54 +104,16 @@ func New(opts Options) (*Profile, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Profile{opts: opts, mandates: ms}, nil
+	p := &Profile{opts: opts, mandates: ms}
+	p.layer.state = opts.State
+	if p.layer.state == nil {
+		p.layer.state = store.NewState()
+	}
+	return p, nil
 }
 
 // ServiceYears returns the calendar years the rules accept.
 func (p *Profile) ServiceYears() Years { return p.opts.ServiceYears }
-
-// SetMandates replaces the FLA mandates.
-func (p *Profile) SetMandates(ms []Mandate) error {
-	out, err := checkMandates(ms)
-	if err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.mandates = out
-	p.mu.Unlock()
-	return nil
-}
-
-// Mandates returns the current mandates.
-func (p *Profile) Mandates() []Mandate {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return slices.Clone(p.mandates)
-}
-
-func (p *Profile) mandated(provider, employer string, now time.Time) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return slices.ContainsFunc(p.mandates, func(m Mandate) bool {
-		return m.provider == provider && m.employer == employer && m.activeAt(now)
-	})
-}
-
-// mandators returns the employers that mandated provider (at any time),
-// in the mandates' order.
-func (p *Profile) mandators(provider string) []string {
-	provider, err := beid.NormalizeEnterpriseNumber(provider)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, m := range p.Mandates() {
-		if m.provider == provider && !slices.Contains(out, m.employer) {
-			out = append(out, m.employer)
-		}
-	}
-	return out
-}
 
 // Rules returns the engine's hook: the rules table keyed by the
 // operationIds of the FLA documents, and the mandates admin endpoints.
@@ -159,7 +124,12 @@ func (p *Profile) Rules() *mockfla.Rules {
 // admin adds GET and PUT /__admin/mandates.
 func (p *Profile) admin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__admin/mandates", func(w http.ResponseWriter, r *http.Request) {
-		mockfla.WriteJSON(w, http.StatusOK, map[string]any{"mandates": p.Mandates()})
+		ms, err := p.current(r.Context())
+		if err != nil {
+			mockfla.AdminUnavailable(w, "The mandates cannot be read: ", err, time.Now())
+			return
+		}
+		mockfla.WriteJSON(w, http.StatusOK, map[string]any{"mandates": slices.Clone(ms)})
 	})
 	mux.HandleFunc("PUT /__admin/mandates", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
@@ -168,7 +138,10 @@ func (p *Profile) admin(mux *http.ServeMux) {
 		if !mockfla.DecodeAdminJSON(w, r, &body, `{"mandates":[{"provider":..,"employer":..,"from":..,"until":..}]}`) {
 			return
 		}
-		if err := p.SetMandates(body.Mandates); err != nil {
+		if err := p.SetMandates(body.Mandates); errors.Is(err, store.ErrUnavailable) {
+			mockfla.AdminUnavailable(w, "The mandates cannot be stored: ", err, time.Now())
+			return
+		} else if err != nil {
 			mockfla.AdminBadRequest(w, "mandates", "", err.Error())
 			return
 		}

@@ -94,7 +94,12 @@ func (p *Profile) employerTenant(c mockfla.Call) *mockfla.Refusal {
 			return &mockfla.Refusal{Rule: "employerOwnNumber", Detail: "an employer may only send data for its own enterprise number " + show(own) + ", not for " + target}
 		}
 	case QualityProvider:
-		if own == "" || !p.mandated(own, target, c.Now()) {
+		mandated, err := p.mandated(c.Request().Context(), own, target, c.Now())
+		if err != nil {
+			c.Unavailable(err)
+			return nil
+		}
+		if own == "" || !mandated {
 			return &mockfla.Refusal{Rule: "providerMandate", Detail: "client " + caller.ClientID + " (provider " + show(own) + ") has no active FLA mandate from employer " + target + " (seed §2.2)"}
 		}
 	default:

@@ -13,6 +13,7 @@ func StackProfile() stack.Profile {
 
 func build(set stack.Settings) (*stack.Parts, error) {
 	opts := optionsOf(set.Config)
+	opts.State = set.State
 	if set.Demo {
 		opts.Mandates = append(opts.Mandates, DemoMandates()...)
 	}
