@@ -61,6 +61,25 @@ func TestSecondProfile(t *testing.T) {
 		t.Fatalf("go build with the second profile: %v\n%s", err, out)
 	}
 
+	// init and postman take the profile's model as serve does: tiny has no
+	// API of its own, so it is the one every profile shares (stack.Profile.Model).
+	initDir := filepath.Join(dir, "acme")
+	if out, err := exec.Command(bin, "init", initDir, "--profile", "tiny").CombinedOutput(); err != nil {
+		t.Fatalf("flamock init --profile tiny: %v\n%s", err, out)
+	}
+	if cfg, err := os.ReadFile(filepath.Join(initDir, "flamock.yaml")); err != nil || !strings.Contains(string(cfg), "profile: tiny") || !strings.Contains(string(cfg), "\n    scopes: []") {
+		t.Fatalf("init's flamock.yaml (%v):\n%s\nwant profile: tiny, and scopes: [] (tiny grants none by quality)", err, cfg)
+	}
+	pmDir := filepath.Join(dir, "postman")
+	pmOut, err := exec.Command(bin, "postman", "--config", filepath.Join(initDir, "flamock.yaml"), "--out", pmDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("flamock postman --config (init's, profile tiny): %v\n%s", err, pmOut)
+	}
+	col, err := os.ReadFile(filepath.Join(pmDir, "flamock.postman_collection.json"))
+	if err != nil || !strings.Contains(string(col), `"name": "putNote`) || !strings.Contains(string(col), `"name": "getNote`) {
+		t.Fatalf("postman collection (%v): %s\n%s\nwant putNote and getNote", err, pmOut, col)
+	}
+
 	out, err := exec.Command(bin, "profiles").Output()
 	if err != nil {
 		t.Fatal(err)

@@ -174,10 +174,7 @@ func (o *initOptions) loadModel() error {
 		}
 		specs = append(specs, sp)
 	}
-	if o.profile.API == nil {
-		return fmt.Errorf("profile %s has no API model", o.profile.Name)
-	}
-	api, err := o.profile.API(specs, stack.Settings{})
+	api, err := o.profile.Model(specs, stack.Settings{})
 	if err != nil {
 		return err
 	}

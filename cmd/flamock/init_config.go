@@ -22,6 +22,13 @@ func (o *initOptions) writeConfig(v *initVars) (*stack.Parts, error) {
 	if o.api.Qualities != nil {
 		v.Qualities = strings.Join(slices.Sorted(maps.Keys(o.api.Qualities)), " | ")
 	}
+	own, err := o.grantsByQuality()
+	if err != nil {
+		return nil, err
+	}
+	if !own {
+		v.OwnScopes, v.Scopes = true, strings.Join(o.api.Scopes, ", ")
+	}
 	if o.profile.ConfigExample != nil {
 		v.ProfileKeys = strings.TrimRight(o.profile.ConfigExample(stack.Identity{ClientID: o.clientID, Quality: o.quality, EnterpriseNumber: o.enterprise}), "\n")
 	}
@@ -55,6 +62,19 @@ func (o *initOptions) writeConfig(v *initVars) (*stack.Parts, error) {
 		return nil, fmt.Errorf("the config init wrote does not load (a flamock bug): %w", err)
 	}
 	return fc.profile.Build(stack.Settings{Config: fc.keys})
+}
+
+// grantsByQuality reports whether the profile grants the client its
+// scopes by its quality (or grants every scope); when it does not (a
+// profile that names no qualities), the client's entry names its scopes,
+// or serve refuses it.
+func (o *initOptions) grantsByQuality() (bool, error) {
+	parts, err := o.profile.Build(stack.Settings{})
+	if err != nil {
+		return false, err
+	}
+	_, ok := parts.Qualities[o.quality]
+	return ok || parts.AllScopes, nil
 }
 
 // writeFirstCall chooses the README's first call and writes its body: the

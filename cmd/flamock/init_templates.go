@@ -7,6 +7,8 @@ type initVars struct {
 	Dir, ClientID, Quality, Qualities, Enterprise, Key, Password string
 	Adapter, AdapterCommand, Thumbprint, TokenURL                string
 	Profile                                                      string // the profile's name when the config must say it (--spec, --profile)
+	Scopes                                                       string // "a, b": the client's own scopes, when its quality grants none
+	OwnScopes                                                    bool
 	ProfileKeys                                                  string // the profile's own keys (stack.Profile.ConfigExample)
 	Specs                                                        []initSpec
 	SpecArgs                                                     string // " --spec FILE@BASE ..." for flamock conform
@@ -41,6 +43,9 @@ oauth:
 clients:
   - id: {{.ClientID}}
     quality: {{.Quality}}{{if .Qualities}}             # {{.Qualities}}{{end}}
+{{- if .OwnScopes}}
+    scopes: [{{.Scopes}}]       # the profile grants no scope by quality: every scope the documents name
+{{- end}}
     enterpriseNumber: "{{.Enterprise}}"
     certificates: [certs/client.cer]  # SHA-1 thumbprint {{.Thumbprint}}
     key: certs/client.p12             # optional: lets POST /__admin/assertions sign for Postman (flamock postman)

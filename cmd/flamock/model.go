@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,8 +16,9 @@ import (
 // chosen profile's API model (stack.API): documents, operations and their
 // valid requests, never an API by name.
 
-// profileAPI is the chosen profile's API model of the documents serve
-// mounts: the config's and the flags', else the profile's own.
+// profileAPI is the chosen profile's API model (stack.Profile.Model: its
+// own, or the one every profile shares) of the documents serve mounts: the
+// config's and the flags', else the profile's own.
 func profileAPI(fc *fileConfig, specFlagValues []string, profileName string, demo bool) (*stack.API, error) {
 	specs, err := fc.specs(specFlagValues)
 	if err != nil {
@@ -28,10 +28,7 @@ func profileAPI(fc *fileConfig, specFlagValues []string, profileName string, dem
 	if err != nil {
 		return nil, err
 	}
-	if p.API == nil {
-		return nil, fmt.Errorf("profile %s has no API model", p.Name)
-	}
-	return p.API(specs, stack.Settings{Demo: demo, Config: fc.keys})
+	return p.Model(specs, stack.Settings{Demo: demo, Config: fc.keys})
 }
 
 var pathParamRE = regexp.MustCompile(`\{([^}]+)\}`)
