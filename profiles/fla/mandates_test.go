@@ -56,8 +56,8 @@ type failingState struct{ store.State }
 var errDown = &store.UnavailableError{Backend: "test", RetryAfter: 2 * time.Second, Err: errors.New("connection refused")}
 
 func (failingState) Load(context.Context, string) (map[string][]byte, error) { return nil, errDown }
-func (failingState) Save(context.Context, string, string, []byte) error     { return errDown }
-func (failingState) Version(string) (uint64, bool)                          { return 0, false }
+func (failingState) Save(context.Context, string, string, []byte) error      { return errDown }
+func (failingState) Version(string) (uint64, bool)                           { return 0, false }
 
 // Mandates that cannot be read: a provider's call answers 503 with
 // Retry-After (never a decision from what was read before), an employer's,
