@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -17,8 +19,10 @@ import (
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flamock verify", "flamock verify JOURNAL|--store URL [flags]",
 		`Judge recorded traffic: the JSON-lines journal that 'flamock serve --journal FILE' wrote
-during the vendor's own tests (JOURNAL "-" reads stdin). Every rule the journal can decide is
-judged; the others are SKIP with the reason (run flamock conform for those).
+during the vendor's own tests (JOURNAL "-" reads stdin), or the admin API's journal page
+(GET /__admin/journal: in a shared sandbox, read with the client's own access token it holds
+that client's events only). Every rule the journal can decide is judged; the others are SKIP
+with the reason (run flamock conform for those).
 
 The journal is read as the traffic of one client; --client-id judges only the events that
 identify that client (token requests by their assertion, API calls by the access token they
@@ -97,12 +101,33 @@ func verifyEvents(ctx context.Context, storeURL string, pos []string, stderr io.
 		defer f.Close()
 		in = f
 	}
-	events, bad, err := conformance.ReadJournal(in)
+	return readJournal(in, pos[0], stderr)
+}
+
+// readJournal reads a journal file (JSON lines, as serve --journal writes
+// it) or the admin API's journal page (GET /__admin/journal, one JSON
+// object with the events).
+func readJournal(in io.Reader, name string, stderr io.Writer) ([]journal.Event, error) {
+	b, err := io.ReadAll(in)
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range bad {
-		fmt.Fprintf(stderr, "flamock verify: %s: %s\n", pos[0], b)
+	var page struct {
+		Events  []journal.Event `json:"events"`
+		Dropped uint64          `json:"dropped"`
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) && json.Unmarshal(b, &page) == nil && page.Events != nil {
+		if page.Dropped > 0 {
+			fmt.Fprintf(stderr, "flamock verify: %s: the server's journal had forgotten %d older events (it keeps a bounded number): judging the rest\n", name, page.Dropped)
+		}
+		return page.Events, nil
+	}
+	events, bad, err := conformance.ReadJournal(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range bad {
+		fmt.Fprintf(stderr, "flamock verify: %s: %s\n", name, line)
 	}
 	return events, nil
 }
