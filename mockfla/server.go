@@ -229,8 +229,7 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 		}
 	}
 	c.ev.DurationMS = float64(time.Since(c.start).Microseconds()) / 1000
-	c.ev.RequestBody = redact.Body(c.body, journal.BodyLimit)
-	c.ev.ResponseBody = redact.Body(resp.body, journal.BodyLimit)
+	c.ev.SetBodies(c.body, resp.body) // redacted when read: neither slice changes after this
 	ev := c.ev
 	s.cfg.Journal.Append(journal.Event{Kind: journal.KindAPI, Time: s.cfg.Now(), API: &ev})
 	h := w.Header()

@@ -15,6 +15,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/flamock/flamock/internal/redact"
 )
 
 // Kinds of event.
@@ -187,13 +189,45 @@ type API struct {
 	Fault        string   `json:"fault,omitempty"`  // injected fault, if any
 	DurationMS   float64  `json:"durationMs"`
 	// RequestBody and ResponseBody are the bodies, at most BodyLimit
-	// bytes each, with credentials redacted (redact.Body).
+	// bytes each, with credentials redacted (redact.Body). A writer sets
+	// them, or hands the bodies to SetBodies, which fills them in only
+	// when the event is read.
 	RequestBody  string `json:"requestBody,omitempty"`
 	ResponseBody string `json:"responseBody,omitempty"`
+
+	// bodies handed to SetBodies, until the event is settled.
+	rawRequest, rawResponse []byte
+	unsettled               bool
 }
 
 // BodyLimit bounds what an API event keeps of each body.
 const BodyLimit = 2048
+
+// SetBodies keeps references to the request and response bodies of the
+// call, which the caller must never change afterwards. RequestBody and
+// ResponseBody are made from them (redact.Body, at most BodyLimit bytes)
+// only when the event is first read: by Events, a subscriber it is sent
+// to, the Writer, or a store's Settle. A call nobody reads back costs
+// neither the copy nor the redaction, and a body's bytes that the store
+// keeps anyway are not held twice.
+func (a *API) SetBodies(request, response []byte) {
+	a.rawRequest, a.rawResponse, a.unsettled = request, response, true
+}
+
+// Settle makes RequestBody and ResponseBody from the bodies handed to
+// SetBodies, if any, and drops the references; settling again does
+// nothing. A store calls it before an event leaves its hands (read back,
+// sent or serialized), while nothing else may read the event: the Journal
+// settles under its lock. It changes e.API, which e shares with its copies.
+func (e Event) Settle() {
+	a := e.API
+	if a == nil || !a.unsettled {
+		return
+	}
+	a.RequestBody = redact.Body(a.rawRequest, BodyLimit)
+	a.ResponseBody = redact.Body(a.rawResponse, BodyLimit)
+	a.rawRequest, a.rawResponse, a.unsettled = nil, nil, false
+}
 
 // Layer is the verdict of one step of request handling (route, auth, scope,
 // tenant, schema, identifiers, business, store).
@@ -245,7 +279,7 @@ type Journal struct {
 	start   int     // index of the oldest event in ring
 	n       int     // number of events in ring
 	dropped uint64  // events evicted from memory
-	subs    map[chan Event]struct{}
+	subs    map[chan Event]*follower
 
 	wErr      error  // the last write to Writer failed with this
 	wEnd      int64  // with a truncater: where the last complete line ends; -1 before the first write
@@ -264,12 +298,13 @@ func New(cfg Config) *Journal {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Journal{cfg: cfg, subs: map[chan Event]struct{}{}, wEnd: -1}
+	return &Journal{cfg: cfg, subs: map[chan Event]*follower{}, wEnd: -1}
 }
 
 // Append stamps e with the next sequence number (and the time, if zero),
 // stores it, writes it to the Writer and hands it to subscribers. It returns
-// the stored event. Append on a nil Journal does nothing.
+// the stored event (bodies handed to SetBodies are settled only when the
+// event is read). Append on a nil Journal does nothing.
 func (j *Journal) Append(e Event) Event {
 	if j == nil {
 		return e
@@ -298,12 +333,24 @@ func (j *Journal) Append(e Event) Event {
 		j.dropped++
 	}
 	if j.cfg.Writer != nil {
+		e.Settle()
 		j.write(e)
 	}
-	for ch := range j.subs {
+	for ch, f := range j.subs {
+		if f.keep != nil && !f.keep(e) {
+			continue
+		}
+		// A slow subscriber misses events rather than blocking the mocks;
+		// a full channel is seen before the event is settled for it.
+		if cap(ch) > 0 && len(ch) == cap(ch) {
+			f.missed = e.Seq
+			continue
+		}
+		e.Settle()
 		select {
 		case ch <- e:
-		default: // a slow subscriber misses events rather than blocking the mocks
+		default:
+			f.missed = e.Seq
 		}
 	}
 	return e
@@ -381,6 +428,7 @@ func (j *Journal) Events(since uint64) []Event {
 	for i := 0; i < j.n; i++ {
 		e := j.ring[(j.start+i)%len(j.ring)]
 		if e.Seq > since {
+			e.Settle()
 			out = append(out, e)
 		}
 	}
@@ -415,12 +463,37 @@ func (j *Journal) Reset() {
 // A subscriber that does not keep up misses events (buffer is the channel's
 // capacity); it can fill the gap with Events(lastSeq).
 func (j *Journal) Subscribe(buffer int) (<-chan Event, func()) {
+	ch, _, stop := j.SubscribeFunc(buffer, nil)
+	return ch, stop
+}
+
+// follower is one subscription.
+type follower struct {
+	keep   func(Event) bool // nil: every event
+	missed uint64           // the newest kept event the channel had no room for
+}
+
+// SubscribeFunc is Subscribe for the events keep reports true for (nil:
+// every event). The others are neither sent nor settled, so a follower of
+// a few of them (the refused calls) costs the others nothing and is not
+// woken for them. keep runs under the journal's lock: it must be quick
+// and must not call the journal. missed reports the sequence number of the
+// newest kept event the channel had no room for (0: none): when it is past
+// the last event received, the subscriber fills the gap from Events (the
+// kept events between that one and the next it receives).
+func (j *Journal) SubscribeFunc(buffer int, keep func(Event) bool) (events <-chan Event, missed func() uint64, stop func()) {
 	ch := make(chan Event, buffer)
+	f := &follower{keep: keep}
 	j.mu.Lock()
-	j.subs[ch] = struct{}{}
+	j.subs[ch] = f
 	j.mu.Unlock()
 	var once sync.Once
-	return ch, func() {
+	missed = func() uint64 {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		return f.missed
+	}
+	return ch, missed, func() {
 		once.Do(func() {
 			j.mu.Lock()
 			delete(j.subs, ch)

@@ -88,6 +88,7 @@ func clientOf(e journal.Event) string {
 // Append stores e and returns it with its sequence number; while the
 // database is unavailable it queues e and returns it with Seq 0.
 func (j *journalStore) Append(e journal.Event) journal.Event {
+	e.Settle() // bodies handed to SetBodies: the event is serialized
 	if e.Time.IsZero() {
 		e.Time = j.b.opts.Now()
 	}

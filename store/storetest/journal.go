@@ -16,6 +16,43 @@ import (
 func RunJournal(t *testing.T, open Opener) {
 	t.Run("AppendReadBack", func(t *testing.T) { journalReadBack(t, replicas(t, open)) })
 	t.Run("Follow", func(t *testing.T) { journalFollow(t, replicas(t, open)) })
+	t.Run("Bodies", func(t *testing.T) { journalBodies(t, replicas(t, open)) })
+}
+
+// Bodies handed to SetBodies are read back, on every replica and by a
+// follower, redacted and cut as redact.Body does: a backend that
+// serializes the event settles it first.
+func journalBodies(t *testing.T, bs []store.Backend) {
+	ch, stop := bs[len(bs)-1].Journal().Subscribe(4)
+	defer stop()
+	e := apiEvent(0)
+	long := make([]byte, journal.BodyLimit+10)
+	for i := range long {
+		long[i] = 'x'
+	}
+	e.API.SetBodies([]byte(`{"name":"a","password":"hunter2"}`), long)
+	seq := bs[0].Journal().Append(e).Seq
+	wantReq := `{"name":"a","password":"REDACTED"}`
+	wantResp := string(long[:journal.BodyLimit]) + "… (2058 bytes)"
+	check := func(where string, got journal.Event) {
+		t.Helper()
+		if got.API == nil || got.API.RequestBody != wantReq || got.API.ResponseBody != wantResp {
+			t.Errorf("%s: bodies = %+v; want request %q and the response cut", where, got.API, wantReq)
+		}
+	}
+	for i, b := range bs {
+		evs := b.Journal().Events(seq - 1)
+		if len(evs) != 1 {
+			t.Fatalf("replica %d: Events(%d) = %d events; want 1", i, seq-1, len(evs))
+		}
+		check(fmt.Sprintf("replica %d", i), evs[0])
+	}
+	select {
+	case got := <-ch:
+		check("follower", got)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the follower got nothing within 20 s")
+	}
 }
 
 func apiEvent(i int) journal.Event {
