@@ -29,29 +29,57 @@ func reportRequests(w io.Writer, j store.Journal, mode int, tokenPath string) (s
 	if mode == reportQuiet || j == nil {
 		return func() {}
 	}
-	ch, unsubscribe := j.Subscribe(1024)
+	var keep func(journal.Event) bool
+	if mode != reportAll {
+		keep = func(e journal.Event) bool { return !success(e) }
+	}
+	ch, missed, unsubscribe := follow(j, keep)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		var last uint64
-		for e := range ch {
-			if last != 0 && e.Seq > last+1 { // missed (slow writer): fill the gap from memory
-				for _, old := range j.Events(last) {
-					if old.Seq >= e.Seq {
-						break
-					}
-					writeRequestLine(w, old, mode, tokenPath)
+		fill := func(before uint64) { // missed some (slow writer): fill the gap from memory
+			for _, old := range j.Events(last) {
+				if old.Seq >= before {
+					break
 				}
+				writeRequestLine(w, old, mode, tokenPath)
+			}
+		}
+		for e := range ch {
+			if last != 0 && e.Seq > last+1 && (missed == nil || missed() > last) {
+				fill(e.Seq)
 			}
 			writeRequestLine(w, e, mode, tokenPath)
 			last = e.Seq
+		}
+		if missed != nil && last != 0 && missed() > last { // missed the last ones
+			fill(missed() + 1)
 		}
 	}()
 	return func() {
 		unsubscribe()
 		wg.Wait()
 	}
+}
+
+// partFollower is a journal that sends a subscriber only the events it
+// asks for (the embedded journal): serve's reporter is then neither woken
+// for a success it does not print nor makes the journal settle its bodies.
+type partFollower interface {
+	SubscribeFunc(buffer int, keep func(journal.Event) bool) (<-chan journal.Event, func() uint64, func())
+}
+
+// follow subscribes to the events keep selects (nil: all) where j can
+// select them; missed is nil where it cannot (every event is sent, and a
+// gap in the sequence numbers is a missed event).
+func follow(j store.Journal, keep func(journal.Event) bool) (ch <-chan journal.Event, missed func() uint64, stop func()) {
+	if pf, ok := j.(partFollower); ok {
+		return pf.SubscribeFunc(1024, keep)
+	}
+	ch, stop = j.Subscribe(1024)
+	return ch, nil, stop
 }
 
 func writeRequestLine(w io.Writer, e journal.Event, mode int, tokenPath string) {
