@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/flamock/flamock/store"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // resources is store.Resources on the flamock_resources table.
@@ -18,13 +21,27 @@ import (
 // and wake the writers only after its commit (with synchronous_commit on:
 // flushed to disk). A batch that fails failed as a whole: none of its
 // writes happened, every writer gets the error.
+//
+// No deadlock, within a replica or across replicas: a key always goes to
+// the same committer (by its hash), so two batches of one replica in
+// flight at once never touch the same row; and every batch first takes
+// transaction advisory locks, in one global order: the table's lock
+// (shared; a batch holding a reset takes it alone), then one lock per
+// distinct key hash, ascending. Two batches that share a row share its
+// key's lock, so they never wait for each other's row locks, only in
+// that order for the advisory locks. (Without this, two replicas' batches
+// of several statements locked shared rows in opposite orders:
+// PostgreSQL found the deadlock after its deadlock_timeout, a second, and
+// refused one batch: every PUT in it answered 503.) A batch still refused
+// as a deadlock or a serialization failure (a replica of an older
+// flamock) rolled back whole and is sent again, up to retries times.
 type resources struct {
 	b *Backend
 
 	mu     sync.Mutex
-	queue  []*write
+	queues [committers][]*write // by committer
 	closed bool
-	wake   chan struct{}
+	wake   [committers]chan struct{}
 	idle   sync.WaitGroup // writes queued or being committed
 }
 
@@ -39,6 +56,7 @@ const (
 type write struct {
 	op      writeOp
 	key     string
+	hash    uint32 // of key: its committer and its advisory lock
 	data    []byte
 	existed bool
 	err     error
@@ -54,7 +72,20 @@ const (
 )
 
 func newResources(b *Backend) *resources {
-	return &resources{b: b, wake: make(chan struct{}, committers)}
+	r := &resources{b: b}
+	for i := range r.wake {
+		r.wake[i] = make(chan struct{}, 1)
+	}
+	return r
+}
+
+// keyHash is FNV-1a of key.
+func keyHash(key string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return h
 }
 
 func parentOf(key string) string {
@@ -72,10 +103,12 @@ func (r *resources) commit(w *write) (bool, error) {
 		return false, store.ErrClosed
 	}
 	r.idle.Add(1)
-	r.queue = append(r.queue, w)
+	w.hash = keyHash(w.key)
+	i := int(w.hash % committers) // a reset's key is "": always the same one
+	r.queues[i] = append(r.queues[i], w)
 	r.mu.Unlock()
 	select {
-	case r.wake <- struct{}{}:
+	case r.wake[i] <- struct{}{}:
 	default:
 	}
 	<-w.done
@@ -85,22 +118,22 @@ func (r *resources) commit(w *write) (bool, error) {
 // run starts the committers and waits for them.
 func (r *resources) run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for range committers {
-		wg.Go(func() { r.committer(ctx) })
+	for i := range committers {
+		wg.Go(func() { r.committer(ctx, i) })
 	}
 	wg.Wait()
 }
 
-func (r *resources) committer(ctx context.Context) {
+func (r *resources) committer(ctx context.Context, i int) {
 	for {
 		select {
 		case <-ctx.Done():
-			r.failQueued()
+			r.failQueued(i)
 			return
-		case <-r.wake:
+		case <-r.wake[i]:
 		}
 		for {
-			batch := r.take()
+			batch := r.take(i)
 			if len(batch) == 0 {
 				break
 			}
@@ -109,24 +142,18 @@ func (r *resources) committer(ctx context.Context) {
 	}
 }
 
-// take removes the next batch from the queue.
-func (r *resources) take() []*write {
+// take removes the next batch from committer i's queue.
+func (r *resources) take(i int) []*write {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	q := r.queues[i]
 	n, size := 0, 0
-	for n < len(r.queue) && n < maxBatch && (n == 0 || size+len(r.queue[n].data) <= maxBatchBytes) {
-		size += len(r.queue[n].data)
+	for n < len(q) && n < maxBatch && (n == 0 || size+len(q[n].data) <= maxBatchBytes) {
+		size += len(q[n].data)
 		n++
 	}
-	batch := r.queue[:n:n]
-	r.queue = r.queue[n:]
-	if len(r.queue) > 0 {
-		select { // let another committer gather the rest meanwhile
-		case r.wake <- struct{}{}:
-		default:
-		}
-	}
-	return batch
+	r.queues[i] = q[n:]
+	return q[:n:n]
 }
 
 // One statement per segment of a batch: consecutive puts (or deletes)
@@ -165,7 +192,70 @@ func (r *resources) commitBatch(batch []*write) {
 	ctx, cancel := r.b.ctx(context.Background())
 	defer cancel()
 	segs := segments(batch)
-	var pb pgx.Batch
+	for _, seg := range segs { // keys are distinct within a segment
+		slices.SortFunc(seg, func(a, b *write) int { return strings.Compare(a.key, b.key) })
+	}
+	var err error
+	for attempt := 0; ; attempt++ {
+		pb, locks := statements(segs)
+		if err = r.sendBatch(ctx, pb, locks, segs); attempt == retries || !retryable(err) {
+			break
+		}
+		for _, w := range batch {
+			w.existed = false
+		}
+	}
+	err = r.b.failed("store the resources", err)
+	for _, w := range batch {
+		w.err = err
+		if err != nil {
+			w.existed = false
+		}
+		close(w.done)
+		r.idle.Done()
+	}
+}
+
+// retries is how many times a batch refused as a deadlock or a
+// serialization failure is sent again.
+const retries = 3
+
+// retryable reports whether PostgreSQL refused a transaction that may
+// succeed when sent again as it is: a deadlock (40P01) or a serialization
+// failure (40001); the transaction was rolled back whole.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// The two classes of the batches' advisory locks (two int4 keys, a key
+// space apart from the one-bigint keys of the migration and the journal).
+const (
+	lockTable = 0x666c6d74 // "flmt", with 0: shared by every batch, a reset's alone
+	lockKey   = 0x666c6d6b // "flmk", with a key's hash
+)
+
+// statements is the batch's advisory locks (their number is locks), then
+// one statement per segment.
+func statements(segs [][]*write) (pb *pgx.Batch, locks int) {
+	pb = &pgx.Batch{}
+	var hashes []int32
+	reset := false
+	for _, seg := range segs {
+		for _, w := range seg {
+			reset = reset || w.op == opReset
+			hashes = append(hashes, int32(w.hash))
+		}
+	}
+	if reset {
+		pb.Queue(`SELECT pg_advisory_xact_lock($1, 0)`, int32(lockTable))
+		locks = 1
+	} else {
+		slices.Sort(hashes)
+		pb.Queue(`SELECT pg_advisory_xact_lock_shared($1, 0)`, int32(lockTable))
+		pb.Queue(`SELECT count(pg_advisory_xact_lock($1, k)) FROM unnest($2::int4[]) AS k`, int32(lockKey), slices.Compact(hashes))
+		locks = 2
+	}
 	for _, seg := range segs {
 		keys := make([][]byte, len(seg))
 		parents := make([][]byte, len(seg))
@@ -185,23 +275,20 @@ func (r *resources) commitBatch(batch []*write) {
 			pb.Queue(sqlReset)
 		}
 	}
-	err := r.sendBatch(ctx, &pb, segs)
-	err = r.b.failed("store the resources", err)
-	for _, w := range batch {
-		w.err = err
-		if err != nil {
-			w.existed = false
-		}
-		close(w.done)
-		r.idle.Done()
-	}
+	return pb, locks
 }
 
 // sendBatch sends the statements as one pipeline with one Sync: one
 // implicit transaction, committed once Close has read its end.
-func (r *resources) sendBatch(ctx context.Context, pb *pgx.Batch, segs [][]*write) error {
+func (r *resources) sendBatch(ctx context.Context, pb *pgx.Batch, locks int, segs [][]*write) error {
 	br := r.b.pool.SendBatch(ctx, pb)
 	var err error
+	for range locks {
+		if _, err = br.Exec(); err != nil {
+			segs = nil
+			break
+		}
+	}
 	for _, seg := range segs {
 		if seg[0].op == opReset {
 			if _, err = br.Exec(); err != nil {
@@ -237,11 +324,12 @@ func (r *resources) sendBatch(ctx context.Context, pb *pgx.Batch, segs [][]*writ
 	return err
 }
 
-// failQueued answers the writes still queued when the backend stops.
-func (r *resources) failQueued() {
+// failQueued answers the writes still queued for committer i when the
+// backend stops.
+func (r *resources) failQueued(i int) {
 	r.mu.Lock()
-	q := r.queue
-	r.queue = nil
+	q := r.queues[i]
+	r.queues[i] = nil
 	r.mu.Unlock()
 	for _, w := range q {
 		w.err = store.ErrClosed
