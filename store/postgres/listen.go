@@ -22,10 +22,24 @@ type listener struct {
 	mu        sync.Mutex
 	handlers  map[string]func(payload string)
 	reconnect []func()
+	first     chan struct{} // closed when the first session listens
+	firstOnce sync.Once
 }
 
 func newListener(b *Backend, cfg *pgx.ConnConfig) *listener {
-	return &listener{b: b, cfg: cfg, handlers: map[string]func(string){}}
+	return &listener{b: b, cfg: cfg, handlers: map[string]func(string){}, first: make(chan struct{})}
+}
+
+// waitUp waits until the first session listens, at most d: a write that
+// waits for every replica's confirmation needs this replica's listener
+// to hear them.
+func (l *listener) waitUp(d time.Duration) bool {
+	select {
+	case <-l.first:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 func (l *listener) on(channel string, f func(string)) {
@@ -54,9 +68,18 @@ func (l *listener) run(ctx context.Context) {
 }
 
 // session connects, listens and dispatches until the connection fails.
+//
+// The session takes its application_name (by which writers that wait for
+// every replica's confirmation find the replicas: see state) only once it
+// listens: a session listed before its LISTEN would never see the
+// notifications of writes committed meanwhile, and those writes would
+// wait for its confirmation in vain.
 func (l *listener) session(ctx context.Context) {
+	cfg := l.cfg.Copy()
+	name := cfg.RuntimeParams["application_name"]
+	delete(cfg.RuntimeParams, "application_name")
 	c, cancel := context.WithTimeout(ctx, opTimeout)
-	conn, err := pgx.ConnectConfig(c, l.cfg)
+	conn, err := pgx.ConnectConfig(c, cfg)
 	cancel()
 	if err != nil {
 		return
@@ -73,6 +96,11 @@ func (l *listener) session(ctx context.Context) {
 			return
 		}
 	}
+	if name != "" {
+		if _, err := conn.Exec(ctx, `SELECT set_config('application_name', $1, false)`, name); err != nil {
+			return
+		}
+	}
 	// The reconnect handlers run before up() turns true, so that nothing
 	// reads a cache through the new session before it was dropped.
 	l.mu.Lock()
@@ -83,6 +111,7 @@ func (l *listener) session(ctx context.Context) {
 	}
 	l.isUp.Store(true)
 	defer l.isUp.Store(false)
+	l.firstOnce.Do(func() { close(l.first) })
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -124,6 +124,9 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	b.run(bg, b.journal.writeLoop)
 	b.run(bg, b.journal.followLoop)
 	b.run(bg, b.purgeLoop)
+	if !b.listen.waitUp(opTimeout) { // it keeps trying in the background
+		opts.Logger.Warn("postgres store: not listening for other replicas' changes yet; caches are read through until it is")
+	}
 	return b, nil
 }
 
