@@ -43,13 +43,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fc := o.fc
-	level := slog.LevelWarn
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := serveLogger(stderr, o.verbose)
 	journalExisted := fileExists(fc.path(fc.Journal))
-
 	srv, err := newServeSetup(fc, o.specs, o.profile, o.configFile == "", o.demoDir, logger)
 	if err != nil {
 		removeIfNewAndEmpty(fc.path(fc.Journal), journalExisted)
@@ -57,72 +52,116 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", fc.Addr)
+	ls, err := listenAPI(srv, fc)
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	var apiTLS, adminTLS *tls.Config // served by capListeners, below the cap
-	if fc.TLS {
-		caFile, tlsCfg, err := srv.TLSConfig(ln.Addr().(*net.TCPAddr))
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		apiTLS = tlsCfg
-		scheme = "https"
-		srv.caFile = caFile
+	if err := ls.listenAdmin(srv, fc, stderr); err != nil {
+		ls.api.Close()
+		return err
 	}
-	base := displayURL(scheme, ln.Addr())
 	limits := fc.connLimits()
-
-	// The admin API needs no credentials: it stays on loopback unless a
-	// token guards it (the stack checks it: Config.AdminToken).
-	handler := srv.Handler()
-	var adminLn net.Listener
-	adminBase := base
-	admin := srv.AdminHandler()
-	var exposed bool
-	fc.AdminAddr, exposed = adminPlacement(ln.Addr(), fc.AdminAddr, fc.AdminToken)
-	if exposed {
-		fmt.Fprintf(stderr, "flamock serve: WARNING: %s is not a loopback address: the token endpoint and the API are reachable from the network (a test tool: its clients, keys and tokens are not secrets)\n", ln.Addr())
-	}
-	if fc.AdminAddr != "" {
-		if adminLn, err = net.Listen("tcp", fc.AdminAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("--admin-addr: %w", err)
-		}
-		if !isLoopback(adminLn.Addr()) && fc.AdminToken == "" {
-			ln.Close()
-			adminLn.Close()
-			return usageErrorf("--admin-addr %s is not a loopback address: set --admin-token so that the admin API requires it", fc.AdminAddr)
-		}
-		if fc.TLS {
-			_, tlsCfg, err := srv.TLSConfig(adminLn.Addr().(*net.TCPAddr))
-			if err != nil {
-				ln.Close()
-				adminLn.Close()
-				return err
-			}
-			adminTLS = tlsCfg
-		}
-		adminBase = displayURL(scheme, adminLn.Addr())
-		handler = srv.PublicHandler()
-		if exposed {
-			fmt.Fprintf(stderr, "flamock serve: the admin API is served apart, on %s only\n", adminBase)
-		}
-	}
-	servers := []*http.Server{newHTTPServer(handler, limits, logger)}
-	listeners, tlsCfgs := []net.Listener{ln}, []*tls.Config{apiTLS}
-	if adminLn != nil {
-		servers = append(servers, newHTTPServer(admin, limits, logger))
-		listeners, tlsCfgs = append(listeners, adminLn), append(tlsCfgs, adminTLS)
-	}
-	srv.printBanner(stdout, ln.Addr(), base, adminBase, fc)
+	servers, listeners, tlsCfgs := ls.servers(srv, limits, logger)
+	srv.printBanner(stdout, ls.api.Addr(), ls.base, ls.adminBase, fc)
 	stopReport := reportRequests(stderr, srv.Journal, reportMode(o.quiet, o.verbose), srv.OAuth.TokenPath())
 	defer stopReport()
 	tuneGC(ctx) // gc.go: without GOGC or GOMEMLIMIT, the heap may grow 64 MiB past the live heap
 	return serveUntil(ctx, stderr, servers, capListeners(limits.MaxConnections, listeners, tlsCfgs))
+}
+
+// serveLogger logs warnings to stderr, everything with -v.
+func serveLogger(stderr io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// serveListeners are where serve answers: the API (token endpoint
+// included) and, apart when --admin-addr asks, the admin API. TLS is
+// served by capListeners, below the connection cap.
+type serveListeners struct {
+	api, admin       net.Listener // admin nil: the admin API is on api
+	apiTLS, adminTLS *tls.Config  // nil: plain HTTP
+	scheme           string
+	base, adminBase  string // the URLs the banner shows
+}
+
+// listenAPI listens on fc.Addr, with the generated CA's certificate under
+// --tls (its file noted for the banner).
+func listenAPI(srv *serveSetup, fc *fileConfig) (*serveListeners, error) {
+	ln, err := net.Listen("tcp", fc.Addr)
+	if err != nil {
+		return nil, err
+	}
+	ls := &serveListeners{api: ln, scheme: "http"}
+	if fc.TLS {
+		caFile, tlsCfg, err := srv.TLSConfig(ln.Addr().(*net.TCPAddr))
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ls.apiTLS, ls.scheme, srv.caFile = tlsCfg, "https", caFile
+	}
+	ls.base = displayURL(ls.scheme, ln.Addr())
+	ls.adminBase = ls.base
+	return ls, nil
+}
+
+// listenAdmin places the admin API. It needs no credentials: it stays on
+// loopback unless a token guards it (the stack checks it:
+// Config.AdminToken); an API on another address is warned about, and the
+// admin API then answers apart (adminPlacement). On error, the admin
+// listener is closed; the API's is the caller's.
+func (ls *serveListeners) listenAdmin(srv *serveSetup, fc *fileConfig, stderr io.Writer) error {
+	var exposed bool
+	fc.AdminAddr, exposed = adminPlacement(ls.api.Addr(), fc.AdminAddr, fc.AdminToken)
+	if exposed {
+		fmt.Fprintf(stderr, "flamock serve: WARNING: %s is not a loopback address: the token endpoint and the API are reachable from the network (a test tool: its clients, keys and tokens are not secrets)\n", ls.api.Addr())
+	}
+	if fc.AdminAddr == "" {
+		return nil
+	}
+	adminLn, err := net.Listen("tcp", fc.AdminAddr)
+	if err != nil {
+		return fmt.Errorf("--admin-addr: %w", err)
+	}
+	if !isLoopback(adminLn.Addr()) && fc.AdminToken == "" {
+		adminLn.Close()
+		return usageErrorf("--admin-addr %s is not a loopback address: set --admin-token so that the admin API requires it", fc.AdminAddr)
+	}
+	if fc.TLS {
+		_, tlsCfg, err := srv.TLSConfig(adminLn.Addr().(*net.TCPAddr))
+		if err != nil {
+			adminLn.Close()
+			return err
+		}
+		ls.adminTLS = tlsCfg
+	}
+	ls.admin = adminLn
+	ls.adminBase = displayURL(ls.scheme, adminLn.Addr())
+	if exposed {
+		fmt.Fprintf(stderr, "flamock serve: the admin API is served apart, on %s only\n", ls.adminBase)
+	}
+	return nil
+}
+
+// servers are the HTTP servers of the listeners, in the same order: the
+// whole stack on the API's, or its public part there and the admin API on
+// its own.
+func (ls *serveListeners) servers(srv *serveSetup, limits connLimits, logger *slog.Logger) ([]*http.Server, []net.Listener, []*tls.Config) {
+	handler := srv.Handler()
+	if ls.admin != nil {
+		handler = srv.PublicHandler()
+	}
+	servers := []*http.Server{newHTTPServer(handler, limits, logger)}
+	listeners, tlsCfgs := []net.Listener{ls.api}, []*tls.Config{ls.apiTLS}
+	if ls.admin != nil {
+		servers = append(servers, newHTTPServer(srv.AdminHandler(), limits, logger))
+		listeners, tlsCfgs = append(listeners, ls.admin), append(tlsCfgs, ls.adminTLS)
+	}
+	return servers, listeners, tlsCfgs
 }
 
 // serveOptions are serve's flags, with the config file they name folded in

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -352,6 +353,15 @@ func TestServe_Errors(t *testing.T) {
 	code, _, errOut = flamock(t, "serve", "--addr", "256.0.0.1:http", "--demo-dir", dir)
 	if code != 1 || !strings.Contains(errOut, "flamock serve: listen tcp") {
 		t.Errorf("bad address: exit %d, %q", code, errOut)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	code, _, errOut = flamock(t, "serve", "--addr", "127.0.0.1:0", "--admin-addr", busy.Addr().String(), "--demo-dir", dir)
+	if want := "flamock serve: --admin-addr: listen tcp " + busy.Addr().String() + ": bind: address already in use\n"; code != 1 || errOut != want {
+		t.Errorf("admin address in use: exit %d, %q; want 1, %q", code, errOut, want)
 	}
 	code, _, errOut = flamock(t, "serve", "extra")
 	if code != 2 || !strings.Contains(errOut, `unexpected argument "extra"`) {
