@@ -18,8 +18,9 @@ import (
 )
 
 // fileConfig is the YAML of `flamock serve --config FILE`. Relative paths in
-// it are relative to the file's folder. testdata/flamock.yaml is a complete
-// example; the README documents every key.
+// it are relative to the file's folder. testdata/flamock.yaml is a
+// commented example; docs/config.md's example shows every key, this
+// struct's and the profiles' own (TestConfigDocs_EveryKey holds it).
 type fileConfig struct {
 	Addr    string `yaml:"addr"`    // default 127.0.0.1:8080
 	TLS     bool   `yaml:"tls"`     // HTTPS with a generated CA
