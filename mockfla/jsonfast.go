@@ -97,11 +97,10 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return nil, false
 		}
-		k, ok := p.str()
+		key, ok := p.text()
 		if !ok {
 			return nil, false
 		}
-		key := k.(string)
 		if _, dup := m[key]; dup {
 			return nil, false
 		}
@@ -201,10 +200,19 @@ func (p *jsonParser) number() (any, bool) {
 	return json.Number(s[start:i]), true
 }
 
-// str takes a string at p.i (a '"'): a slice of the body when it has no
-// escape, else decoded as encoding/json does (a lone or broken surrogate
-// becomes U+FFFD).
+// str takes a string value at p.i (a '"'), as text does.
 func (p *jsonParser) str() (any, bool) {
+	t, ok := p.text()
+	if !ok {
+		return nil, false
+	}
+	return t, true
+}
+
+// text takes a string at p.i (a '"'): a slice of the body when it has no
+// escape, else decoded as encoding/json does (a lone or broken surrogate
+// becomes U+FFFD). A key is used as it is, never boxed in an any.
+func (p *jsonParser) text() (string, bool) {
 	s := p.s
 	start := p.i + 1
 	i := start
@@ -217,22 +225,22 @@ func (p *jsonParser) str() (any, bool) {
 		case c == '\\':
 			return p.escaped(start, i)
 		case c < 0x20:
-			return nil, false
+			return "", false
 		case c < utf8.RuneSelf:
 			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, false
+				return "", false
 			}
 			i += n
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // escaped decodes the rest of a string that has an escape at esc.
-func (p *jsonParser) escaped(start, esc int) (any, bool) {
+func (p *jsonParser) escaped(start, esc int) (string, bool) {
 	s := p.s
 	b := make([]byte, 0, esc-start+16)
 	b = append(b, s[start:esc]...)
@@ -245,7 +253,7 @@ func (p *jsonParser) escaped(start, esc int) (any, bool) {
 			return string(b), true
 		case c == '\\':
 			if i+1 >= len(s) {
-				return nil, false
+				return "", false
 			}
 			switch e := s[i+1]; e {
 			case '"', '\\', '/':
@@ -263,7 +271,7 @@ func (p *jsonParser) escaped(start, esc int) (any, bool) {
 			case 'u':
 				r := hex4(s, i+2)
 				if r < 0 {
-					return nil, false
+					return "", false
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -279,24 +287,24 @@ func (p *jsonParser) escaped(start, esc int) (any, bool) {
 				b = utf8.AppendRune(b, r)
 				continue
 			default:
-				return nil, false
+				return "", false
 			}
 			i += 2
 		case c < 0x20:
-			return nil, false
+			return "", false
 		case c < utf8.RuneSelf:
 			b = append(b, c)
 			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
-				return nil, false
+				return "", false
 			}
 			b = append(b, s[i:i+n]...)
 			i += n
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // pairLow is the \uXXXX at i, if there is one, else -1.
