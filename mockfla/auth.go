@@ -19,7 +19,7 @@ func (s *Server) authenticate(c *call) *response {
 		return nil
 	}
 	r := c.r
-	token, hasBearer := bearerToken(r.Header.Get("Authorization"))
+	token, hasBearer := bearerToken(canonGet(r.Header, "Authorization"))
 	if hasBearer && c.ev.Fingerprint == "" { // handle names the caller's token before faults
 		c.ev.Fingerprint = bearer.Fingerprint(token)
 	}

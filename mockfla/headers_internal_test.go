@@ -1,6 +1,7 @@
 package mockfla
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -124,5 +125,23 @@ paths:
 		if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.has) || rec.Header().Get("Location") != c.location {
 			t.Errorf("step %d: %s %s = %d %s (Location %q)", i, c.method, c.path, rec.Code, rec.Body, rec.Header().Get("Location"))
 		}
+	}
+}
+
+// canonGet answers what http.Header.Get does for the canonical names the
+// hot path reads.
+func TestCanonGetIsGet(t *testing.T) {
+	h := http.Header{}
+	h.Add("content-type", "application/json")
+	h.Add("Content-Type", "text/plain")
+	h["Authorization"] = []string{}
+	h.Set(HeaderTraceID, "t1")
+	for _, key := range []string{"Content-Type", "Authorization", keyTraceID, keyRelatedTraceID} {
+		if got, want := canonGet(h, key), h.Get(key); got != want {
+			t.Errorf("canonGet(%q) = %q; want %q", key, got, want)
+		}
+	}
+	if keyTraceID != "Belgov-Trace-Id" || keyRelatedTraceID != "Belgov-Related-Trace-Id" {
+		t.Errorf("keys %q, %q", keyTraceID, keyRelatedTraceID)
 	}
 }

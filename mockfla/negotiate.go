@@ -21,7 +21,7 @@ import (
 func (s *Server) negotiate(c *call) *response {
 	r := c.r
 	if rb := c.route.Operation.RequestBody; len(c.body) > 0 && rb != nil && rb.Value != nil && len(rb.Value.Content) > 0 {
-		ct := r.Header.Get("Content-Type")
+		ct := canonGet(r.Header, "Content-Type")
 		if rb.Value.Content.Get(ct) == nil {
 			sent := ct
 			if sent == "" {

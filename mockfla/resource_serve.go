@@ -381,7 +381,7 @@ func (s *Server) patch(c *call, key string) *response {
 		base = map[string]any{}
 	}
 	var out any
-	ctype, _, _ := strings.Cut(c.r.Header.Get("Content-Type"), ";")
+	ctype, _, _ := strings.Cut(canonGet(c.r.Header, "Content-Type"), ";")
 	if strings.EqualFold(strings.TrimSpace(ctype), mediaJSONPatch) {
 		ops, err := parseJSONPatch(c.value)
 		if err == nil {

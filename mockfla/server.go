@@ -237,10 +237,10 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 		h[k] = v
 	}
 	if resp.ctype != "" {
-		h.Set("Content-Type", resp.ctype)
+		h["Content-Type"] = []string{resp.ctype} // h.Set, the name canonical already
 	}
 	if resp.body != nil || resp.ctype != "" {
-		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+		h["Content-Length"] = []string{strconv.Itoa(len(resp.body))}
 	}
 	w.WriteHeader(resp.status)
 	if len(resp.body) > 0 {
@@ -253,7 +253,7 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 // handle runs the layers; the first that refuses answers.
 func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 	r := c.r
-	if token, ok := bearerToken(r.Header.Get("Authorization")); ok {
+	if token, ok := bearerToken(canonGet(r.Header, "Authorization")); ok {
 		c.ev.Fingerprint = bearer.Fingerprint(token) // names the client of a call a fault answers too
 	}
 	if resp, drop := s.applyFault(r.Context(), c, ""); drop {

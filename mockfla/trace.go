@@ -18,10 +18,27 @@ const (
 // BelGov-Trace-Id (a random UUID) and, when the caller sent its own
 // BelGov-Trace-Id, BelGov-Related-Trace-Id holding it.
 func (s *Server) traceHeaders(h http.Header, r *http.Request) {
-	h.Set(HeaderTraceID, s.newTraceID())
-	if own := r.Header.Get(HeaderTraceID); own != "" {
-		h.Set(HeaderRelatedTraceID, own)
+	h[keyTraceID] = []string{s.newTraceID()}
+	if own := canonGet(r.Header, keyTraceID); own != "" {
+		h[keyRelatedTraceID] = []string{own}
 	}
+}
+
+// The trace headers' names as http.Header keys (canonical: Belgov-…),
+// so that no call canonicalizes them again.
+var (
+	keyTraceID        = http.CanonicalHeaderKey(HeaderTraceID)
+	keyRelatedTraceID = http.CanonicalHeaderKey(HeaderRelatedTraceID)
+)
+
+// canonGet is h.Get(key) for a key already in canonical form
+// ("Content-Type", "Authorization"): the same value, without
+// canonicalizing the name on every call.
+func canonGet(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // newTraceID returns a random (version 4) UUID read from Config.Rand. A

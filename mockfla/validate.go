@@ -39,9 +39,9 @@ func (s *Server) validate(c *call) *response {
 	// kin-openapi's decoder when the operation declares a body.
 	var bodyIssue *Issue
 	rb := c.route.Operation.RequestBody
-	if len(c.body) > 0 && isJSONMedia(r.Header.Get("Content-Type")) {
+	if len(c.body) > 0 && isJSONMedia(canonGet(r.Header, "Content-Type")) {
 		var syntax bool
-		c.decoded, bodyIssue, syntax = strictJSON(c.body, r.Header.Get("Content-Type"))
+		c.decoded, bodyIssue, syntax = strictJSON(c.body, canonGet(r.Header, "Content-Type"))
 		if syntax && rb != nil {
 			bodyIssue = nil
 		}
@@ -105,7 +105,7 @@ func (s *Server) validateBody(c *call, in *openapi3filter.RequestValidationInput
 	if len(rb.Content) == 0 {
 		return nil
 	}
-	inputMIME := r.Header.Get("Content-Type")
+	inputMIME := canonGet(r.Header, "Content-Type")
 	ct := rb.Content.Get(inputMIME)
 	if ct == nil {
 		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: fmt.Sprintf("%s %q", prefixInvalidCT, inputMIME)}
@@ -248,7 +248,7 @@ func (s *Server) issuesOf(c *call, err error) []Issue {
 			base := Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "body"}
 			if re.Err == nil && strings.HasPrefix(re.Reason, "header Content-Type") {
 				out = append(out, Issue{Type: IssueSchemaViolation, Title: titleSchema, In: "header", Name: "Content-Type",
-					Value: c.r.Header.Get("Content-Type"), Detail: "unsupported media type; want one of " + strings.Join(contentTypes(re.RequestBody.Content), ", ")})
+					Value: canonGet(c.r.Header, "Content-Type"), Detail: "unsupported media type; want one of " + strings.Join(contentTypes(re.RequestBody.Content), ", ")})
 				return
 			}
 			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
@@ -258,7 +258,7 @@ func (s *Server) issuesOf(c *call, err error) []Issue {
 			}
 			var pe *openapi3filter.ParseError
 			if errors.As(re.Err, &pe) {
-				base.Detail = "the body is not valid " + mediaName(c.r.Header.Get("Content-Type")) + ": " + clip(pe.Error())
+				base.Detail = "the body is not valid " + mediaName(canonGet(c.r.Header, "Content-Type")) + ": " + clip(pe.Error())
 				out = append(out, base)
 				return
 			}
