@@ -83,7 +83,7 @@ func (s *Stack) guardAdmin(h http.Handler) http.Handler {
 // opening the inspector then asks for the credential).
 func (s *Stack) challenge(w http.ResponseWriter, invalid bool, detail string) {
 	w.Header().Add("WWW-Authenticate", `Bearer realm="flamock admin"`)
-	w.Header().Add("WWW-Authenticate", `Basic realm="flamock admin (any user name, the admin token as password)", charset="UTF-8"`)
+	w.Header().Add("WWW-Authenticate", `Basic realm="flamock admin (any user name; the admin token, or a client's access token, as password)", charset="UTF-8"`)
 	s.API.RefuseAdmin(w, http.StatusUnauthorized, invalid, detail, 0)
 }
 

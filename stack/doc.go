@@ -16,11 +16,19 @@
 //
 //   - Config.AdminHandlers mounts extra handlers on the admin mux (paths
 //     under /__admin/ that neither mock serves), e.g. an inspector page at
-//     /__admin/ui. Handler and AdminHandler serve them.
+//     /__admin/ui. Handler and AdminHandler serve them; a client's admin
+//     credential reaches only those wrapped in ForClients.
 //   - Handler serves everything on one listener. PublicHandler (token
 //     endpoint and API, no admin) and AdminHandler (admin only) let a caller
-//     serve the admin API on a listener of its own, with http.Server limits
-//     and any authentication of its choosing wrapped around AdminHandler.
+//     serve the admin API on a listener of its own, with http.Server limits.
+//
+// # Admin credentials
+//
+// The admin API is the operator's: with Config.AdminToken set it wants
+// that token; without, no credential. A client's access token from the
+// token endpoint is an admin credential too, acting for that client only
+// (its faults, its journal, tokens for itself; the rest is 403): how CI
+// jobs share one sandbox without disturbing each other.
 //   - TLSConfig makes a CA and a server certificate for a listener.
 //
 // The stack itself opens no listener: the caller chooses the http.Server,

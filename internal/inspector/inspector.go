@@ -2,7 +2,9 @@
 // journal live (the admin API's server-sent events), newest first, each
 // token request with its decoded assertion, times relative to the request
 // and the verdict of each check, each API call with its verdict per layer
-// and the problem answered, filtered by client, outcome and kind. One
+// and the problem answered, filtered by client, outcome and kind. Opened
+// with a client's access token as the admin credential (in a browser, the
+// Basic password), it follows that client's events only. One
 // self-contained HTML page: no framework, no CDN, no build step.
 package inspector
 
