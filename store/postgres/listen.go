@@ -75,7 +75,9 @@ func (l *listener) run(ctx context.Context) {
 // notifications of writes committed meanwhile, and those writes would
 // wait for its confirmation in vain.
 func (l *listener) session(ctx context.Context) {
+	l.mu.Lock()
 	cfg := l.cfg.Copy()
+	l.mu.Unlock()
 	name := cfg.RuntimeParams["application_name"]
 	delete(cfg.RuntimeParams, "application_name")
 	c, cancel := context.WithTimeout(ctx, opTimeout)

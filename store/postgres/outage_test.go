@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamock/flamock/internal/fault"
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/internal/pgtest"
 	"github.com/flamock/flamock/store"
@@ -191,8 +192,23 @@ func checkUnavailable(t *testing.T, b *Backend) {
 	if err := b.Replay().Add(ctx, "c", "j", time.Now(), time.Now().Add(time.Minute)); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Replay.Add: %v (a jti that cannot be recorded must be refused)", err)
 	}
-	if _, _, err := b.Faults().Take(ctx, 0, "GET", "/x", ""); !errors.Is(err, store.ErrUnavailable) {
+	// The caches are read through once the listener saw the outage (until
+	// then they hold what the database held: nothing can change meanwhile).
+	waitFor(t, "the listener down", func() bool { return !b.listen.up() })
+	if _, _, err := b.Faults().Take(ctx, 0, "GET", "/x", ""); !strings.HasPrefix(fmt.Sprint(err), "the postgres state store is unavailable: read the queued faults: ") {
 		t.Fatalf("Faults.Take: %v", err)
+	}
+	if !b.Faults().Pending(0) {
+		t.Fatal("Faults.Pending during the outage = false; want true (Take says why)")
+	}
+	if _, err := b.Revocations().Watermarks(ctx); !strings.HasPrefix(fmt.Sprint(err), "the postgres state store is unavailable: read the token revocations: ") {
+		t.Fatalf("Revocations.Watermarks: %v", err)
+	}
+	if err := b.Revocations().RevokeBefore(ctx, 1); !strings.HasPrefix(fmt.Sprint(err), "the postgres state store is unavailable: revoke tokens: ") {
+		t.Fatalf("Revocations.RevokeBefore: %v", err)
+	}
+	if err := b.Faults().Add(ctx, 0, fault.Fault{Status: 500}); !strings.HasPrefix(fmt.Sprint(err), "the postgres state store is unavailable: queue faults: ") {
+		t.Fatalf("Faults.Add: %v", err)
 	}
 	if err := b.State().Save(ctx, "ns", "k", nil); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("State.Save: %v", err)

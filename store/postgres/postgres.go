@@ -21,13 +21,16 @@
 //     insert commits without waiting for its WAL flush (the embedded cache
 //     is memory only: a PostgreSQL crash may forget the last fraction of a
 //     second of jti, a restart of the embedded one forgets all).
-//   - Revocations and watermarks: tables read by every check (one indexed
-//     lookup), so a revocation through one replica holds on all at once.
-//   - Faults: one row per queued fault; a request of it is taken by an
-//     UPDATE that decrements its count only while it is positive, so of
-//     concurrent takers on any replicas exactly Count succeed. Pending
-//     asks the database too (one indexed lookup): a fault queued through
-//     one replica fires on the next matching request on any replica.
+//   - Revocations and watermarks, and Faults: tables cached in each
+//     replica's memory, so the checks of an API call make no round trip
+//     while nothing changed. Their changes go through the run-time
+//     state's protocol (a notification that every listening replica
+//     confirms before the change returns), so a change acknowledged on
+//     one replica is seen by every later check on every replica; while a
+//     replica's listener is down its checks read the tables. A request of
+//     a fault is taken by an UPDATE that decrements its count only while
+//     it is positive, so of concurrent takers on any replicas exactly
+//     Count succeed.
 //   - Journal: one table; an event gets its sequence number when stored,
 //     in commit order across replicas (appends are serialised by an
 //     advisory lock), and every replica follows the table live.
@@ -106,9 +109,9 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	b.listen = newListener(b, pc.ConnConfig.Copy())
 	b.resources = newResources(b)
 	b.replay = &replay{b: b}
-	b.revocations = &revocations{b: b}
-	b.faults = &faults{b: b}
 	b.state = newState(b)
+	b.revocations = newRevocations(b)
+	b.faults = newFaults(b)
 	b.journal = newJournal(b)
 	if b.journal.last, err = b.journal.position(ctx); err != nil {
 		b.pool.Close()

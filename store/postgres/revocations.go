@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/flamock/flamock/store"
@@ -9,53 +10,100 @@ import (
 )
 
 // revocations is store.Revocations on flamock_watermarks (one row) and
-// flamock_token_changes. Every check reads the database (one indexed
-// lookup): a change acknowledged on one replica is seen by the next check
-// on every replica, with no staleness to document.
-type revocations struct{ b *Backend }
+// flamock_token_changes, cached in memory (see cached): a check costs no
+// round trip while no change was made since the last one, one after a
+// change (the watermarks and every token change, read again), and one
+// per check while the listener is down. Changes are state writes of
+// nsRevocations: each returns once every replica confirmed it saw it, so
+// a change acknowledged on one replica is seen by every later check on
+// every replica.
+type revocations struct {
+	b     *Backend
+	cache *cached[*revoked]
+}
+
+// revoked is what the tables held when read.
+type revoked struct {
+	w      store.Watermarks
+	tokens map[string]store.TokenChange
+}
+
+func newRevocations(b *Backend) *revocations {
+	r := &revocations{b: b}
+	r.cache = newCached(b.state, nsRevocations, r.read)
+	return r
+}
+
+// read reads the watermarks and every token change in one round trip.
+func (r *revocations) read(ctx context.Context) (*revoked, error) {
+	ctx, cancel := r.b.ctx(ctx)
+	defer cancel()
+	var pb pgx.Batch
+	pb.Queue(`SELECT revoked_before, expired_before, expired_at FROM flamock_watermarks WHERE id = 1`)
+	pb.Queue(`SELECT jti, revoked, expires FROM flamock_token_changes`)
+	br := r.b.pool.SendBatch(ctx, &pb)
+	defer br.Close()
+	out := &revoked{tokens: map[string]store.TokenChange{}}
+	var at *time.Time
+	if err := br.QueryRow().Scan(&out.w.RevokedBefore, &out.w.ExpiredBefore, &at); err != nil {
+		return nil, r.b.failed("read the token revocations", err)
+	}
+	if at != nil {
+		out.w.ExpiredAt = *at
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, r.b.failed("read the token revocations", err)
+	}
+	var (
+		jti string
+		tc  store.TokenChange
+		exp *time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&jti, &tc.Revoked, &exp}, func() error {
+		tc.Expires = time.Time{}
+		if exp != nil {
+			tc.Expires = *exp
+		}
+		out.tokens[jti] = tc
+		return nil
+	})
+	if err == nil {
+		err = br.Close()
+	}
+	if err != nil {
+		return nil, r.b.failed("read the token revocations", err)
+	}
+	return out, r.b.failed("", nil)
+}
 
 // Watermarks returns the current watermarks.
 func (r *revocations) Watermarks(ctx context.Context) (store.Watermarks, error) {
-	ctx, cancel := r.b.ctx(ctx)
-	defer cancel()
-	var w store.Watermarks
-	var at *time.Time
-	err := r.b.pool.QueryRow(ctx, `SELECT revoked_before, expired_before, expired_at FROM flamock_watermarks WHERE id = 1`).
-		Scan(&w.RevokedBefore, &w.ExpiredBefore, &at)
+	v, err := r.cache.get(ctx)
 	if err != nil {
-		return store.Watermarks{}, r.b.failed("read the token watermarks", err)
+		return store.Watermarks{}, err
 	}
-	if at != nil {
-		w.ExpiredAt = *at
-	}
-	return w, r.b.failed("", nil)
+	return v.w, nil
 }
 
 // Token returns the change recorded for jti.
 func (r *revocations) Token(ctx context.Context, jti string) (store.TokenChange, bool, error) {
-	ctx, cancel := r.b.ctx(ctx)
-	defer cancel()
-	var tc store.TokenChange
-	var exp *time.Time
-	err := r.b.pool.QueryRow(ctx, `SELECT revoked, expires FROM flamock_token_changes WHERE jti = $1`, jti).Scan(&tc.Revoked, &exp)
-	if err == pgx.ErrNoRows {
-		return store.TokenChange{}, false, r.b.failed("", nil)
-	}
+	v, err := r.cache.get(ctx)
 	if err != nil {
-		return store.TokenChange{}, false, r.b.failed("read a token change", err)
+		return store.TokenChange{}, false, err
 	}
-	if exp != nil {
-		tc.Expires = *exp
-	}
-	return tc, true, r.b.failed("", nil)
+	tc, ok := v.tokens[jti]
+	return tc, ok, nil
 }
 
-// write runs one statement.
-func (r *revocations) write(ctx context.Context, what, sql string, args ...any) error {
-	ctx, cancel := r.b.ctx(ctx)
-	defer cancel()
-	_, err := r.b.pool.Exec(ctx, sql, args...)
-	return r.b.failed(what, err)
+// write runs one change (a statement whose rows it counts, as $n) and
+// waits for every replica's confirmation (state.write adds the last two
+// parameters: the notification).
+func (r *revocations) write(ctx context.Context, what, change string, args ...any) error {
+	n := len(args)
+	sql := `WITH w AS (` + change + ` RETURNING 1) SELECT (SELECT count(*) FROM w), pg_notify($` + strconv.Itoa(n+1) + `, $` + strconv.Itoa(n+2) + `)`
+	_, err := r.b.state.write(ctx, what, nsRevocations, sql, args...)
+	return err
 }
 
 // RevokeBefore raises the revocation watermark to stamp.
