@@ -14,6 +14,7 @@ import (
 	"github.com/flamock/flamock/internal/journal"
 	"github.com/flamock/flamock/internal/pgtest"
 	"github.com/flamock/flamock/store"
+	"github.com/jackc/pgx/v5"
 )
 
 func apiEvent(client, path string) journal.Event {
@@ -212,5 +213,40 @@ func checkUnavailable(t *testing.T, b *Backend) {
 	}
 	if err := b.State().Save(ctx, "ns", "k", nil); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("State.Save: %v", err)
+	}
+}
+
+// A database at schema version 1 with a fault queued is migrated to the
+// newest version at Open; the fault is kept and taken once.
+func TestMigrationFromVersion1(t *testing.T) {
+	dsn := newDB(t)
+	conn, err := pgx.Connect(bg, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(bg)
+	for _, sql := range []string{
+		`CREATE TABLE flamock_schema (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+		migrations[0],
+		`INSERT INTO flamock_schema (version) VALUES (1)`,
+		`INSERT INTO flamock_faults (target, client, fault, left_) VALUES (0, '', '{"status":503,"count":2}', 2)`,
+	} {
+		if _, err := conn.Exec(bg, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := Open(bg, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var v int
+	if err := conn.QueryRow(bg, `SELECT max(version) FROM flamock_schema`).Scan(&v); err != nil || v != SchemaVersion() {
+		t.Fatalf("schema version after Open = %d, %v; want %d", v, err, SchemaVersion())
+	}
+	for i, want := range []bool{true, true, false} {
+		if f, ok, err := b.Faults().Take(bg, fault.API, "GET", "/x", ""); ok != want || err != nil || (ok && f.Status != 503) {
+			t.Fatalf("take %d of the fault queued before the migration = %+v, %v, %v; want %v", i, f, ok, err, want)
+		}
 	}
 }

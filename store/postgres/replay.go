@@ -93,5 +93,8 @@ func (b *Backend) purge(ctx context.Context) {
 	if _, err := b.fast.Exec(c, `DELETE FROM flamock_token_changes WHERE forget <= $1`, now); err != nil {
 		b.opts.Logger.Warn("postgres store: purging forgotten token changes failed", "err", err)
 	}
+	if _, err := b.fast.Exec(c, `DELETE FROM flamock_faults WHERE left_ = 0`); err != nil {
+		b.opts.Logger.Warn("postgres store: purging used-up faults failed", "err", err)
+	}
 	b.journal.prune(ctx)
 }

@@ -60,6 +60,10 @@ var migrations = []string{
 		name  text PRIMARY KEY,
 		value bytea NOT NULL
 	);`,
+	// 2: a take of a fault may use several of its requests at once (the
+	// concurrent takes of one replica, combined); taken_ says how many the
+	// last one got. Used-up faults are deleted by the purge.
+	`ALTER TABLE flamock_faults ADD COLUMN taken_ int NOT NULL DEFAULT 0;`,
 }
 
 // migrationLock is the advisory lock key under which replicas migrate, one
