@@ -16,14 +16,13 @@ import (
 type ReplayCache struct {
 	mu   sync.Mutex
 	max  int
-	seen map[[32]byte]int64 // key -> expiry (unix ns)
-	heap expheap.Heap[[32]byte]
+	seen *expheap.Map[[32]byte, struct{}] // forgotten when the assertion expires
 }
 
 // NewReplay returns an empty ReplayCache that holds at most max entries
 // (max <= 0: no bound).
 func NewReplay(max int) *ReplayCache {
-	return &ReplayCache{max: max, seen: make(map[[32]byte]int64)}
+	return &ReplayCache{max: max, seen: expheap.NewMap[[32]byte, struct{}](0)} // full: refused, not evicted (Add)
 }
 
 func replayKey(clientID, jti string) [32]byte {
@@ -43,30 +42,21 @@ func (c *ReplayCache) Add(_ context.Context, clientID, jti string, now, expires 
 	n := now.UnixNano()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.evict(n)
-	if exp, ok := c.seen[key]; ok && exp > n {
+	c.seen.Evict(n)
+	if _, exp, ok := c.seen.Get(key); ok && exp > n {
 		return ErrReplayed
 	}
-	if c.max > 0 && len(c.seen) >= c.max {
-		return &CapacityError{RetryAt: time.Unix(0, c.heap.Next())}
+	if c.max > 0 && c.seen.Len() >= c.max {
+		at, _ := c.seen.Next()
+		return &CapacityError{RetryAt: time.Unix(0, at)}
 	}
-	c.seen[key] = expires.UnixNano()
-	c.heap.Push(expires.UnixNano(), key)
+	c.seen.Set(key, struct{}{}, expires.UnixNano())
 	return nil
-}
-
-func (c *ReplayCache) evict(now int64) {
-	for len(c.heap) > 0 && c.heap.Next() <= now {
-		it := c.heap.Pop()
-		if exp, ok := c.seen[it.Key]; ok && exp <= now {
-			delete(c.seen, it.Key)
-		}
-	}
 }
 
 // Len implements Replay.
 func (c *ReplayCache) Len(context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.seen), nil
+	return c.seen.Len(), nil
 }

@@ -19,20 +19,13 @@ type RevocationList struct {
 	expiredAt     atomic.Int64 // unix ns
 
 	mu   sync.Mutex
-	max  int
-	jtis map[string]revEntry
-	heap expheap.Heap[string] // by forget time
-}
-
-type revEntry struct {
-	c      TokenChange
-	forget int64 // unix ns
+	jtis *expheap.Map[string, TokenChange] // forgotten at the token's forget time
 }
 
 // NewRevocations returns an empty RevocationList of at most max single-
 // token records (max <= 0: no bound).
 func NewRevocations(max int) *RevocationList {
-	return &RevocationList{max: max, jtis: map[string]revEntry{}}
+	return &RevocationList{jtis: expheap.NewMap[string, TokenChange](max)}
 }
 
 // Watermarks implements Revocations.
@@ -75,59 +68,29 @@ func raise(v *atomic.Int64, to int64) {
 func (r *RevocationList) Change(_ context.Context, jti string, c TokenChange, now, forget time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := now.UnixNano()
-	r.evict(n)
-	e, ok := r.jtis[jti]
-	if ok {
-		e.c.Revoked = e.c.Revoked || c.Revoked
-		if !c.Expires.IsZero() && (e.c.Expires.IsZero() || c.Expires.Before(e.c.Expires)) {
-			e.c.Expires = c.Expires
+	r.jtis.Evict(now.UnixNano())
+	if e, _, ok := r.jtis.Get(jti); ok {
+		e.Revoked = e.Revoked || c.Revoked
+		if !c.Expires.IsZero() && (e.Expires.IsZero() || c.Expires.Before(e.Expires)) {
+			e.Expires = c.Expires
 		}
-	} else {
-		e.c = c
-		for r.max > 0 && len(r.jtis) >= r.max && len(r.heap) > 0 {
-			it := r.heap.Pop() // forget the record closest to being forgotten
-			if cur, ok := r.jtis[it.Key]; ok && cur.forget == it.At {
-				delete(r.jtis, it.Key)
-			}
-		}
+		c = e
 	}
-	if f := forget.UnixNano(); f != e.forget {
-		e.forget = f
-		r.heap.Push(f, jti)
-	}
-	r.jtis[jti] = e
+	r.jtis.Set(jti, c, forget.UnixNano())
 	return nil
-}
-
-func (r *RevocationList) evict(now int64) {
-	for len(r.heap) > 0 && r.heap.Next() <= now {
-		it := r.heap.Pop()
-		if cur, ok := r.jtis[it.Key]; ok && cur.forget <= now {
-			delete(r.jtis, it.Key)
-		}
-	}
-	// Stale heap items (records rescheduled) are dropped as their time
-	// comes; if they pile up, rebuild.
-	if len(r.heap) > 2*len(r.jtis)+1024 {
-		r.heap = r.heap[:0]
-		for k, e := range r.jtis {
-			r.heap.Push(e.forget, k)
-		}
-	}
 }
 
 // Token implements Revocations.
 func (r *RevocationList) Token(_ context.Context, jti string) (TokenChange, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e, ok := r.jtis[jti]
-	return e.c, ok, nil
+	c, _, ok := r.jtis.Get(jti)
+	return c, ok, nil
 }
 
 // Len implements Revocations.
 func (r *RevocationList) Len(context.Context) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.jtis), nil
+	return r.jtis.Len(), nil
 }
