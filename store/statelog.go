@@ -2,12 +2,8 @@ package store
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"os"
@@ -28,13 +24,6 @@ import (
 // When even the truncation fails, the log refuses writes (503) and tries
 // the truncation again before each new write, so it resumes by itself as
 // soon as the disk lets it.
-
-// record is one line of the state file, after its checksum.
-type record struct {
-	Op   string `json:"op"` // put, delete or reset
-	Key  string `json:"key,omitempty"`
-	Data []byte `json:"data,omitempty"` // base64 in JSON
-}
 
 // logFile is the part of *os.File the log uses; tests inject failures.
 type logFile interface {
@@ -136,51 +125,6 @@ func (c *logConfig) open(name string, flag int, perm os.FileMode) (logFile, erro
 	return os.OpenFile(name, flag, perm)
 }
 
-// recordSize is the length of the line of a put record of key and data,
-// within a few bytes; it estimates the size of a compact log.
-func recordSize(key string, data []byte) int64 {
-	return int64(len(key) + base64.StdEncoding.EncodedLen(len(data)) + 40)
-}
-
-func encodeRecord(r record) []byte {
-	j, _ := json.Marshal(r) // only strings and bytes: cannot fail
-	return appendLine(make([]byte, 0, len(j)+10), j)
-}
-
-func appendLine(line, j []byte) []byte {
-	line = hex.AppendEncode(line, crc(j))
-	line = append(line, ' ')
-	line = append(line, j...)
-	return append(line, '\n')
-}
-
-func crc(b []byte) []byte {
-	v := crc32.ChecksumIEEE(b)
-	return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-}
-
-// decodeRecord decodes one line without its LF.
-func decodeRecord(line []byte) (record, bool) {
-	var r record
-	if len(line) < 10 || line[8] != ' ' {
-		return r, false
-	}
-	var sum [4]byte
-	if _, err := hex.Decode(sum[:], line[:8]); err != nil || !bytes.Equal(sum[:], crc(line[9:])) {
-		return r, false
-	}
-	if json.Unmarshal(line[9:], &r) != nil {
-		return r, false
-	}
-	switch r.Op {
-	case "put", "delete":
-		return r, r.Key != ""
-	case "reset":
-		return r, true
-	}
-	return r, false
-}
-
 // openLog replays the file at cfg.path into the store (through
 // applyRecord), keeps a copy of a damaged original, rewrites the file
 // compact and starts the committer.
@@ -279,8 +223,7 @@ func (l *stateLog) writeSnapshot(tmp string, snap map[string][]byte) (logFile, i
 		buf = buf[:0]
 	}
 	for _, k := range keys {
-		j, _ := json.Marshal(record{Op: "put", Key: k, Data: snap[k]})
-		buf = appendLine(buf, j)
+		buf = appendRecord(buf, record{Op: "put", Key: k, Data: snap[k]})
 		if len(buf) >= 256<<10 {
 			flush()
 		}
