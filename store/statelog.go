@@ -52,14 +52,22 @@ type logConfig struct {
 	minBytes int64                                                          // 0: compactMinBytes
 }
 
-// pending is one write waiting for the fsync that covers it.
+// pending is one write waiting for the fsync that covers it. Its writer
+// takes it from pendings and puts it back once done has answered: the
+// committer never touches it after the send on done.
 type pending struct {
 	rec     record
 	line    []byte
 	existed bool
 	err     error
-	done    chan struct{}
+	done    chan struct{} // one value: the write is synced and applied, or failed
 }
+
+var pendings = sync.Pool{New: func() any { return &pending{done: make(chan struct{}, 1)} }}
+
+// maxPooledLine is the largest line buffer kept for reuse: larger ones
+// (large resources) are left to the garbage collector.
+const maxPooledLine = 64 << 10
 
 // stateLog appends records with group commit: writers queue their record
 // and wait; one goroutine writes everything queued in one write, syncs
@@ -268,10 +276,12 @@ func syncDir(dir string) error {
 
 // commit queues r and waits until it is synced and applied, or failed.
 func (l *stateLog) commit(r record) (bool, error) {
-	p := &pending{rec: r, line: encodeRecord(r), done: make(chan struct{})}
+	p := pendings.Get().(*pending)
+	p.rec, p.line = r, appendRecord(p.line[:0], r)
 	l.qmu.Lock()
 	if l.closed {
 		l.qmu.Unlock()
+		p.recycle()
 		return false, ErrClosed
 	}
 	l.queue = append(l.queue, p)
@@ -281,7 +291,18 @@ func (l *stateLog) commit(r record) (bool, error) {
 	default:
 	}
 	<-p.done
-	return p.existed, p.err
+	existed, err := p.existed, p.err
+	p.recycle()
+	return existed, err
+}
+
+// recycle puts p back in pendings, holding on to nothing of its write.
+func (p *pending) recycle() {
+	p.rec, p.existed, p.err = record{}, false, nil
+	if cap(p.line) > maxPooledLine {
+		p.line = nil
+	}
+	pendings.Put(p)
 }
 
 // run is the committer.
@@ -355,7 +376,7 @@ func (l *stateLog) commitBatch(batch []*pending) {
 	l.stmu.Unlock()
 	for _, p := range batch {
 		p.err = err
-		close(p.done)
+		p.done <- struct{}{}
 	}
 }
 
