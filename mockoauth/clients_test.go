@@ -154,3 +154,27 @@ func TestClients_Undecodable(t *testing.T) {
 		t.Fatalf("token for an undecodable stored client: %d %v", code, body)
 	}
 }
+
+// The registry's read on the token endpoint's path: a configured client and
+// a client added at run time, through the cached view (embedded State).
+func BenchmarkClientLookup(b *testing.B) {
+	srv, err := New(testConfig(b, newClock()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	nb := testBundles(b)[certgen.RSA2048]
+	if err := srv.AddClient(Client{ID: "runtime", Quality: QualityEmployer, Certificates: certsOf(nb)}); err != nil {
+		b.Fatal(err)
+	}
+	for _, id := range []string{employerID, "runtime"} {
+		b.Run(map[string]string{employerID: "configured", "runtime": "runtime"}[id], func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if c, err := srv.lookup(ctx, id); c == nil || err != nil {
+					b.Fatal(c, err)
+				}
+			}
+		})
+	}
+}

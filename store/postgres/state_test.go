@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flamock/flamock/internal/pgtest"
 	"github.com/flamock/flamock/store"
@@ -39,6 +40,11 @@ func TestStateUnconfirmedReplica(t *testing.T) {
 		t.Fatalf("Load on the other replica = %q, %v; want the stored value", got, err)
 	}
 	stuck.Close(bg)
+	waitFor(t, "the stuck session gone from pg_stat_activity", func() bool {
+		var n int
+		err := rs[0].pool.QueryRow(bg, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, a.scope+"stuck").Scan(&n)
+		return err == nil && n == 0
+	})
 	if err := a.Save(bg, "clients", "c1", []byte("v2")); err != nil {
 		t.Fatalf("Save once the stuck replica is gone: %v", err)
 	}
@@ -75,4 +81,52 @@ func TestStateVersionOutage(t *testing.T) {
 	if after, _ := b.State().Version("m"); after == before {
 		t.Fatalf("Version after the outage = %d, as before it: a cache would survive lost notifications", after)
 	}
+}
+
+// The cached read (Version) against a read of the namespace (Load, what a
+// cache-less registry would do per request), and a write with its
+// confirmation by two replicas.
+func BenchmarkState(b *testing.B) {
+	rs := replicas(b, 2)
+	st := rs[0].State()
+	for i := range 10 {
+		if err := st.Save(bg, "clients", fmt.Sprintf("client-%d", i), make([]byte, 1500)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	waitForB(b, func() bool { _, ok := st.Version("clients"); return ok })
+	b.Run("Version", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := st.Version("clients"); !ok {
+				b.Fatal("not ok")
+			}
+		}
+	})
+	b.Run("Load", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if m, err := st.Load(bg, "clients"); err != nil || len(m) != 10 {
+				b.Fatal(len(m), err)
+			}
+		}
+	})
+	b.Run("Save", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := st.Save(bg, "clients", "client-0", []byte("v")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func waitForB(b *testing.B, cond func() bool) {
+	for range 200 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Fatal("not within 10 s")
 }
