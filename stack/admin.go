@@ -49,10 +49,13 @@ const (
 // request then acts for that client only (internal/tenant), whatever
 // Config.AdminToken is. A credential that is neither is a 401, never
 // ignored: a CI job whose token expired must not clear every tenant's
-// faults as the operator.
+// faults as the operator. One exception: with no admin token, a Basic
+// password that is not an access token is the browser's, kept from an
+// earlier server on this address (its admin token): the operator's, as
+// no credential would be, or the browser could never open the page again.
 func (s *Stack) guardAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cred := adminCredential(r)
+		cred, basic := adminCredential(r)
 		switch {
 		case cred == "" && s.cfg.AdminToken == "":
 			h.ServeHTTP(w, r)
@@ -71,6 +74,8 @@ func (s *Stack) guardAdmin(h http.Handler) http.Handler {
 		case errors.Is(err, store.ErrUnavailable):
 			retry, _ := store.RetryAfter(err)
 			s.API.RefuseAdmin(w, http.StatusServiceUnavailable, false, "The admin credential could not be checked: "+err.Error(), retry)
+		case s.cfg.AdminToken == "" && basic:
+			h.ServeHTTP(w, r)
 		case s.cfg.AdminToken != "":
 			s.challenge(w, true, adminBadToken+err.Error()+")")
 		default:
@@ -87,16 +92,16 @@ func (s *Stack) challenge(w http.ResponseWriter, invalid bool, detail string) {
 	s.API.RefuseAdmin(w, http.StatusUnauthorized, invalid, detail, 0)
 }
 
-// adminCredential is the credential of an admin request: the token of
-// Authorization: Bearer (any case), else the password of HTTP Basic (any
-// user name); "" for none.
-func adminCredential(r *http.Request) string {
+// adminCredential is the credential of an admin request: the password of
+// HTTP Basic (any user name; basic is true), else the token of
+// Authorization: Bearer (any case); "" for none.
+func adminCredential(r *http.Request) (cred string, basic bool) {
 	if _, pw, ok := r.BasicAuth(); ok {
-		return pw
+		return pw, true
 	}
 	h := r.Header.Get("Authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
+		return strings.TrimSpace(h[7:]), false
 	}
-	return ""
+	return "", false
 }

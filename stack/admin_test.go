@@ -146,6 +146,21 @@ func TestAdmin_ClientTokenRefused(t *testing.T) {
 			if code, body, _ := adminCall(t, ts, "DELETE", "/__admin/faults", "", ""); code != 204 {
 				t.Errorf("no admin token, no credential: DELETE faults = %d %s; want 204 (the operator)", code, body)
 			}
+			// A browser's Basic credentials kept from an earlier server with
+			// an admin token are no client's: the operator's, as none.
+			basic := func(pw string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte("me:"+pw)) }
+			if code, body, _ := adminCall(t, ts, "DELETE", "/__admin/journal", basic("old-admin-token"), ""); code != 204 {
+				t.Errorf("no admin token, a Basic password that is no access token: DELETE journal = %d %s; want 204 (the operator)", code, body)
+			}
+			code, body, _ := adminCall(t, ts, "DELETE", "/__admin/journal", basic(issue(t, ts, employer)), "")
+			if want := forbidden(employer, "DELETE", "/__admin/journal"); code != 403 || body != want {
+				t.Errorf("no admin token, a client's token as the Basic password: DELETE journal = %d %s; want 403 %s", code, body, want)
+			}
+			// Even a client's revoked token: with no admin token a browser
+			// without credentials is the operator anyway (a Bearer is checked).
+			if code, body, _ := adminCall(t, ts, "DELETE", "/__admin/journal", basic(revoked), ""); code != 204 {
+				t.Errorf("no admin token, a revoked client token as the Basic password: DELETE journal = %d %s; want 204 (the operator)", code, body)
+			}
 		}
 	}
 }
