@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"testing"
@@ -64,4 +65,24 @@ func FuzzAppendRecord(f *testing.F) {
 			t.Fatalf("decodeRecord = %q, want op %q data %q", back, op, data)
 		}
 	})
+}
+
+func TestAppendBase64_SameAsStd(t *testing.T) {
+	src := make([]byte, 200)
+	for i := range src {
+		src[i] = byte(i*37 + i*i*11) // every byte value is not needed: every 6-bit group is
+	}
+	for n := 0; n <= len(src); n++ {
+		want := base64.StdEncoding.AppendEncode([]byte("x"), src[:n])
+		if got := appendBase64([]byte("x"), src[:n]); !bytes.Equal(got, want) {
+			t.Fatalf("appendBase64 of %d bytes:\n got %s\nwant %s", n, got, want)
+		}
+	}
+	all := make([]byte, 256*3)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	if got, want := appendBase64(nil, all), base64.StdEncoding.AppendEncode(nil, all); !bytes.Equal(got, want) {
+		t.Fatalf("appendBase64 of every byte value:\n got %s\nwant %s", got, want)
+	}
 }
