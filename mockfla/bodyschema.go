@@ -42,6 +42,7 @@ type cschema struct {
 	minLen  uint64
 	maxLen  *uint64
 	format  openapi3.StringFormatValidator
+	date    bool // format is kin-openapi's own "date": isDate checks it
 
 	// number, integer
 	integer      bool
@@ -136,6 +137,7 @@ func (c *cschema) compileString(s *openapi3.Schema) bool {
 	}
 	if s.Format != "" {
 		c.format = openapi3.SchemaStringFormats[s.Format] // nil: kin-openapi ignores the format too
+		c.date = s.Format == "date" && kinDate(c.format)
 	}
 	return true
 }
@@ -261,7 +263,11 @@ func (c *cschema) acceptsString(s string) bool {
 	if c.pattern != nil && !c.pattern.MatchString(s) {
 		return false
 	}
-	if c.format != nil && c.format.Validate(s) != nil {
+	if c.date {
+		if !isDate(s) {
+			return false
+		}
+	} else if c.format != nil && c.format.Validate(s) != nil {
 		return false
 	}
 	return !c.leafKin || c.kin.VisitJSONString(s) == nil
