@@ -3,9 +3,12 @@ package mockfla
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flamock/flamock/internal/redact"
 )
 
 // Belgif problem types (https://www.belgif.be/specification/rest/api-guide/problems/).
@@ -152,7 +155,7 @@ type response struct {
 }
 
 func problemResponse(p Problem) *response {
-	p.Issues = withHrefs(p.Issues)
+	p.Issues = withoutSecrets(withHrefs(p.Issues))
 	body, err := json.Marshal(p)
 	if err != nil { // cannot happen: Problem holds only JSON values
 		body = []byte(`{"type":"` + TypeInternalError + `","title":"Internal Server Error","status":500}`)
@@ -189,6 +192,52 @@ func withHrefs(issues []Issue) []Issue {
 		return issues
 	}
 	return out
+}
+
+// withoutSecrets replaces by redact.Mark the value of every input whose
+// name is a credential's by internal/redact's rules (a query parameter, a
+// body member at any depth: "logins[0].client_secret"), in a copy when any
+// is: a refusal never echoes a secret the client sent.
+func withoutSecrets(issues []Issue) []Issue {
+	var out []Issue
+	for i, is := range issues {
+		hide := is.Value != nil && is.Value != redact.Mark && secretInput(is.Name)
+		for _, in := range is.Inputs {
+			hide = hide || (in.Value != nil && in.Value != redact.Mark && secretInput(in.Name))
+		}
+		if !hide {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(issues)
+		}
+		if is.Value != nil && secretInput(is.Name) {
+			out[i].Value = redact.Mark
+		}
+		if len(is.Inputs) > 0 {
+			out[i].Inputs = slices.Clone(is.Inputs)
+			for j, in := range is.Inputs {
+				if in.Value != nil && secretInput(in.Name) {
+					out[i].Inputs[j].Value = redact.Mark
+				}
+			}
+		}
+	}
+	if out == nil {
+		return issues
+	}
+	return out
+}
+
+// secretInput reports whether an issue's input name ("password",
+// "logins[0].client_secret") names a credential: its last member, without
+// its indexes.
+func secretInput(name string) bool {
+	leaf := name[strings.LastIndexByte(name, '.')+1:]
+	if i := strings.IndexByte(leaf, '['); i >= 0 {
+		leaf = leaf[:i]
+	}
+	return leaf != "" && redact.IsSecret(leaf)
 }
 
 func badRequest(issues []Issue) *response {
