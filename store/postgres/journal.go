@@ -34,7 +34,8 @@ import (
 // anyway) and hands the events of every replica to its subscribers: the
 // inspector's live view shows the whole sandbox.
 type journalStore struct {
-	b *Backend
+	b  *Backend
+	id string // this replica's writer: its notifications' payload
 
 	mu        sync.Mutex
 	pending   []*queuedEvent // not yet stored, oldest first
@@ -71,7 +72,7 @@ const (
 const chanJournal = "flamock_journal"
 
 func newJournal(b *Backend) *journalStore {
-	return &journalStore{b: b, subs: map[chan journal.Event]struct{}{},
+	return &journalStore{b: b, id: randomHex(8), subs: map[chan journal.Event]struct{}{},
 		wake: make(chan struct{}, 1), followNow: make(chan struct{}, 1), flushed: make(chan struct{})}
 }
 
@@ -182,7 +183,37 @@ func (j *journalStore) writeBatch(ctx context.Context) bool {
 		q.e.Seq = seqs[i]
 		close(q.done)
 	}
+	j.handOwn(batch)
 	return true
+}
+
+// handOwn hands this replica's batch, just stored, to the subscribers
+// without reading it back (the follower's read and decoding of every
+// event cost more than the insert), when its numbers follow on the
+// follower's last event: then nothing else was stored in between, since
+// appends are serialised by the journal lock. Otherwise the follower
+// reads, in order, whatever came in between and the batch. j.mu is held.
+func (j *journalStore) handOwn(batch []*queuedEvent) {
+	first, last := batch[0].e.Seq, batch[len(batch)-1].e.Seq
+	if len(j.subs) == 0 || last <= j.last {
+		return
+	}
+	if first != j.last+1 || last-first != uint64(len(batch)-1) {
+		select {
+		case j.followNow <- struct{}{}:
+		default:
+		}
+		return
+	}
+	for _, q := range batch {
+		j.last = q.e.Seq
+		for ch := range j.subs {
+			select {
+			case ch <- q.e:
+			default: // a slow subscriber misses events rather than holding up the others
+			}
+		}
+	}
 }
 
 // insert runs one batch as one pipeline: an implicit transaction holding
@@ -193,7 +224,7 @@ func (j *journalStore) insert(ctx context.Context, clients []string, bodies [][]
 	var pb pgx.Batch
 	pb.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(journalLock))
 	pb.Queue(sqlJournalInsert, clients, bodies)
-	pb.Queue(`SELECT pg_notify($1, '')`, chanJournal)
+	pb.Queue(`SELECT pg_notify($1, $2)`, chanJournal, j.id)
 	br := j.b.fast.SendBatch(c, &pb)
 	_, err := br.Exec()
 	var seqs []uint64
@@ -217,8 +248,12 @@ func (j *journalStore) insert(ctx context.Context, clients []string, bodies [][]
 	return seqs, err
 }
 
-// notified wakes the follower.
-func (j *journalStore) notified(string) {
+// notified wakes the follower, unless the notification is of this
+// replica's own batch (handOwn handed it over or woke the follower).
+func (j *journalStore) notified(payload string) {
+	if payload == j.id {
+		return
+	}
 	select {
 	case j.followNow <- struct{}{}:
 	default:

@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flamock/flamock/internal/journal"
+)
+
+// Two replicas write and both follow: each subscriber sees every event of
+// both once, in sequence order, whether a replica's own batches were
+// handed over from memory (nothing stored in between) or read back (the
+// other replica's in between). A replica that writes alone reads nothing
+// back (at most the follower's once-a-second look).
+func TestJournalOwnEventsNotReadBack(t *testing.T) {
+	rs := replicas(t, 2)
+	waitFor(t, "listeners up", func() bool { return rs[0].listen.up() && rs[1].listen.up() })
+	var chs [2]<-chan journal.Event
+	for i := range rs {
+		ch, stop := rs[i].Journal().Subscribe(10_000)
+		defer stop()
+		chs[i] = ch
+	}
+	const each = 100
+	start := time.Now()
+	before := acquires(rs[0])
+	for i := range each {
+		rs[0].Journal().Append(apiEvent("c0", fmt.Sprintf("/alone/%d", i)))
+	}
+	ticks := int64(time.Since(start)/time.Second) + 2
+	if n := acquires(rs[0]) - before; n > ticks {
+		t.Errorf("%d appends of a replica writing alone took %d connections of its pool (reads back); want at most %d (the follower's ticks)", each, n, ticks)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range each {
+				rs[w].Journal().Append(apiEvent(fmt.Sprintf("c%d", w), fmt.Sprintf("/both/%d", i)))
+			}
+		})
+	}
+	wg.Wait()
+	for r, ch := range chs {
+		var got []journal.Event
+		deadline := time.After(20 * time.Second)
+		for len(got) < 3*each {
+			select {
+			case e := <-ch:
+				got = append(got, e)
+			case <-deadline:
+				t.Fatalf("replica %d's subscriber saw %d of %d events", r, len(got), 3*each)
+			}
+		}
+		for i, e := range got {
+			if i > 0 && e.Seq != got[i-1].Seq+1 {
+				t.Fatalf("replica %d: event %d has seq %d after %d: out of order, a gap or twice", r, i, e.Seq, got[i-1].Seq)
+			}
+		}
+		if got[0].API.Path != "/alone/0" || got[each-1].API.Path != fmt.Sprintf("/alone/%d", each-1) {
+			t.Fatalf("replica %d: first events %s ... %s", r, got[0].API.Path, got[each-1].API.Path)
+		}
+		select {
+		case e := <-ch:
+			t.Fatalf("replica %d: an event more: %d %s", r, e.Seq, e.API.Path)
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
