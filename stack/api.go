@@ -314,7 +314,7 @@ const DefaultConformanceClient = "self_service_chaman_880820_flamockcnf"
 // one; else the model every profile shares, built from what Build gives
 // (its documents when specs is empty, its qualities and demo) with a
 // conformance client of its first quality. A third profile needs no more
-// to be judged by flamock conform.
+// to be judged by flamock conform, or set up by init and postman.
 func (p Profile) Model(specs []mockfla.Spec, set Settings) (*API, error) {
 	if p.API != nil {
 		return p.API(specs, set)
