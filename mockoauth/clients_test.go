@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,57 @@ func BenchmarkClientLookup(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Lookups while clients are added and removed through another server on
+// the same State: every lookup after an acknowledged removal misses (run
+// with -race).
+func TestClients_ConcurrentChanges(t *testing.T) {
+	st := store.NewState()
+	clk := newClock()
+	cfg := testConfig(t, clk)
+	cfg.State = st
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := testBundles(t)[certgen.RSA2048]
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := b.lookup(ctx, "c1"); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		if err := a.AddClient(Client{ID: "c1", Quality: QualityEmployer, Certificates: certsOf(nb)}); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if c, err := b.lookup(ctx, "c1"); c == nil || err != nil {
+			t.Fatalf("round %d: added through A, lookup on B = %v, %v", i, c, err)
+		}
+		if ok, err := a.RemoveClient("c1"); !ok || err != nil {
+			t.Fatalf("round %d: RemoveClient = %v, %v", i, ok, err)
+		}
+		if c, err := b.lookup(ctx, "c1"); c != nil || err != nil {
+			t.Fatalf("round %d: removed through A, lookup on B = %v, %v", i, c, err)
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
