@@ -60,6 +60,11 @@ type cschema struct {
 	addAllow  bool     // additionalProperties other than false
 	addSchema *cschema // nil: any value
 	defaults  bool     // some property has a default
+
+	// identFree (set on a body schema's root): no value it accepts holds
+	// a property named as an identifier (identifierNames) at any depth,
+	// so the identifiers layer has nothing to look for in the body.
+	identFree bool
 }
 
 type cprop struct {
@@ -80,8 +85,36 @@ func (sc *schemaCache) get(s *openapi3.Schema) *cschema {
 		return v.(*cschema)
 	}
 	c := compileSchema(s, map[*openapi3.Schema]*cschema{})
+	if c != nil {
+		c.identFree = c.noIdentifiers(map[*cschema]bool{})
+	}
 	sc.m.Store(s, c)
 	return c
+}
+
+// noIdentifiers reports whether no value c accepts can hold a property
+// named as an identifier: every object closed (additionalProperties
+// false) with no such property, every array's items the same. A schema
+// met again on the way (recursion) adds nothing new.
+func (c *cschema) noIdentifiers(seen map[*cschema]bool) bool {
+	if seen[c] {
+		return true
+	}
+	seen[c] = true
+	switch c.typ {
+	case openapi3.TypeArray:
+		return c.items != nil && c.items.noIdentifiers(seen)
+	case openapi3.TypeObject:
+		if c.addAllow {
+			return false
+		}
+		for name, p := range c.props {
+			if identifierNames[name] != "" || !p.schema.noIdentifiers(seen) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // compileSchema compiles s, or returns nil when it cannot. seen breaks
@@ -410,6 +443,6 @@ func (s *Server) compiledBody(c *call, in *openapi3filter.RequestValidationInput
 	case parsed:
 		c.form = bodyValid
 	}
-	c.body, c.value = data, value
+	c.body, c.value, c.bodySchema = data, value, cs
 	return true
 }

@@ -116,7 +116,9 @@ func (s *Server) identifiers(c *call) *response {
 			c.canon[name] = canon
 		}
 	}
-	if c.value != nil && hasBadIdentifier(c.value, now) {
+	// A body its compiled schema accepted holds no identifier property
+	// when the schema allows none (cschema.identFree).
+	if c.value != nil && (c.bodySchema == nil || !c.bodySchema.identFree) && hasBadIdentifier(c.value, now) {
 		issues = append(issues, walkIdentifiers(c.value, "", now)...)
 	}
 	if len(issues) > 0 {

@@ -153,7 +153,9 @@ type call struct {
 	form    bodyForm // what validation learnt about body
 	value   any      // decoded, validated body
 	decoded any      // a JSON body as strictJSON decoded it
-	ev      journal.API
+	// bodySchema is the compiled schema that accepted value (nil: kin-openapi did).
+	bodySchema *cschema
+	ev         journal.API
 	// storeErr is the first store read that failed (see resources).
 	storeErr error
 }
