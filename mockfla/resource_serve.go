@@ -29,13 +29,14 @@ func (s *Server) serveResource(c *call) *response {
 	key := c.op.key(c.canon)
 	switch c.r.Method {
 	case http.MethodGet:
-		if _, stored := s.store.get(c, key); g.kind == kindCollection && !stored {
+		b, stored := s.store.get(c, key) // one read: a remote store's round trip each
+		if g.kind == kindCollection && !stored {
 			if c.op.list {
 				return s.list(c, key) // a Belgif page: the FLA-era behaviour
 			}
 			return s.genericList(c, key)
 		}
-		if b, ok := s.store.get(c, key); ok {
+		if stored {
 			c.layer("store", true, "read "+key)
 			return s.render(c, b)
 		}

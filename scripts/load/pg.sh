@@ -99,4 +99,4 @@ for m in ("put", "get"):
 PY
 echo "RSS after the load: mem $(rss "${pid[mem]}"), durable $(rss "${pid[durable]}"), pg $(rss "${pid[pg]}")"
 echo "== in-process token endpoint (RSA signing included), embedded vs PostgreSQL jti"
-FLAMOCK_PG_BIN=$bin go test ./store/postgres -run '^$' -bench BenchmarkToken -benchmem -benchtime=2000x -count 3 | grep -E '^Benchmark' || true
+FLAMOCK_PG_BIN=$bin go test ./store/postgres -run '^$' -bench BenchmarkToken -benchmem -benchtime=2000x -count 3 | grep -E '^Benchmark|FAIL|_test.go:' || true
