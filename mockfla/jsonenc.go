@@ -104,6 +104,15 @@ func validNumber(s string) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// htmlSafe[c] reports whether json.Marshal writes the ASCII byte c in a
+// string as it is: not a control character, a quote, a backslash, '<', '>' or '&'.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString is encoding/json's string encoding with HTML escaping
 // (json.Marshal's): <, > and & as \u003c..., U+2028 and U+2029 escaped,
 // invalid UTF-8 as \ufffd.
@@ -112,7 +121,7 @@ func appendJSONString(dst []byte, src string) []byte {
 	start := 0
 	for i := 0; i < len(src); {
 		if c := src[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
