@@ -230,9 +230,12 @@ func docFlagUses(code string) map[string][]string {
 
 // TestDocsFlags: every flag the docs give a command is a flag of it, in
 // code blocks, in inline code and in the flag tables under a command's
-// heading.
+// heading; and every flag of a command that has a heading is named there
+// (or in a code block that runs it).
 func TestDocsFlags(t *testing.T) {
 	known := map[string][]string{}
+	named := map[string]map[string]bool{} // command -> flags the docs give it
+	headed := map[string]string{}         // command -> where its heading is
 	flagsOf := func(cmd string) ([]string, bool) {
 		if f, ok := known[cmd]; ok {
 			return f, true
@@ -256,6 +259,10 @@ func TestDocsFlags(t *testing.T) {
 			return
 		}
 		for _, f := range flags {
+			if named[cmd] == nil {
+				named[cmd] = map[string]bool{}
+			}
+			named[cmd][f] = true
 			if !slices.Contains(have, f) {
 				t.Errorf("%s: `flamock %s` has no flag --%s (it has %s)", where, cmd, f, strings.Join(have, ", "))
 			}
@@ -263,6 +270,7 @@ func TestDocsFlags(t *testing.T) {
 	}
 	heading := regexp.MustCompile("^#+ `flamock ((?:cert|state) [a-z]+|[a-z]+)")
 	tableFlag := regexp.MustCompile("^\\| `--?([a-z][a-z0-9-]*)")
+	headingFlag := regexp.MustCompile(`\[--([a-z][a-z0-9-]*)`)
 	inline := regexp.MustCompile("`([^`\n]+)`")
 	bareFlag := regexp.MustCompile(`^--?([a-z][a-z0-9-]*)(?:[ =]|$)`)
 	checked := 0
@@ -274,7 +282,7 @@ func TestDocsFlags(t *testing.T) {
 				checked += len(flags)
 			}
 		}
-		section := ""
+		section, sectionLevel := "", 0
 		inBlock := false
 		for i, l := range strings.Split(text, "\n") {
 			where := name + ":" + strconv.Itoa(i+1)
@@ -286,9 +294,15 @@ func TestDocsFlags(t *testing.T) {
 				continue
 			}
 			if strings.HasPrefix(l, "#") {
-				section = ""
+				level := len(l) - len(strings.TrimLeft(l, "#"))
 				if m := heading.FindStringSubmatch(l); m != nil {
-					section = m[1]
+					section, sectionLevel = m[1], level
+					headed[section] = where
+					for _, f := range headingFlag.FindAllStringSubmatch(l, -1) {
+						check(where, section, []string{f[1]})
+					}
+				} else if level <= sectionLevel {
+					section = "" // a subsection stays in its command's section
 				}
 			}
 			if m := tableFlag.FindStringSubmatch(l); m != nil && section != "" {
@@ -309,6 +323,14 @@ func TestDocsFlags(t *testing.T) {
 	}
 	if checked < 50 {
 		t.Errorf("checked only %d flag uses; the parser is broken", checked)
+	}
+	for cmd, where := range headed {
+		have, _ := flagsOf(cmd)
+		for _, f := range have {
+			if f != "h" && f != "help" && !named[cmd][f] {
+				t.Errorf("%s: `flamock %s` has a flag --%s that its section does not name", where, cmd, f)
+			}
+		}
 	}
 }
 
