@@ -9,10 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sync"
-	"sync/atomic"
-
-	"github.com/flamock/flamock/store"
 )
 
 // ClientsNamespace is the namespace of Config.State that holds the clients
@@ -40,47 +36,31 @@ type storedClient struct {
 	Removed          bool     `json:"removed,omitempty"`
 }
 
-// clientView is the run-time layer as read at one State version: by id, the
-// client, or nil for one removed (or one this server cannot build).
+// clientView is the run-time layer as read: by id, the client, or nil for
+// one removed (or one this server cannot build).
 type clientView struct {
-	version uint64
-	valid   bool // read while the State vouched for version
 	raw     map[string][]byte
 	clients map[string]*client
 }
 
-// clientLayer caches the run-time layer.
-type clientLayer struct {
-	state  store.State
-	view   atomic.Pointer[clientView]
-	loadMu sync.Mutex
+// current returns the run-time layer (s.layer: cached while the State's
+// version holds).
+func (s *Server) current(ctx context.Context) (*clientView, error) {
+	return s.layer.Get(ctx)
 }
 
-// current returns the run-time layer: the cached view while the State's
-// version holds, else a fresh one (the built clients whose bytes did not
-// change are kept, so certificates are parsed once per change).
-func (s *Server) current(ctx context.Context) (*clientView, error) {
-	l := &s.layer
-	if cur := l.view.Load(); cur != nil && cur.valid {
-		if v, ok := l.state.Version(ClientsNamespace); ok && v == cur.version {
-			return cur, nil
-		}
-	}
-	l.loadMu.Lock()
-	defer l.loadMu.Unlock()
-	v, ok := l.state.Version(ClientsNamespace)
-	cur := l.view.Load()
-	if ok && cur != nil && cur.valid && cur.version == v {
-		return cur, nil
-	}
-	raw, err := l.state.Load(ctx, ClientsNamespace)
+// loadClients reads the run-time layer; the built clients of prev whose
+// bytes did not change are kept, so certificates are parsed once per
+// change.
+func (s *Server) loadClients(ctx context.Context, prev *clientView) (*clientView, error) {
+	raw, err := s.state.Load(ctx, ClientsNamespace)
 	if err != nil {
 		return nil, err
 	}
-	next := &clientView{version: v, valid: ok, raw: raw, clients: make(map[string]*client, len(raw))}
+	next := &clientView{raw: raw, clients: make(map[string]*client, len(raw))}
 	for id, b := range raw {
-		if cur != nil && bytes.Equal(cur.raw[id], b) {
-			next.clients[id] = cur.clients[id]
+		if prev != nil && bytes.Equal(prev.raw[id], b) {
+			next.clients[id] = prev.clients[id]
 			continue
 		}
 		c, err := s.decodeClient(b)
@@ -89,7 +69,6 @@ func (s *Server) current(ctx context.Context) (*clientView, error) {
 		}
 		next.clients[id] = c
 	}
-	l.view.Store(next)
 	return next, nil
 }
 
@@ -175,7 +154,7 @@ func (s *Server) AddClient(c Client) error {
 	if old != nil {
 		return fmt.Errorf("mockoauth: add client: client %q is already registered", c.ID)
 	}
-	if err := s.layer.state.Save(ctx, ClientsNamespace, c.ID, encodeClient(cl.Client)); err != nil {
+	if err := s.state.Save(ctx, ClientsNamespace, c.ID, encodeClient(cl.Client)); err != nil {
 		return fmt.Errorf("mockoauth: add client %q: %w", c.ID, err)
 	}
 	return nil
@@ -194,9 +173,9 @@ func (s *Server) RemoveClient(id string) (bool, error) {
 	_, configured := s.clients[id]
 	s.mu.RUnlock()
 	if configured {
-		err = s.layer.state.Save(ctx, ClientsNamespace, id, removedClient)
+		err = s.state.Save(ctx, ClientsNamespace, id, removedClient)
 	} else {
-		_, err = s.layer.state.Remove(ctx, ClientsNamespace, id)
+		_, err = s.state.Remove(ctx, ClientsNamespace, id)
 	}
 	return err == nil, wrapRemove(id, err)
 }
@@ -238,7 +217,7 @@ func (s *Server) changeClient(id string, f func(*Client)) error {
 	if err != nil {
 		return fmt.Errorf("mockoauth: change client: %w", err)
 	}
-	if err := s.layer.state.Save(ctx, ClientsNamespace, id, encodeClient(cl.Client)); err != nil {
+	if err := s.state.Save(ctx, ClientsNamespace, id, encodeClient(cl.Client)); err != nil {
 		return fmt.Errorf("mockoauth: change client %q: %w", id, err)
 	}
 	return nil

@@ -26,7 +26,8 @@ type Server struct {
 
 	mu      sync.RWMutex
 	clients map[string]*client // configured; run-time changes are in layer (clients.go)
-	layer   clientLayer
+	state   store.State        // Config.State, or an embedded one
+	layer   *store.Cached[*clientView]
 
 	offset atomic.Int64 // clock offset, ns
 
@@ -93,10 +94,11 @@ func New(cfg Config) (*Server, error) {
 		s.algs[a] = true
 	}
 	var errs []error
-	s.layer.state = cfg.State
-	if s.layer.state == nil {
-		s.layer.state = store.NewState()
+	s.state = cfg.State
+	if s.state == nil {
+		s.state = store.NewState()
 	}
+	s.layer = store.NewCached(s.state, ClientsNamespace, s.loadClients)
 	for _, c := range cfg.Clients {
 		if err := s.RegisterClient(c); err != nil {
 			errs = append(errs, err)

@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/flamock/flamock/internal/beid"
-	"github.com/flamock/flamock/store"
 )
 
 // Mandate says that an employer mandated a provider (a social secretariat or
@@ -86,51 +83,33 @@ const MandatesNamespace = "fla.mandates"
 
 const mandatesKey = "mandates"
 
-// mandateView is the mandates in force as read at one State version.
-type mandateView struct {
-	version uint64
-	valid   bool // read while the State vouched for version
-	ms      []Mandate
-}
-
-// mandateLayer caches the mandates in force: the tenant rule reads them on
-// every call, from memory while State.Version holds (no round trip), never
-// older than an acknowledged SetMandates on any replica.
-type mandateLayer struct {
-	state  store.State
-	view   atomic.Pointer[mandateView]
-	loadMu sync.Mutex
-}
-
 // current returns the mandates in force (the caller must not change them).
+// The tenant rule reads them on every call: from p.inForce, cached while
+// State.Version holds (no round trip), never older than an acknowledged
+// SetMandates on any replica.
 func (p *Profile) current(ctx context.Context) ([]Mandate, error) {
-	l := &p.layer
-	if cur := l.view.Load(); cur != nil && cur.valid {
-		if v, ok := l.state.Version(MandatesNamespace); ok && v == cur.version {
-			return cur.ms, nil
-		}
-	}
-	l.loadMu.Lock()
-	defer l.loadMu.Unlock()
-	v, ok := l.state.Version(MandatesNamespace)
-	if cur := l.view.Load(); ok && cur != nil && cur.valid && cur.version == v {
-		return cur.ms, nil
-	}
-	raw, err := l.state.Load(ctx, MandatesNamespace)
+	return p.inForce.Get(ctx)
+}
+
+// loadMandates reads the mandates in force: those set at run time, else
+// Options.Mandates.
+func (p *Profile) loadMandates(ctx context.Context, _ []Mandate) ([]Mandate, error) {
+	raw, err := p.state.Load(ctx, MandatesNamespace)
 	if err != nil {
 		return nil, fmt.Errorf("fla: mandates: %w", err)
 	}
-	ms := p.mandates
-	if b, set := raw[mandatesKey]; set {
-		var stored []Mandate
-		if err := json.Unmarshal(b, &stored); err != nil {
-			return nil, fmt.Errorf("fla: the mandates stored at run time are not a list of mandates: %w", err)
-		}
-		if ms, err = checkMandates(stored); err != nil {
-			return nil, fmt.Errorf("fla: the mandates stored at run time: %w", err)
-		}
+	b, set := raw[mandatesKey]
+	if !set {
+		return p.mandates, nil
 	}
-	l.view.Store(&mandateView{version: v, valid: ok, ms: ms})
+	var stored []Mandate
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return nil, fmt.Errorf("fla: the mandates stored at run time are not a list of mandates: %w", err)
+	}
+	ms, err := checkMandates(stored)
+	if err != nil {
+		return nil, fmt.Errorf("fla: the mandates stored at run time: %w", err)
+	}
 	return ms, nil
 }
 
@@ -146,7 +125,7 @@ func (p *Profile) SetMandates(ms []Mandate) error {
 	if err != nil {
 		return fmt.Errorf("fla: set mandates: %w", err)
 	}
-	if err := p.layer.state.Save(context.Background(), MandatesNamespace, mandatesKey, b); err != nil {
+	if err := p.state.Save(context.Background(), MandatesNamespace, mandatesKey, b); err != nil {
 		return fmt.Errorf("fla: set mandates: %w", err)
 	}
 	return nil

@@ -75,8 +75,9 @@ type Options struct {
 // which change at run time. It is safe for concurrent use.
 type Profile struct {
 	opts     Options
-	mandates []Mandate // configured (Options.Mandates), checked
-	layer    mandateLayer
+	mandates []Mandate                // configured (Options.Mandates), checked
+	state    store.State              // Options.State, or an embedded one
+	inForce  *store.Cached[[]Mandate] // the mandates in force (mandates.go)
 }
 
 // New checks opts, fills in the defaults and reports every problem at once.
@@ -105,10 +106,11 @@ func New(opts Options) (*Profile, error) {
 		return nil, err
 	}
 	p := &Profile{opts: opts, mandates: ms}
-	p.layer.state = opts.State
-	if p.layer.state == nil {
-		p.layer.state = store.NewState()
+	p.state = opts.State
+	if p.state == nil {
+		p.state = store.NewState()
 	}
+	p.inForce = store.NewCached(p.state, MandatesNamespace, p.loadMandates)
 	return p, nil
 }
 

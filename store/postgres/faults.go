@@ -8,13 +8,14 @@ import (
 	"sync/atomic"
 
 	"github.com/flamock/flamock/internal/fault"
+	"github.com/flamock/flamock/store"
 	"github.com/jackc/pgx/v5"
 )
 
 // faults is store.Faults on flamock_faults: one row per queued fault with
 // the requests it has left.
 //
-// Pending and Take match from a cache of the queued faults (see cached):
+// Pending and Take match from a cache of the queued faults (see store.Cached):
 // no round trip while none was added or cleared since the last read.
 // Add, Clear and ClearClient are state writes of nsFaults: each returns
 // once every replica confirmed it saw it, so a fault queued through one
@@ -31,7 +32,7 @@ import (
 // are deleted by the purge.
 type faults struct {
 	b     *Backend
-	cache *cached[[2][]*queued] // by target
+	cache *store.Cached[[2][]*queued] // by target
 
 	mu     sync.Mutex
 	open   map[int64]*takeGroup // by fault id: the group the next UPDATE serves
@@ -47,7 +48,7 @@ type queued struct {
 
 func newFaults(b *Backend) *faults {
 	f := &faults{b: b, open: map[int64]*takeGroup{}, flying: map[int64]*takeGroup{}}
-	f.cache = newCached(b.state, nsFaults, f.read)
+	f.cache = store.NewCached(b.state, nsFaults, func(ctx context.Context, _ [2][]*queued) ([2][]*queued, error) { return f.read(ctx) })
 	return f
 }
 
@@ -121,7 +122,7 @@ func (f *faults) Take(ctx context.Context, t fault.Target, method, path, client 
 	if err := checkTarget(t); err != nil {
 		return fault.Fault{}, false, err
 	}
-	qs, err := f.cache.get(ctx)
+	qs, err := f.cache.Get(ctx)
 	if err != nil {
 		return fault.Fault{}, false, err
 	}
@@ -287,7 +288,7 @@ func (f *faults) Pending(t fault.Target) bool {
 	if checkTarget(t) != nil {
 		return false
 	}
-	qs, err := f.cache.get(context.Background())
+	qs, err := f.cache.Get(context.Background())
 	if err != nil {
 		return true
 	}

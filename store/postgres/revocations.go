@@ -10,7 +10,7 @@ import (
 )
 
 // revocations is store.Revocations on flamock_watermarks (one row) and
-// flamock_token_changes, cached in memory (see cached): a check costs no
+// flamock_token_changes, cached in memory (see store.Cached): a check costs no
 // round trip while no change was made since the last one, one after a
 // change (the watermarks and every token change, read again), and one
 // per check while the listener is down. Changes are state writes of
@@ -19,7 +19,7 @@ import (
 // every replica.
 type revocations struct {
 	b     *Backend
-	cache *cached[*revoked]
+	cache *store.Cached[*revoked]
 }
 
 // revoked is what the tables held when read.
@@ -30,7 +30,7 @@ type revoked struct {
 
 func newRevocations(b *Backend) *revocations {
 	r := &revocations{b: b}
-	r.cache = newCached(b.state, nsRevocations, r.read)
+	r.cache = store.NewCached(b.state, nsRevocations, func(ctx context.Context, _ *revoked) (*revoked, error) { return r.read(ctx) })
 	return r
 }
 
@@ -79,7 +79,7 @@ func (r *revocations) read(ctx context.Context) (*revoked, error) {
 
 // Watermarks returns the current watermarks.
 func (r *revocations) Watermarks(ctx context.Context) (store.Watermarks, error) {
-	v, err := r.cache.get(ctx)
+	v, err := r.cache.Get(ctx)
 	if err != nil {
 		return store.Watermarks{}, err
 	}
@@ -88,7 +88,7 @@ func (r *revocations) Watermarks(ctx context.Context) (store.Watermarks, error) 
 
 // Token returns the change recorded for jti.
 func (r *revocations) Token(ctx context.Context, jti string) (store.TokenChange, bool, error) {
-	v, err := r.cache.get(ctx)
+	v, err := r.cache.Get(ctx)
 	if err != nil {
 		return store.TokenChange{}, false, err
 	}
