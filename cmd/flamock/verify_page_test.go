@@ -24,6 +24,19 @@ func TestVerify_JournalPage(t *testing.T) {
 	if want := "flamock verify: " + page + ": the server's journal had forgotten 3 older events (it keeps a bounded number): judging the rest\n"; errPage != want {
 		t.Errorf("stderr of verify of the page = %q; want %q", errPage, want)
 	}
+	// An event that is neither a token request nor an API call is skipped
+	// and reported, as a journal file's line is (Verify panicked on it).
+	empty := filepath.Join(dir, "empty-event.json")
+	os.WriteFile(empty, []byte(`{"events":[{"seq":1},`+event+`,{"seq":9,"kind":"api"}],"last":9}`), 0o644)
+	_, fromEmpty, errEmpty := flamock(t, "verify", "--client-id", "c", empty)
+	_, fromLinesC, _ := flamock(t, "verify", "--client-id", "c", lines)
+	if want := "flamock verify: " + empty + ": event 1 of the page is not a journal event (neither a token request nor an API call)\n" +
+		"flamock verify: " + empty + ": event 3 of the page is not a journal event (neither a token request nor an API call)\n"; errEmpty != want {
+		t.Errorf("stderr of verify of a page with two empty events = %q; want %q", errEmpty, want)
+	}
+	if fromEmpty != fromLinesC {
+		t.Errorf("verify --client-id c of the page with empty events:\n%s\nof its one event as a line:\n%s", fromEmpty, fromLinesC)
+	}
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"events":5}`), 0o644)
 	_, _, errBad := flamock(t, "verify", bad)
