@@ -74,17 +74,12 @@ func otherClient(own, named string) string {
 // for every client. An empty or repeated one is a 400. A client's admin
 // credential gets its own id, and a 403 for another client's.
 func queryClient(w http.ResponseWriter, r *http.Request, name string) (string, bool) {
-	vals, given := r.URL.Query()[name]
-	if given && (len(vals) != 1 || vals[0] == "") {
+	id, named, allowed, err := tenant.Query(r, name)
+	if err != nil {
 		writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, In: "query", Name: name,
 			Detail: name + " must be one client id, e.g. ?" + name + "=my_client"})
 		return "", false
 	}
-	var named string
-	if given {
-		named = vals[0]
-	}
-	id, _, allowed := tenant.Scope(r.Context(), named, given)
 	if !allowed {
 		writeProblem(w, problemFor(http.StatusForbidden, otherClient(id, named)))
 		return "", false

@@ -53,16 +53,11 @@ func denyOtherClient(w http.ResponseWriter, own, named string) {
 // An empty or repeated one is a 400; a client's admin credential gets its
 // own id, and a 403 for another client's.
 func queryClient(w http.ResponseWriter, r *http.Request) (string, bool) {
-	vals, given := r.URL.Query()["clientId"]
-	if given && (len(vals) != 1 || vals[0] == "") {
+	id, named, allowed, err := tenant.Query(r, "clientId")
+	if err != nil {
 		adminError(w, http.StatusBadRequest, "clientId must be one client id, e.g. ?clientId=my_client")
 		return "", false
 	}
-	var named string
-	if given {
-		named = vals[0]
-	}
-	id, _, allowed := tenant.Scope(r.Context(), named, given)
 	if !allowed {
 		denyOtherClient(w, id, named)
 		return "", false

@@ -6,7 +6,11 @@
 // access.
 package tenant
 
-import "context"
+import (
+	"context"
+	"errors"
+	"net/http"
+)
 
 type key struct{}
 
@@ -36,4 +40,25 @@ func Scope(ctx context.Context, named string, given bool) (clientID string, scop
 	default:
 		return own, true, false
 	}
+}
+
+// ErrQueryNotOne is Query's error for an empty or repeated parameter.
+var ErrQueryNotOne = errors.New("not one client id")
+
+// Query reads the client id that query parameter name of an admin request
+// names, decided by Scope for the client the request acts for: "" for
+// every client (the operator naming none). An empty or repeated parameter
+// is ErrQueryNotOne (a 400); another client's id than the request's own
+// is allowed false (a 403), with own the request's client and named the
+// other's.
+func Query(r *http.Request, name string) (id, named string, allowed bool, err error) {
+	vals, given := r.URL.Query()[name]
+	if given && (len(vals) != 1 || vals[0] == "") {
+		return "", "", false, ErrQueryNotOne
+	}
+	if given {
+		named = vals[0]
+	}
+	id, _, allowed = Scope(r.Context(), named, given)
+	return id, named, allowed, nil
 }
