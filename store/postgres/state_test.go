@@ -6,17 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/flamock/flamock/certgen"
 	"github.com/flamock/flamock/internal/pgtest"
-	"github.com/flamock/flamock/internal/ssoauth"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/store"
 	"github.com/jackc/pgx/v5"
@@ -145,21 +139,8 @@ func waitForB(b *testing.B, cond func() bool) {
 // sandbox's CI job adds its client: round-trips/op shows what the client
 // lookup costs on the token endpoint's path (the jti insert is one).
 func BenchmarkTokenSharedClient(b *testing.B) {
-	bundle, err := certgen.Create(certgen.Request{Key: certgen.RSA2048, CommonName: "bench", EnterpriseNumber: "0403019261"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	const id = "self_service_chaman_403019_benchshare"
-	pool := make([]string, 4000)
-	for i := range pool {
-		a, err := ssoauth.Assertion{ClientID: id, Audience: benchAudience, Key: bundle.Key, Lifetime: 9 * time.Minute}.Sign()
-		if err != nil {
-			b.Fatal(err)
-		}
-		pool[i] = url.Values{"grant_type": {"client_credentials"},
-			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-			"client_assertion":      {a}}.Encode()
-	}
+	bundle, pool := tokenRequests(b, id)
 	pg, err := Open(context.Background(), newDB(b), store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -173,26 +154,7 @@ func BenchmarkTokenSharedClient(b *testing.B) {
 	if err := srv.AddClient(mockoauth.Client{ID: id, Certificates: []*x509.Certificate{bundle.Cert}, Scopes: []string{"scope:bench"}}); err != nil {
 		b.Fatal(err)
 	}
-	if b.N > len(pool) {
-		b.Skipf("b.N %d is beyond the %d pre-signed assertions", b.N, len(pool))
-	}
 	n0, f0 := pg.pool.Stat().AcquireCount(), pg.fast.Stat().AcquireCount()
-	var next atomic.Int64
-	b.SetParallelism(32)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(p *testing.PB) {
-		for p.Next() {
-			req := httptest.NewRequest("POST", "/REST/oauth/v5/token", strings.NewReader(pool[next.Add(1)-1]))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			w := httptest.NewRecorder()
-			srv.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Errorf("status %d: %s", w.Code, w.Body)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+	postTokens(b, srv, pool)
 	b.ReportMetric(float64(pg.pool.Stat().AcquireCount()+pg.fast.Stat().AcquireCount()-n0-f0)/float64(b.N), "round-trips/op")
 }

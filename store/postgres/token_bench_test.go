@@ -26,21 +26,8 @@ const benchAudience = "http://sandbox.test/REST/oauth/v5/token"
 // -benchtime=2000x -count=3 and compare the medians; "round-trips/op" is
 // PostgreSQL connections taken per token (the jti insert is one).
 func BenchmarkToken(b *testing.B) {
-	bundle, err := certgen.Create(certgen.Request{Key: certgen.RSA2048, CommonName: "bench", EnterpriseNumber: "0403019261"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	const id = "self_service_chaman_403019_benchemplo"
-	pool := make([]string, 4000) // pre-signed outside the timer; each is used once
-	for i := range pool {
-		a, err := ssoauth.Assertion{ClientID: id, Audience: benchAudience, Key: bundle.Key, Lifetime: 9 * time.Minute}.Sign()
-		if err != nil {
-			b.Fatal(err)
-		}
-		pool[i] = url.Values{"grant_type": {"client_credentials"},
-			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-			"client_assertion":      {a}}.Encode()
-	}
+	bundle, pool := tokenRequests(b, id)
 	for _, kind := range []string{"embedded", "postgres"} {
 		b.Run(kind, func(b *testing.B) {
 			cfg := mockoauth.Config{Audience: benchAudience, Clients: []mockoauth.Client{{ID: id, Certificates: []*x509.Certificate{bundle.Cert}, Scopes: []string{"scope:bench"}}}}
@@ -59,27 +46,53 @@ func BenchmarkToken(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if b.N > len(pool) {
-				b.Skipf("b.N %d is beyond the %d pre-signed assertions; use -benchtime=%dx at most", b.N, len(pool), len(pool))
-			}
-			var next atomic.Int64
-			b.SetParallelism(32)
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					body := pool[next.Add(1)-1]
-					req := httptest.NewRequest("POST", "/REST/oauth/v5/token", strings.NewReader(body))
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-					w := httptest.NewRecorder()
-					srv.ServeHTTP(w, req)
-					if w.Code != http.StatusOK {
-						b.Errorf("status %d: %s", w.Code, w.Body)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+			postTokens(b, srv, pool)
 		})
 	}
+}
+
+// tokenRequests makes a client certificate and 4000 token request bodies
+// for client id, each with an assertion signed beforehand (outside the
+// timer) and used once.
+func tokenRequests(b *testing.B, id string) (*certgen.Bundle, []string) {
+	bundle, err := certgen.Create(certgen.Request{Key: certgen.RSA2048, CommonName: "bench", EnterpriseNumber: "0403019261"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := make([]string, 4000)
+	for i := range pool {
+		a, err := ssoauth.Assertion{ClientID: id, Audience: benchAudience, Key: bundle.Key, Lifetime: 9 * time.Minute}.Sign()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool[i] = url.Values{"grant_type": {"client_credentials"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {a}}.Encode()
+	}
+	return bundle, pool
+}
+
+// postTokens sends b.N of the token requests of pool to srv, 32 goroutines
+// per GOMAXPROCS at once, each answered 200, and reports tokens/s.
+func postTokens(b *testing.B, srv http.Handler, pool []string) {
+	if b.N > len(pool) {
+		b.Skipf("b.N %d is beyond the %d pre-signed assertions; use -benchtime=%dx at most", b.N, len(pool), len(pool))
+	}
+	var next atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest("POST", "/REST/oauth/v5/token", strings.NewReader(pool[next.Add(1)-1]))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Errorf("status %d: %s", w.Code, w.Body)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
 }
