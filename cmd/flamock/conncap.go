@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Connections beyond the cap are answered at once, before a request is
-// read, and closed: a 503 with Retry-After, so that slow or stuck clients
+// Connections beyond the cap are answered at once (as soon as the client
+// sent its first bytes, or after overCapFirstRead), and closed: a 503 with Retry-After, so that slow or stuck clients
 // holding the server's connections cannot lock a normal client out until
 // their timeouts fire (a server out of file descriptors cannot even
 // accept it).
@@ -21,6 +21,9 @@ const (
 	defaultMaxConns = 1024
 	maxMaxConns     = 100_000
 	overCapRetry    = 1 // seconds, in Retry-After
+	// overCapFirstRead is how long a connection beyond the cap waits for
+	// its client's first bytes before the 503 is written.
+	overCapFirstRead = 200 * time.Millisecond
 )
 
 // connCap derives the cap on concurrent connections from the soft limit
@@ -86,11 +89,19 @@ func (l capListener) Accept() (net.Conn, error) {
 	}
 }
 
-// refuseOverCap answers and closes; it reads what the client sent
+// refuseOverCap answers and closes. It first waits briefly
+// (overCapFirstRead) for the client's first bytes: a normal client has
+// sent its request by then, and an answer that arrives before a client
+// wrote its request is one some clients refuse (Go's net/http: "Unsolicited
+// response received on idle HTTP channel"); a client that sends nothing
+// gets the answer when the wait ends. Then it reads what the client sent
 // meanwhile (briefly), so that the close does not reset the connection
 // before the client reads the answer.
 func refuseOverCap(c net.Conn) {
 	defer c.Close()
+	buf := make([]byte, 4096)
+	_ = c.SetReadDeadline(time.Now().Add(overCapFirstRead))
+	_, _ = c.Read(buf)
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 	if _, err := c.Write(overCapAnswer); err != nil {
 		return
@@ -98,7 +109,6 @@ func refuseOverCap(c net.Conn) {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()
 	}
-	buf := make([]byte, 4096)
 	for {
 		if _, err := c.Read(buf); err != nil {
 			return
