@@ -195,3 +195,50 @@ func TestAdmin_ClientTokenUnchecked(t *testing.T) {
 		t.Errorf("DELETE faults with an unchecked client token = %d, Retry-After %q, %+v; want 503, Retry-After 3, %q", resp.StatusCode, resp.Header.Get("Retry-After"), p, want)
 	}
 }
+
+// An Authorization header that is present but holds no usable credential
+// is a 401 saying why, with both challenges, also without an admin token:
+// never "no credential", which would be the operator's unscoped access.
+func TestAdmin_UnusableAuthorization(t *testing.T) {
+	const schemes = "; it takes Authorization: Bearer <token>, or Basic with any user name and the token as password"
+	unusable := func(why string) string {
+		return problem(401, "invalidAccessToken", "Invalid Access Token", "This Authorization header holds no credential the admin API can use: "+why+schemes)
+	}
+	for _, adminToken := range []string{"", "s3cret"} {
+		ts, employer, _ := adminStack(t, adminToken)
+		own := issue(t, ts, employer)
+		for _, tc := range []struct {
+			what string
+			auth []string
+			want string
+		}{
+			{"a client token under another scheme", []string{"Token " + own}, unusable(`its scheme \"Token\" is not supported`)},
+			{"Digest", []string{`Digest username="me", realm="flamock admin", response="6629fae49393a05397450978507c4ef1"`}, unusable(`its scheme \"Digest\" is not supported`)},
+			{"a tab after the scheme", []string{"Bearer\t" + own}, unusable("it has no scheme (Bearer or Basic) and a space before the credential")},
+			{"a scheme that is no token", []string{"Bearer/2 " + own}, unusable("its scheme is not supported")},
+			{"a token without a scheme", []string{own}, unusable("it has no scheme (Bearer or Basic) and a space before the credential")},
+			{"Bearer without a token", []string{"Bearer"}, unusable("it says Bearer but holds no token")},
+			{"Bearer and spaces", []string{"Bearer    "}, unusable("it says Bearer but holds no token")},
+			{"Basic that is no base64", []string{"Basic !!"}, unusable("its Basic credentials are not the base64 of user:password")},
+			{"Basic without a colon", []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(own))}, unusable("its Basic credentials are not the base64 of user:password")},
+			{"Basic alone", []string{"basic"}, unusable("its Basic credentials are not the base64 of user:password")},
+			{"an empty header", []string{""}, unusable("the Authorization header is empty")},
+			{"two headers", []string{"Bearer " + own, "Bearer " + own}, unusable("the request has 2 Authorization headers, not one")},
+		} {
+			req, _ := http.NewRequest("GET", ts.URL+"/__admin/faults", nil)
+			req.Header["Authorization"] = tc.auth
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if body := strings.TrimSpace(string(b)); resp.StatusCode != 401 || body != tc.want {
+				t.Errorf("admin token %q, %s: GET /__admin/faults = %d %s; want 401 %s", adminToken, tc.what, resp.StatusCode, body, tc.want)
+			}
+			if ch := resp.Header.Values("WWW-Authenticate"); len(ch) != 2 || !strings.HasPrefix(ch[0], "Bearer ") || !strings.HasPrefix(ch[1], "Basic ") {
+				t.Errorf("admin token %q, %s: WWW-Authenticate = %q; want a Bearer and a Basic challenge", adminToken, tc.what, ch)
+			}
+		}
+	}
+}
