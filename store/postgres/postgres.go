@@ -108,7 +108,7 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	}
 	b.listen = newListener(b, pc.ConnConfig.Copy())
 	b.resources = newResources(b)
-	b.replay = &replay{b: b}
+	b.replay = newReplay(b)
 	b.state = newState(b)
 	b.revocations = newRevocations(b)
 	b.faults = newFaults(b)
@@ -124,6 +124,7 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	b.stop = stop
 	b.run(bg, b.listen.run)
 	b.run(bg, b.resources.run)
+	b.run(bg, b.replay.run)
 	b.run(bg, b.journal.writeLoop)
 	b.run(bg, b.journal.followLoop)
 	b.run(bg, b.purgeLoop)
