@@ -3,9 +3,13 @@ package conformance_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/flamock/flamock/conformance"
+	"github.com/flamock/flamock/internal/journal"
 )
 
 // A client's stdout is untrusted input: whatever it prints, parsing it
@@ -62,6 +66,44 @@ func FuzzVerifyJournal(f *testing.F) {
 			var buf bytes.Buffer
 			if err := rep.WriteText(&buf); err != nil {
 				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// Verify is a library function: the events handed to it directly (not
+// through ReadJournal, which drops lines that are no event) are untrusted
+// input too. Judging them never panics, and an event that is neither a
+// token request nor an API call is always counted in a note, never judged.
+func FuzzVerify(f *testing.F) {
+	for _, s := range []string{
+		`[{"seq":1,"time":"2026-11-24T12:00:00Z","kind":"token","token":{"clientId":"c","verdict":"granted","status":200,"fingerprint":"ab","claims":{"iss":"c","sub":"c","aud":"https://x/REST/oauth/v5/token","exp":1795528635,"iat":1795528335,"jti":"j"},"header":{"alg":"RS256"}}},` +
+			`{"seq":2},{"seq":3,"time":"2026-11-24T12:00:01Z","kind":"api","api":{"method":"PUT","path":"/REST/careerpro-fla/v1/x","verdict":"ok","status":200,"tokenFingerprint":"ab"}}]`,
+		`[{"seq":1}]`, `[{"kind":"api","api":null},{"kind":"token"}]`, `[{}, {"api":{}}, {"token":{}}]`,
+		`[{"seq":7,"kind":"api","api":{"clientId":"c","status":503,"layers":[{"name":"auth","verdict":"fail"}]},"token":{"claims":{"aud":["a"]}}}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var events []journal.Event
+		if json.Unmarshal(data, &events) != nil {
+			return
+		}
+		neither := 0
+		for _, ev := range events {
+			if ev.Token == nil && ev.API == nil {
+				neither++
+			}
+		}
+		for _, cfg := range []conformance.VerifyConfig{{ClientID: "c", TokenURL: "https://x/REST/oauth/v5/token"}, {}} {
+			rep := conformance.Verify(events, cfg)
+			if err := rep.WriteText(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%d event(s) neither a token request nor an API call, not judged: ", neither)
+			noted := len(rep.Notes) > 0 && strings.HasPrefix(rep.Notes[0], want)
+			if noted != (neither > 0) {
+				t.Fatalf("client %q: %d event(s) neither a token request nor an API call; notes %q", cfg.ClientID, neither, rep.Notes)
 			}
 		}
 	})

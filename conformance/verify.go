@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/flamock/flamock/internal/journal"
@@ -71,12 +72,19 @@ func ReadJournal(r io.Reader) ([]journal.Event, []string, error) {
 // for). The other events are left out: another client's are counted, the
 // rest (no token, or a token the journal cannot tie to any client) is
 // listed in Report.Unattributed.
+//
+// Verify never panics on its input: an event that is neither a token
+// request nor an API call (as ReadJournal would not return) is skipped
+// and named in Report.Notes, never judged, like a journal line that is not
+// an event. It is not an error: the rest of the traffic is still judged,
+// and the report says what it left out.
 func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	now := time.Now
 	if cfg.Now != nil {
 		now = cfg.Now
 	}
 	start := now()
+	events, notEvents := judgeable(events)
 	evs, others, unattributed := events, 0, []journal.Event(nil)
 	if cfg.ClientID != "" {
 		evs, others, unattributed = attribute(events, cfg.ClientID)
@@ -109,10 +117,13 @@ func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 		}
 	}
 	rep := &Report{Tool: "flamock verify", Level: levelOf(cfg.Options), Started: start, Duration: now().Sub(start), Outcomes: outcomes, JournalOnly: true}
+	if notEvents != "" {
+		rep.Notes = append(rep.Notes, notEvents)
+	}
 	switch {
-	case len(events) == 0:
+	case len(events) == 0 && notEvents == "":
 		rep.Notes = append(rep.Notes, "the journal holds no event")
-	case len(evs) == 0:
+	case len(evs) == 0 && cfg.ClientID != "":
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the journal holds no event of client %q", cfg.ClientID))
 	}
 	if others > 0 {
@@ -130,6 +141,38 @@ func Verify(events []journal.Event, cfg VerifyConfig) *Report {
 	}
 	return rep
 }
+
+// judgeable returns the events that are a token request or an API call
+// (events itself when all are) and a note naming the others, "" for none.
+func judgeable(events []journal.Event) ([]journal.Event, string) {
+	var keep []journal.Event
+	var skipped []string
+	n := 0
+	for i, ev := range events {
+		if ev.Token != nil || ev.API != nil {
+			if keep != nil {
+				keep = append(keep, ev)
+			}
+			continue
+		}
+		if keep == nil {
+			keep = append(make([]journal.Event, 0, len(events)-1), events[:i]...)
+		}
+		if n++; n <= maxSkippedNamed {
+			skipped = append(skipped, fmt.Sprintf("%d (seq %d)", i+1, ev.Seq))
+		}
+	}
+	if n == 0 {
+		return events, ""
+	}
+	if n > maxSkippedNamed {
+		skipped = append(skipped, fmt.Sprintf("… and %d more", n-maxSkippedNamed))
+	}
+	return keep, fmt.Sprintf("%d event(s) neither a token request nor an API call, not judged: event %s", n, strings.Join(skipped, ", "))
+}
+
+// maxSkippedNamed bounds the skipped events a report's note names.
+const maxSkippedNamed = 10
 
 // maxUnattributed bounds the unattributed events a report lists.
 const maxUnattributed = 100
