@@ -5,6 +5,8 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"unicode/utf16"
 
@@ -57,9 +59,15 @@ type cschema struct {
 	// object
 	props     map[string]*cprop
 	required  []string
-	addAllow  bool     // additionalProperties other than false
-	addSchema *cschema // nil: any value
-	defaults  bool     // some property has a default
+	addAllow  bool       // additionalProperties other than false
+	addSchema *cschema   // nil: any value
+	defaults  bool       // some property has a default
+	dflts     []dfltProp // the properties with a default, by name
+	// deep: a default may be written at or below this schema (the
+	// defaults walks skip what it is not); deepProps are the properties
+	// whose schema is deep.
+	deep      bool
+	deepProps []string
 
 	// identFree (set on a body schema's root): no value it accepts holds
 	// a property named as an identifier (identifierNames) at any depth,
@@ -70,6 +78,16 @@ type cschema struct {
 type cprop struct {
 	schema *cschema
 	dflt   any // nil: none
+	rank   int // the name's place among the object's property names, sorted
+}
+
+// dfltProp is a property with a default, and the default as json.Marshal
+// writes it (enc; nil when it cannot, then the splice leaves the body to
+// marshalJSON).
+type dfltProp struct {
+	name  string
+	value any
+	enc   []byte
 }
 
 // kinPatternRewrite is kin-openapi's rewrite of a pattern's \uXXXX
@@ -120,6 +138,46 @@ func (c *cschema) noIdentifiers(seen map[*cschema]bool) bool {
 // compileSchema compiles s, or returns nil when it cannot. seen breaks
 // recursive schemas (their compiled node is shared).
 func compileSchema(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) *cschema {
+	c := compileNode(s, seen)
+	if c != nil {
+		markDeep(seen)
+	}
+	return c
+}
+
+// markDeep sets deep on every node of seen from which a default can be
+// reached (a fixed point: schemas may be recursive).
+func markDeep(seen map[*openapi3.Schema]*cschema) {
+	for changed := true; changed; {
+		changed = false
+		for _, c := range seen {
+			if c == nil || c.deep {
+				continue
+			}
+			d := c.defaults || c.items != nil && c.items.deep || c.addSchema != nil && c.addSchema.deep
+			for _, p := range c.props {
+				d = d || p.schema.deep
+			}
+			if d {
+				c.deep, changed = true, true
+			}
+		}
+	}
+	for _, c := range seen {
+		if c == nil {
+			continue
+		}
+		c.deepProps = c.deepProps[:0]
+		for name, p := range c.props {
+			if p.schema.deep {
+				c.deepProps = append(c.deepProps, name)
+			}
+		}
+		slices.Sort(c.deepProps)
+	}
+}
+
+func compileNode(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) *cschema {
 	if s == nil {
 		return nil
 	}
@@ -195,7 +253,7 @@ func (c *cschema) compileNumber(s *openapi3.Schema) bool {
 func (c *cschema) compileArray(s *openapi3.Schema, seen map[*openapi3.Schema]*cschema) bool {
 	c.minItems, c.maxItems = s.MinItems, s.MaxItems
 	if s.Items != nil {
-		if c.items = compileSchema(s.Items.Value, seen); c.items == nil {
+		if c.items = compileNode(s.Items.Value, seen); c.items == nil {
 			return false
 		}
 	}
@@ -208,7 +266,7 @@ func (c *cschema) compileObject(s *openapi3.Schema, seen map[*openapi3.Schema]*c
 		if ref == nil || ref.Value == nil {
 			return false
 		}
-		p := &cprop{schema: compileSchema(ref.Value, seen)}
+		p := &cprop{schema: compileNode(ref.Value, seen)}
 		if p.schema == nil {
 			return false
 		}
@@ -220,14 +278,28 @@ func (c *cschema) compileObject(s *openapi3.Schema, seen map[*openapi3.Schema]*c
 			}
 			p.dflt = d
 			c.defaults = true
+			enc, err := marshalJSON(d)
+			if err != nil {
+				enc = nil
+			}
+			c.dflts = append(c.dflts, dfltProp{name: name, value: d, enc: enc})
 		}
 		c.props[name] = p
+	}
+	slices.SortFunc(c.dflts, func(a, b dfltProp) int { return strings.Compare(a.name, b.name) })
+	names := make([]string, 0, len(c.props))
+	for name := range c.props {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		c.props[name].rank = i
 	}
 	c.required = s.Required
 	ap := s.AdditionalProperties
 	c.addAllow = ap.Has == nil || *ap.Has
 	if ap.Schema != nil {
-		if c.addSchema = compileSchema(ap.Schema.Value, seen); c.addSchema == nil {
+		if c.addSchema = compileNode(ap.Schema.Value, seen); c.addSchema == nil {
 			return false
 		}
 	}
@@ -385,29 +457,34 @@ func (c *cschema) acceptsObject(m map[string]any) (ok, defaults bool) {
 
 // applyDefaults writes into v, which c accepts, the defaults kin-openapi
 // would write: a property with a default that is missing or null gets it.
+// It goes only where a default can be (deep).
 func (c *cschema) applyDefaults(v any) {
+	if !c.deep {
+		return
+	}
 	switch x := v.(type) {
 	case []any:
-		if c.items != nil {
+		if c.items != nil && c.items.deep {
 			for _, e := range x {
 				c.items.applyDefaults(e)
 			}
 		}
 	case map[string]any:
-		for k, e := range x {
-			if p := c.props[k]; p != nil {
-				if e != nil {
-					p.schema.applyDefaults(e)
+		if c.addSchema != nil && c.addSchema.deep {
+			for k, e := range x {
+				if c.props[k] == nil {
+					c.addSchema.applyDefaults(e)
 				}
-			} else if c.addSchema != nil {
-				c.addSchema.applyDefaults(e)
 			}
 		}
-		if c.defaults {
-			for name, p := range c.props {
-				if p.dflt != nil && x[name] == nil {
-					x[name] = p.dflt
-				}
+		for _, name := range c.deepProps {
+			if e := x[name]; e != nil {
+				c.props[name].schema.applyDefaults(e)
+			}
+		}
+		for _, d := range c.dflts {
+			if x[d.name] == nil {
+				x[d.name] = d.value
 			}
 		}
 	}
@@ -435,9 +512,16 @@ func (s *Server) compiledBody(c *call, in *openapi3filter.RequestValidationInput
 	switch {
 	case defaults:
 		cs.applyDefaults(value)
-		b, err := marshalJSON(value)
-		if err != nil {
-			return false // cannot happen for a decoded body; kin-openapi's path reports it
+		text := c.text
+		if !parsed || len(text) != len(data) {
+			text = string(data)
+		}
+		b, ok := cs.spliceDefaults(text)
+		if !ok {
+			var err error
+			if b, err = marshalJSON(value); err != nil {
+				return false // cannot happen for a decoded body; kin-openapi's path reports it
+			}
 		}
 		data, c.form = b, bodyCompact
 	case parsed:

@@ -24,7 +24,13 @@ const fastDepth = jsonlimit.MaxDepth
 // Strings without escapes share one copy of the body: one allocation for
 // all of them.
 func parseJSON(data []byte) (v any, ok bool) {
-	p := jsonParser{s: string(data)}
+	return parseJSONText(string(data))
+}
+
+// parseJSONText is parseJSON of a body already in a string: its strings
+// are slices of text.
+func parseJSONText(text string) (v any, ok bool) {
+	p := jsonParser{s: text}
 	v, ok = p.value(0)
 	if !ok {
 		return nil, false
@@ -163,8 +169,17 @@ func (p *jsonParser) array(depth int) (any, bool) {
 
 // number takes a JSON number as it is written (json.Number).
 func (p *jsonParser) number() (any, bool) {
-	s, start := p.s, p.i
-	i := start
+	start := p.i
+	if !p.numberEnd() {
+		return nil, false
+	}
+	return json.Number(p.s[start:p.i]), true
+}
+
+// numberEnd moves p.i past the JSON number at p.i.
+func (p *jsonParser) numberEnd() bool {
+	s := p.s
+	i := p.i
 	if s[i] == '-' {
 		i++
 	}
@@ -179,12 +194,12 @@ func (p *jsonParser) number() (any, bool) {
 	if i < len(s) && s[i] == '0' {
 		i++
 	} else if digits() == 0 {
-		return nil, false
+		return false
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if digits() == 0 {
-			return nil, false
+			return false
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
@@ -193,11 +208,11 @@ func (p *jsonParser) number() (any, bool) {
 			i++
 		}
 		if digits() == 0 {
-			return nil, false
+			return false
 		}
 	}
 	p.i = i
-	return json.Number(s[start:i]), true
+	return true
 }
 
 // str takes a string value at p.i (a '"'), as text does.
@@ -213,31 +228,65 @@ func (p *jsonParser) str() (any, bool) {
 // escape, else decoded as encoding/json does (a lone or broken surrogate
 // becomes U+FFFD). A key is used as it is, never boxed in an any.
 func (p *jsonParser) text() (string, bool) {
+	t, _, ok := p.textRaw()
+	return t, ok
+}
+
+// textRaw is text, and also reports whether the string as written is
+// what json.Marshal writes for it (no escape, and no byte or rune it
+// escapes: see htmlSafe), so that it can be copied as it is.
+func (p *jsonParser) textRaw() (t string, same, ok bool) {
 	s := p.s
 	start := p.i + 1
 	i := start
+	same = true
 	for i < len(s) {
+		for i < len(s) && strByte[s[i]]&strPlain != 0 {
+			i++ // the common case: ASCII that needs no escape anywhere
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"':
 			p.i = i + 1
-			return s[start:i], true
+			return s[start:i], same, true
 		case c == '\\':
-			return p.escaped(start, i)
+			t, ok := p.escaped(start, i)
+			return t, false, ok
 		case c < 0x20:
-			return "", false
-		case c < utf8.RuneSelf:
+			return "", false, false
+		case c < utf8.RuneSelf: // '<', '>', '&': valid, but escaped by json.Marshal
+			same = false
 			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n == 1 {
-				return "", false
+				return "", false, false
+			}
+			if r == '\u2028' || r == '\u2029' {
+				same = false
 			}
 			i += n
 		}
 	}
-	return "", false
+	return "", false, false
 }
+
+// strByte classifies the bytes of a JSON string: strPlain is printable
+// ASCII that is neither a quote, a backslash nor one of json.Marshal's
+// HTML escapes.
+var strByte = func() (t [256]uint8) {
+	for c := range utf8.RuneSelf {
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			t[c] |= strPlain
+		}
+	}
+	return t
+}()
+
+const strPlain = 1
 
 // escaped decodes the rest of a string that has an escape at esc.
 func (p *jsonParser) escaped(start, esc int) (string, bool) {

@@ -153,6 +153,7 @@ type call struct {
 	form    bodyForm // what validation learnt about body
 	value   any      // decoded, validated body
 	decoded any      // a JSON body as strictJSON decoded it
+	text    string   // body as parseJSON read it (decoded's strings are slices of it), or ""
 	// bodySchema is the compiled schema that accepted value (nil: kin-openapi did).
 	bodySchema *cschema
 	ev         journal.API

@@ -39,10 +39,15 @@ func (s *Server) validate(c *call) *response {
 	var bodyIssue *Issue
 	rb := c.route.Operation.RequestBody
 	if len(c.body) > 0 && isJSONMedia(canonGet(r.Header, "Content-Type")) {
-		var syntax bool
-		c.decoded, bodyIssue, syntax = strictJSON(c.body, canonGet(r.Header, "Content-Type"))
-		if syntax && rb != nil {
-			bodyIssue = nil
+		text := string(c.body)
+		if v, ok := parseJSONText(text); ok { // strictJSON's one pass
+			c.decoded, c.text = v, text
+		} else {
+			var syntax bool
+			c.decoded, bodyIssue, syntax = strictJSONSlow(c.body, canonGet(r.Header, "Content-Type"))
+			if syntax && rb != nil {
+				bodyIssue = nil
+			}
 		}
 	}
 	if rb != nil && bodyIssue == nil {
