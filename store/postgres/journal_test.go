@@ -24,11 +24,28 @@ func TestJournalOwnEventsNotReadBack(t *testing.T) {
 		chs[i] = ch
 	}
 	const each = 100
+	got := [2][]journal.Event{}
+	receive := func(r, n int) { // until replica r's subscriber has n events
+		deadline := time.After(20 * time.Second)
+		for len(got[r]) < n {
+			select {
+			case e := <-chs[r]:
+				got[r] = append(got[r], e)
+			case <-deadline:
+				t.Fatalf("replica %d's subscriber saw %d of %d events", r, len(got[r]), n)
+			}
+		}
+	}
 	start := time.Now()
 	before := acquires(rs[0])
 	for i := range each {
-		rs[0].Journal().Append(apiEvent("c0", fmt.Sprintf("/alone/%d", i)))
+		if e := rs[0].Journal().Append(apiEvent("c0", fmt.Sprintf("/alone/%d", i))); e.Seq == 0 {
+			t.Fatalf("append %d: not stored within %v", i, appendWait)
+		}
 	}
+	// Counted once its own subscriber has every event: by then any read
+	// back of them has been made.
+	receive(0, each)
 	ticks := int64(time.Since(start)/time.Second) + 2
 	if n := acquires(rs[0]) - before; n > ticks {
 		t.Errorf("%d appends of a replica writing alone took %d connections of its pool (reads back); want at most %d (the follower's ticks)", each, n, ticks)
@@ -43,16 +60,8 @@ func TestJournalOwnEventsNotReadBack(t *testing.T) {
 	}
 	wg.Wait()
 	for r, ch := range chs {
-		var got []journal.Event
-		deadline := time.After(20 * time.Second)
-		for len(got) < 3*each {
-			select {
-			case e := <-ch:
-				got = append(got, e)
-			case <-deadline:
-				t.Fatalf("replica %d's subscriber saw %d of %d events", r, len(got), 3*each)
-			}
-		}
+		receive(r, 3*each)
+		got := got[r]
 		for i, e := range got {
 			if i > 0 && e.Seq != got[i-1].Seq+1 {
 				t.Fatalf("replica %d: event %d has seq %d after %d: out of order, a gap or twice", r, i, e.Seq, got[i-1].Seq)
