@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"testing"
@@ -76,4 +77,51 @@ func TestJournalOwnEventsNotReadBack(t *testing.T) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// A journal event is compressed with lz4 when the server has it, else
+// kept uncompressed (schema version 3): an API call's event with its
+// bodies is just over the size at which PostgreSQL compresses a row, and
+// pglz cost it more CPU per event.
+func TestJournalCompression(t *testing.T) {
+	rs := replicas(t, 1)
+	body := bytes.Repeat([]byte(`{"name":"Safety at work, basic course","startDate":"2023-03-01"},`), 40)
+	e := apiEvent("c", "/big")
+	e.API.SetBodies(body, body)
+	stored := rs[0].Journal().Append(e)
+	if stored.Seq == 0 {
+		t.Fatalf("not stored within %v", appendWait)
+	}
+	var size int
+	var method *string
+	err := rs[0].pool.QueryRow(bg, `SELECT octet_length(event), pg_column_compression(event) FROM flamock_journal WHERE seq = $1`, int64(stored.Seq)).Scan(&size, &method)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size <= 2048 {
+		t.Fatalf("event of %d bytes; the test needs one PostgreSQL would compress", size)
+	}
+	_, noLZ4 := rs[0].pool.Exec(bg, `SET default_toast_compression = lz4`)
+	switch {
+	case noLZ4 == nil && (method == nil || *method != "lz4"):
+		t.Errorf("event of %d bytes compressed with %v; want lz4", size, deref(method))
+	case noLZ4 != nil && method != nil:
+		t.Errorf("server without lz4 (%v): event of %d bytes compressed with %s; want none", noLZ4, size, *method)
+	}
+	var got journal.Event
+	if evs := rs[0].Journal().Events(stored.Seq - 1); len(evs) != 1 {
+		t.Fatalf("Events read back %d events; want 1", len(evs))
+	} else {
+		got = evs[0]
+	}
+	if got.API.RequestBody != stored.API.RequestBody || got.API.ResponseBody != stored.API.ResponseBody || len(got.API.RequestBody) < 2000 {
+		t.Fatalf("bodies read back differ: %d and %d bytes; stored %d and %d", len(got.API.RequestBody), len(got.API.ResponseBody), len(stored.API.RequestBody), len(stored.API.ResponseBody))
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "none"
+	}
+	return *s
 }
