@@ -167,7 +167,7 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	client, ok := queryClient(w, r, "client")
+	client, ok := queryClient(w, r)
 	if !ok {
 		return
 	}
@@ -187,7 +187,7 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	client, ok := queryClient(w, r, "client")
+	client, ok := queryClient(w, r)
 	if !ok {
 		return
 	}

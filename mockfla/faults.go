@@ -44,7 +44,7 @@ func (s *Server) adminListFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int) {
-	id, ok := queryClient(w, r, "clientId")
+	id, ok := queryClient(w, r)
 	if !ok {
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Server) writeFaults(w http.ResponseWriter, r *http.Request, status int)
 // that client (one CI job cleans up its own faults without touching
 // another's).
 func (s *Server) adminClearFaults(w http.ResponseWriter, r *http.Request) {
-	id, ok := queryClient(w, r, "clientId")
+	id, ok := queryClient(w, r)
 	if !ok {
 		return
 	}
@@ -94,7 +94,7 @@ func (s *Server) faultStoreFailed(err error) *response {
 
 // adminQueueFaults is POST /__admin/faults: one fault or a list, strictly.
 func (s *Server) adminQueueFaults(w http.ResponseWriter, r *http.Request) {
-	if _, ok := queryClient(w, r, "clientId"); !ok { // the answer's list: checked before anything is queued
+	if _, ok := queryClient(w, r); !ok { // the answer's list: checked before anything is queued
 		return
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))

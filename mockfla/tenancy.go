@@ -69,15 +69,15 @@ func otherClient(own, named string) string {
 	return "The admin credential of client " + own + " acts for " + own + " only, not for client " + strconv.Quote(named)
 }
 
-// queryClient reads the client id of an admin request's query parameter
-// name (client for the journal views, clientId for the fault routes): ""
-// for every client. An empty or repeated one is a 400. A client's admin
-// credential gets its own id, and a 403 for another client's.
-func queryClient(w http.ResponseWriter, r *http.Request, name string) (string, bool) {
-	id, named, allowed, err := tenant.Query(r, name)
+// queryClient reads the client id of an admin request's ?clientId= (the
+// journal views and the fault routes): "" for every client. An empty or
+// repeated one, or a ?client=, is a 400. A client's admin credential gets
+// its own id, and a 403 for another client's.
+func queryClient(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id, named, allowed, err := tenant.Query(r)
 	if err != nil {
-		writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, In: "query", Name: name,
-			Detail: name + " must be one client id, e.g. ?" + name + "=my_client"})
+		name, detail := tenant.QueryDetail(err)
+		writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, In: "query", Name: name, Detail: detail})
 		return "", false
 	}
 	if !allowed {

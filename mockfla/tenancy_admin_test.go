@@ -16,8 +16,8 @@ import (
 
 const clientIDIssue = `{"type":"urn:problem-type:belgif:badRequest","href":"https://www.belgif.be/specification/rest/api-guide/problems/badRequest.html","title":"Bad Request","status":400,"detail":"The input message is incorrect","issues":[{"type":"urn:problem-type:belgif:input-validation:invalidInput","href":"https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html","title":"Invalid input","detail":"clientId must be one client id, e.g. ?clientId=my_client","in":"query","name":"clientId"}]}`
 
-// ?clientId= on the fault routes is one client id, as ?client= on the
-// journal views: an empty or repeated one is a 400 naming it, and changes
+// ?clientId= on the fault routes is one client id, as on the journal
+// views: an empty or repeated one is a 400 naming it, and changes
 // nothing (an empty one used to list the unscoped faults and to delete
 // nothing, with a 200 and a 204).
 func TestTenancy_FaultClientIDParamIsOneClientID(t *testing.T) {
@@ -35,6 +35,42 @@ func TestTenancy_FaultClientIDParamIsOneClientID(t *testing.T) {
 		want := "400 " + clientIDIssue
 		if got != want {
 			t.Errorf("%s /__admin/faults%s = %s; want %s", tc.method, tc.query, got, want)
+		}
+	}
+	r := do(t, s, "GET", "/__admin/faults", "", "")
+	if got, want := strings.TrimSpace(string(r.body)), `{"faults":[{"count":1,"status":500,"clientId":"a","left":1},{"count":1,"status":502,"left":1}]}`; got != want {
+		t.Errorf("faults after the refused requests = %s; want both, untouched: %s", got, want)
+	}
+}
+
+const renamedIssue = `{"type":"urn:problem-type:belgif:badRequest","href":"https://www.belgif.be/specification/rest/api-guide/problems/badRequest.html","title":"Bad Request","status":400,"detail":"The input message is incorrect","issues":[{"type":"urn:problem-type:belgif:input-validation:invalidInput","href":"https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html","title":"Invalid input","detail":"client is not a query parameter of the admin API: a client id is ?clientId=ID (e.g. ?clientId=my_client), on every admin route that takes one","in":"query","name":"client"}]}`
+
+// Every admin route that can be scoped takes the client id as ?clientId=;
+// ?client= (the journal views' name before) is a 400 naming the right one,
+// for the operator and for a client's credential, and changes nothing:
+// ignored, it would turn one client's view or deletion into everyone's.
+func TestTenancy_ClientParamRenamed(t *testing.T) {
+	s := newServer(t, baseConfig())
+	do(t, s, "POST", "/__admin/faults", "", `[{"status":500,"clientId":"a"},{"status":502}]`)
+	for _, actsFor := range []string{"", employerClient} {
+		for _, tc := range []struct{ method, path, body string }{
+			{"GET", "/__admin/journal?client=a", ""},
+			{"GET", "/__admin/journal/stream?client=a", ""},
+			{"GET", "/__admin/faults?client=a", ""},
+			{"DELETE", "/__admin/faults?client=a", ""},
+			{"DELETE", "/__admin/faults?clientId=a&client=a", ""},
+			{"POST", "/__admin/faults?client=a", `{"status":504}`},
+			{"GET", "/__admin/journal?client=" + employerClient, ""},
+		} {
+			var r result
+			if actsFor == "" {
+				r = do(t, s, tc.method, tc.path, "", tc.body)
+			} else {
+				r = asClient(t, s, actsFor, tc.method, tc.path, tc.body)
+			}
+			if got := strings.TrimSpace(string(r.body)); r.status != 400 || got != renamedIssue {
+				t.Errorf("acting for %q: %s %s = %d %s; want 400 %s", actsFor, tc.method, tc.path, r.status, got, renamedIssue)
+			}
 		}
 	}
 	r := do(t, s, "GET", "/__admin/faults", "", "")
@@ -95,22 +131,22 @@ func TestTenancy_ClientCredentialFaults(t *testing.T) {
 }
 
 // A client's admin credential reads its own journal only (with or without
-// ?client=its id), is refused another's, and may not reset the journal,
+// ?clientId=its id), is refused another's, and may not reset the journal,
 // the store or touch the profile's routes; an unknown path is still 404.
 func TestTenancy_ClientCredentialRoutes(t *testing.T) {
 	s := newServer(t, baseConfig())
 	do(t, s, "GET", seed, employerTok, "")
 	do(t, s, "GET", seed, providerTok, "")
-	for _, q := range []string{"", "?client=" + employerClient} {
+	for _, q := range []string{"", "?clientId=" + employerClient} {
 		r := asClient(t, s, employerClient, "GET", "/__admin/journal"+q, "")
 		var page journalPage
 		if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 || len(page.Events) != 1 || page.Events[0].API.ClientID != employerClient {
 			t.Errorf("the employer's credential reads journal%s = %d %s; want its one call", q, r.status, r.body)
 		}
 	}
-	wantForbidden(t, asClient(t, s, employerClient, "GET", "/__admin/journal?client="+providerClient, ""), "journal of another client",
+	wantForbidden(t, asClient(t, s, employerClient, "GET", "/__admin/journal?clientId="+providerClient, ""), "journal of another client",
 		"The admin credential of client "+employerClient+` acts for `+employerClient+` only, not for client "`+providerClient+`"`)
-	wantForbidden(t, asClient(t, s, employerClient, "GET", "/__admin/journal/stream?client="+providerClient, ""), "stream of another client",
+	wantForbidden(t, asClient(t, s, employerClient, "GET", "/__admin/journal/stream?clientId="+providerClient, ""), "stream of another client",
 		"The admin credential of client "+employerClient+` acts for `+employerClient+` only, not for client "`+providerClient+`"`)
 	for _, rt := range []struct{ method, path string }{
 		{"DELETE", "/__admin/journal"},

@@ -50,12 +50,13 @@ func denyOtherClient(w http.ResponseWriter, own, named string) {
 }
 
 // queryClient reads ?clientId= of the fault routes: "" for every client.
-// An empty or repeated one is a 400; a client's admin credential gets its
-// own id, and a 403 for another client's.
+// An empty or repeated one, or a ?client=, is a 400; a client's admin
+// credential gets its own id, and a 403 for another client's.
 func queryClient(w http.ResponseWriter, r *http.Request) (string, bool) {
-	id, named, allowed, err := tenant.Query(r, "clientId")
+	id, named, allowed, err := tenant.Query(r)
 	if err != nil {
-		adminError(w, http.StatusBadRequest, "clientId must be one client id, e.g. ?clientId=my_client")
+		_, detail := tenant.QueryDetail(err)
+		adminError(w, http.StatusBadRequest, "%s", detail)
 		return "", false
 	}
 	if !allowed {

@@ -61,6 +61,25 @@ func TestTenancy_FaultClientIDParamIsOneClientID(t *testing.T) {
 	}
 }
 
+// ?client= (the journal views' name before ?clientId=) on the token
+// endpoint's fault routes is a 400 naming ?clientId=, never ignored.
+func TestTenancy_ClientParamRenamed(t *testing.T) {
+	s := newTenancyServer(t)
+	admin(t, s, "", "POST", "/__admin/oauth/faults", `[{"status":500,"clientId":"a"},{"status":502}]`)
+	want := `{"error":"invalid_request","error_description":"client is not a query parameter of the admin API: a client id is ?clientId=ID (e.g. ?clientId=my_client), on every admin route that takes one"}`
+	for _, actsFor := range []string{"", employerID} {
+		for _, method := range []string{"GET", "DELETE", "POST"} {
+			if code, body := admin(t, s, actsFor, method, "/__admin/oauth/faults?client=a", `{"status":504}`); code != 400 || body != want {
+				t.Errorf("acting for %q: %s /__admin/oauth/faults?client=a = %d %s; want 400 %s", actsFor, method, code, body, want)
+			}
+		}
+	}
+	_, body := admin(t, s, "", "GET", "/__admin/oauth/faults", "")
+	if want := `{"faults":[{"count":1,"status":500,"clientId":"a","left":1},{"count":1,"status":502,"left":1}]}`; body != want {
+		t.Errorf("faults after the refused requests = %s; want %s", body, want)
+	}
+}
+
 // A client's admin credential plants token faults for itself, lists and
 // clears its own, and gets 403 access_denied for another client's.
 func TestTenancy_ClientCredentialFaults(t *testing.T) {

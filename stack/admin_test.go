@@ -101,7 +101,7 @@ func TestAdmin_Credentials(t *testing.T) {
 		{"a client's token as a Basic password: a ForClients extra", "GET", "/__admin/ui", basic(own), 200, "page"},
 		{"a client's token: an operator's extra", "POST", "/__admin/sign", "Bearer " + own, 403, forbidden(employer, "POST", "/__admin/sign")},
 		{"a client's token: reset the store", "DELETE", "/__admin/state", "Bearer " + own, 403, forbidden(employer, "DELETE", "/__admin/state")},
-		{"a client's token: another client's journal", "GET", "/__admin/journal?client=" + provider, "Bearer " + own, 403,
+		{"a client's token: another client's journal", "GET", "/__admin/journal?clientId=" + provider, "Bearer " + own, 403,
 			problem(403, "missingPermission", "Missing Permission", "The admin credential of client "+employer+" acts for "+employer+` only, not for client \"`+provider+`\"`)},
 	} {
 		code, body, challenges := adminCall(t, ts, tc.method, tc.path, tc.auth, "")

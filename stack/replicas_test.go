@@ -97,7 +97,7 @@ func TestStack_ReplicasShareOneStore(t *testing.T) {
 	if want := []int{503, 200, 200, 200}; !equalInts(got, want) {
 		t.Fatalf("GETs alternating B, A, B, A after a one-request fault on A = %v; want %v", got, want)
 	}
-	_, body := call(t, ts[1], "GET", "/__admin/journal?client="+replicaClient, "", "")
+	_, body := call(t, ts[1], "GET", "/__admin/journal?clientId="+replicaClient, "", "")
 	var page struct {
 		Events []struct {
 			API *struct{ Method, Path string }

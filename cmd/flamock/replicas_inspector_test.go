@@ -118,7 +118,7 @@ func apiCallTo(path string) func(journal.Event) bool {
 }
 
 // An event caused on replica B appears in replica A's live event stream;
-// A's client-scoped streams (by ?client=, and by the client's own access
+// A's client-scoped streams (by ?clientId=, and by the client's own access
 // token as the admin credential) show that client's events only; A's
 // journal read-back lists B's events, and its client view only the
 // client's.
@@ -127,7 +127,7 @@ func TestReplicas_InspectorLiveView(t *testing.T) {
 	a, b := s.replicas[0], s.replicas[1]
 	tokX := s.token(t, a, testEmployerID)
 	all := s.follow(t, a, "/__admin/journal/stream", "Bearer "+operatorToken)
-	byQuery := s.follow(t, a, "/__admin/journal/stream?client="+testEmployerID, "Bearer "+operatorToken)
+	byQuery := s.follow(t, a, "/__admin/journal/stream?clientId="+testEmployerID, "Bearer "+operatorToken)
 	byToken := s.follow(t, a, "/__admin/journal/stream", "Bearer "+tokX)
 	// Each stream first sends what the journal holds (X's token request on
 	// A); once that is read, what B causes can only reach A live.
@@ -164,7 +164,7 @@ func TestReplicas_InspectorLiveView(t *testing.T) {
 			t.Errorf("A's live stream lacks B's event %q; read: %s", line, describe(got))
 		}
 	}
-	for name, ls := range map[string]*liveStream{"?client=X": byQuery, "X's access token": byToken} {
+	for name, ls := range map[string]*liveStream{"?clientId=X": byQuery, "X's access token": byToken} {
 		got := ls.until(t, "A's stream by "+name+": B's last call", apiCallTo(marker))
 		for _, e := range got {
 			if e.ClientID() != testEmployerID {

@@ -4,7 +4,8 @@
 // and the verdict of each check, each API call with its verdict per layer
 // and the problem answered, filtered by client, outcome and kind. Opened
 // with a client's access token as the admin credential (in a browser, the
-// Basic password), it follows that client's events only. One
+// Basic password), or at /__admin/ui?clientId=ID, it follows that
+// client's events only. One
 // self-contained HTML page: no framework, no CDN, no build step.
 package inspector
 
@@ -12,9 +13,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/tenant"
 )
 
 // Path is where the page is served; Index, the admin API's root, redirects
@@ -46,10 +49,24 @@ func page() []byte {
 	return []byte(strings.NewReplacer("/*STAGES*/[]", string(st), "/*PASSED*/{}", string(ps)).Replace(pageTemplate))
 }
 
-// Handler serves the page.
+// Handler serves the page. With ?clientId=ID the page follows that
+// client's events only; an empty or repeated clientId, or a ?client=, is
+// a 400, and another client's id than the one a client's admin credential
+// acts for a 403 (text, saying why): a page that silently showed every
+// client's events would pass for a scoped view.
 func Handler() http.Handler {
 	body := page()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, named, allowed, err := tenant.Query(r)
+		if err != nil {
+			_, detail := tenant.QueryDetail(err)
+			http.Error(w, "flamock inspector: "+detail, http.StatusBadRequest)
+			return
+		}
+		if !allowed {
+			http.Error(w, "flamock inspector: the admin credential of client "+id+" acts for "+id+" only, not for client "+strconv.Quote(named), http.StatusForbidden)
+			return
+		}
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/tenant"
 )
 
 func TestPage(t *testing.T) {
@@ -58,13 +59,44 @@ func TestPage(t *testing.T) {
 	}
 }
 
-// /__admin/ui?client=ID follows the stream of that client only: the page
-// hands its client parameter to the journal stream, which filters.
+// /__admin/ui?clientId=ID follows the stream of that client only: the
+// page hands its clientId parameter to the journal stream, which filters.
 func TestPage_ClientScope(t *testing.T) {
 	rec := httptest.NewRecorder()
-	Handler().ServeHTTP(rec, httptest.NewRequest("GET", Path+"?client=ci-job-7", nil))
-	const want = `new EventSource("journal/stream" + (client ? "?client=" + encodeURIComponent(client) : ""))`
-	if body := rec.Body.String(); !strings.Contains(body, `new URLSearchParams(location.search).get("client")`) || !strings.Contains(body, want) {
-		t.Errorf("the page does not pass its client parameter to the stream; want %s", want)
+	Handler().ServeHTTP(rec, httptest.NewRequest("GET", Path+"?clientId=ci-job-7", nil))
+	const want = `new EventSource("journal/stream" + (client ? "?clientId=" + encodeURIComponent(client) : ""))`
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, `new URLSearchParams(location.search).get("clientId")`) || !strings.Contains(body, want) {
+		t.Errorf("GET %s?clientId=ci-job-7 = %d; want 200 and the page passing its clientId parameter to the stream: %s", Path, rec.Code, want)
+	}
+}
+
+// A scope the page cannot honour is refused with the reason, never a page
+// that silently follows every client's events: ?client= (the old name),
+// an empty or repeated clientId, another client's id than the one a
+// client's admin credential acts for.
+func TestPage_ClientScopeRefused(t *testing.T) {
+	for _, tc := range []struct {
+		actsFor, query string
+		code           int
+		body           string
+	}{
+		{"", "?client=ci-job-7", 400, "flamock inspector: client is not a query parameter of the admin API: a client id is ?clientId=ID (e.g. ?clientId=my_client), on every admin route that takes one"},
+		{"", "?clientId=", 400, "flamock inspector: clientId must be one client id, e.g. ?clientId=my_client"},
+		{"", "?clientId=a&clientId=b", 400, "flamock inspector: clientId must be one client id, e.g. ?clientId=my_client"},
+		{"ci-job-7", "?client=ci-job-7", 400, "flamock inspector: client is not a query parameter of the admin API: a client id is ?clientId=ID (e.g. ?clientId=my_client), on every admin route that takes one"},
+		{"ci-job-7", "?clientId=ci-job-8", 403, `flamock inspector: the admin credential of client ci-job-7 acts for ci-job-7 only, not for client "ci-job-8"`},
+		{"ci-job-7", "?clientId=ci-job-7", 200, ""},
+		{"ci-job-7", "", 200, ""},
+	} {
+		req := httptest.NewRequest("GET", Path+tc.query, nil)
+		if tc.actsFor != "" {
+			req = req.WithContext(tenant.With(req.Context(), tc.actsFor))
+		}
+		rec := httptest.NewRecorder()
+		Handler().ServeHTTP(rec, req)
+		body := strings.TrimSpace(rec.Body.String())
+		if rec.Code != tc.code || (tc.code != 200 && body != tc.body) || (tc.code == 200 && !strings.Contains(body, "<html")) {
+			t.Errorf("acting for %q: GET %s%s = %d %.80s; want %d %s", tc.actsFor, Path, tc.query, rec.Code, body, tc.code, tc.body)
+		}
 	}
 }

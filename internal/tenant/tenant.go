@@ -42,17 +42,36 @@ func Scope(ctx context.Context, named string, given bool) (clientID string, scop
 	}
 }
 
-// ErrQueryNotOne is Query's error for an empty or repeated parameter.
-var ErrQueryNotOne = errors.New("not one client id")
+// QueryName is the query parameter by which every admin route that can
+// be scoped to one client takes the client's id: the fault routes, the
+// journal page and stream, and the inspector page (?clientId=ID).
+const QueryName = "clientId"
 
-// Query reads the client id that query parameter name of an admin request
-// names, decided by Scope for the client the request acts for: "" for
-// every client (the operator naming none). An empty or repeated parameter
-// is ErrQueryNotOne (a 400); another client's id than the request's own
-// is allowed false (a 403), with own the request's client and named the
-// other's.
-func Query(r *http.Request, name string) (id, named string, allowed bool, err error) {
-	vals, given := r.URL.Query()[name]
+// renamedQuery is the name the journal views and the inspector took
+// before they took QueryName.
+const renamedQuery = "client"
+
+// Query's errors: both are a 400, never ignored, since an ignored scope
+// turns a view or a deletion of one client's into every client's.
+var (
+	// ErrQueryNotOne: QueryName is empty or repeated.
+	ErrQueryNotOne = errors.New("tenant: not one client id")
+	// ErrQueryRenamed: the request names a client by ?client=.
+	ErrQueryRenamed = errors.New("tenant: ?client= is ?clientId=")
+)
+
+// Query reads the client id the request's QueryName parameter names,
+// decided by Scope for the client the request acts for: "" for every
+// client (the operator naming none). An empty or repeated parameter is
+// ErrQueryNotOne, a ?client= parameter ErrQueryRenamed (see QueryDetail);
+// another client's id than the request's own is allowed false (a 403),
+// with own the request's client and named the other's.
+func Query(r *http.Request) (id, named string, allowed bool, err error) {
+	q := r.URL.Query()
+	if _, old := q[renamedQuery]; old {
+		return "", "", false, ErrQueryRenamed
+	}
+	vals, given := q[QueryName]
 	if given && (len(vals) != 1 || vals[0] == "") {
 		return "", "", false, ErrQueryNotOne
 	}
@@ -61,4 +80,13 @@ func Query(r *http.Request, name string) (id, named string, allowed bool, err er
 	}
 	id, _, allowed = Scope(r.Context(), named, given)
 	return id, named, allowed, nil
+}
+
+// QueryDetail is what the 400 for Query's error err says, and the query
+// parameter it is about.
+func QueryDetail(err error) (param, detail string) {
+	if errors.Is(err, ErrQueryRenamed) {
+		return renamedQuery, renamedQuery + " is not a query parameter of the admin API: a client id is ?" + QueryName + "=ID (e.g. ?" + QueryName + "=my_client), on every admin route that takes one"
+	}
+	return QueryName, QueryName + " must be one client id, e.g. ?" + QueryName + "=my_client"
 }
