@@ -40,11 +40,12 @@ type cschema struct {
 	leafKin  bool            // pattern, number format, multipleOf: kin-openapi checks the value
 
 	// string
-	pattern *regexp.Regexp
-	minLen  uint64
-	maxLen  *uint64
-	format  openapi3.StringFormatValidator
-	date    bool // format is kin-openapi's own "date": isDate checks it
+	pattern  *regexp.Regexp
+	anchored *anchored // pattern without regexp's machine, when it can
+	minLen   uint64
+	maxLen   *uint64
+	format   openapi3.StringFormatValidator
+	date     bool // format is kin-openapi's own "date": isDate checks it
 
 	// number, integer
 	integer      bool
@@ -223,8 +224,12 @@ func (c *cschema) compileString(s *openapi3.Schema) bool {
 	if s.Pattern != "" {
 		// kin-openapi's compilation (no RegexCompiler is ever set); one it
 		// cannot compile is its to report.
-		re, err := regexp.Compile(kinPatternRewrite.ReplaceAllString(s.Pattern, `\x{${code}}`))
+		expr := kinPatternRewrite.ReplaceAllString(s.Pattern, `\x{${code}}`)
+		re, err := regexp.Compile(expr)
 		c.pattern, c.leafKin = re, err != nil
+		if err == nil {
+			c.anchored = compileAnchored(expr) // nil: regexp matches
+		}
 	}
 	if s.Format != "" {
 		c.format = openapi3.SchemaStringFormats[s.Format] // nil: kin-openapi ignores the format too
@@ -328,27 +333,43 @@ func (c *cschema) accepts(v any) (ok, defaults bool) {
 		return c.nullable, false
 	}
 	if c.enum != nil {
-		s, isStr := v.(string)
-		if !isStr || !c.enum[s] {
+		if _, isStr := v.(string); !isStr {
 			return false, false
 		}
 	}
 	switch x := v.(type) {
 	case bool:
-		return c.typ == openapi3.TypeBoolean, false
+		return c.acceptsBool(), false
 	case string:
-		return c.typ == openapi3.TypeString && c.acceptsString(x), false
+		return c.acceptsStr(x), false
 	case json.Number:
 		f, err := x.Float64()
 		return err == nil && c.acceptsNumber(f), false
 	case float64:
-		return !math.IsNaN(x) && !math.IsInf(x, 0) && c.acceptsNumber(x), false
+		return c.acceptsFloat(x), false
 	case []any:
 		return c.acceptsArray(x)
 	case map[string]any:
 		return c.acceptsObject(x)
 	}
 	return false, false
+}
+
+// acceptsStr, acceptsFloat and acceptsBool are accepts of a string, a
+// float64 and a boolean, without boxing the value.
+func (c *cschema) acceptsStr(s string) bool {
+	if c.enum != nil && !c.enum[s] {
+		return false
+	}
+	return c.typ == openapi3.TypeString && c.acceptsString(s)
+}
+
+func (c *cschema) acceptsFloat(f float64) bool {
+	return c.enum == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && c.acceptsNumber(f)
+}
+
+func (c *cschema) acceptsBool() bool {
+	return c.enum == nil && c.typ == openapi3.TypeBoolean
 }
 
 func (c *cschema) acceptsString(s string) bool {
@@ -365,7 +386,11 @@ func (c *cschema) acceptsString(s string) bool {
 			return false
 		}
 	}
-	if c.pattern != nil && !c.pattern.MatchString(s) {
+	if c.anchored != nil {
+		if !c.anchored.MatchString(s) {
+			return false
+		}
+	} else if c.pattern != nil && !c.pattern.MatchString(s) {
 		return false
 	}
 	if c.date {

@@ -119,36 +119,25 @@ func (p *cparam) accepts(params map[string]string) bool {
 	if !ok || raw == "" {
 		return !p.required // not found: kin-openapi checks only presence
 	}
-	var v any
 	switch p.typ {
 	case openapi3.TypeString:
-		v = raw
+		return p.schema.acceptsStr(raw)
 	case openapi3.TypeInteger:
 		bits := 64
 		if p.int32 {
 			bits = 32
 		}
 		n, err := strconv.ParseInt(raw, 10, bits)
-		if err != nil {
-			return false
-		}
-		v = float64(n)
+		return err == nil && p.schema.acceptsFloat(float64(n))
 	case openapi3.TypeNumber:
 		if strings.ContainsFunc(raw, func(r rune) bool { return !strings.ContainsRune("+-.0123456789eE", r) }) {
 			return false
 		}
 		f, err := strconv.ParseFloat(raw, 64)
-		if err != nil {
-			return false
-		}
-		v = f
+		return err == nil && p.schema.acceptsFloat(f)
 	case openapi3.TypeBoolean:
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			return false
-		}
-		v = b
+		_, err := strconv.ParseBool(raw)
+		return err == nil && p.schema.acceptsBool()
 	}
-	ok, _ = p.schema.accepts(v)
-	return ok
+	return false
 }
