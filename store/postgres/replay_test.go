@@ -14,18 +14,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// stall holds r's committer in its next statement: it opens a transaction
-// on its own connection that runs lock (it takes what the statement
-// needs), starts an Add of ("c", "stall") and waits until the committer's
-// statement waits for the lock. Release ends the transaction (commit or
-// rollback); the stalled Add's verdict is on its channel.
+// stall holds a replica's statement in flight, so that the next Adds
+// queue and go together in one batch: it opens a transaction on its own
+// connection that runs lock (it takes what the statement needs), starts
+// an Add of ("c", jti) and waits until its statement waits for the lock.
+// Ending the transaction (commit or rollback) lets it go on; the stalled
+// Add's verdict is on result.
 type stall struct {
 	tx     pgx.Tx
 	watch  *pgx.Conn // outside tx: pg_stat_activity is read once per transaction
 	result chan error
 }
 
-func stallCommitter(t *testing.T, b *Backend, dsn, lock string, args ...any) *stall {
+func stallCommitter(t *testing.T, b *Backend, dsn, jti, lock string, args ...any) *stall {
 	t.Helper()
 	var conns [2]*pgx.Conn
 	for i := range conns {
@@ -44,7 +45,7 @@ func stallCommitter(t *testing.T, b *Backend, dsn, lock string, args ...any) *st
 		t.Fatal(err)
 	}
 	s := &stall{tx: tx, watch: conns[1], result: make(chan error, 1)}
-	go func() { s.result <- b.Replay().Add(bg, "c", "stall", time.Now(), time.Now().Add(time.Minute)) }()
+	go func() { s.result <- b.Replay().Add(bg, "c", jti, time.Now(), time.Now().Add(time.Minute)) }()
 	s.waitBlocked(t)
 	return s
 }
@@ -96,8 +97,8 @@ func verdict(t *testing.T, c chan error) error {
 // A jti repeated inside one batch: the first Add of it (in queue order)
 // is accepted, the later ones are refused as replays, and a jti already
 // recorded is refused however often the batch holds it. The batch is made
-// by stalling the committer's statement on a row lock while the Adds
-// queue, so all of them go in the next statement.
+// by stalling a statement on a row lock while the Adds queue, so all of
+// them go in the next statement.
 func TestReplayBatchRepeatedJTI(t *testing.T) {
 	dsn := newDB(t)
 	b, err := Open(bg, dsn, store.Options{})
@@ -109,24 +110,35 @@ func TestReplayBatchRepeatedJTI(t *testing.T) {
 	if err := b.Replay().Add(bg, "c", "old", now, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	key := replayKey("c", "stall")
-	s := stallCommitter(t, b, dsn, `INSERT INTO flamock_jti (key, expires) VALUES ($1, now() + interval '1 minute')`, key[:])
-	jtis := []string{"dup", "new", "dup", "old", "dup", "old"}
-	got := queueAdds(t, b, jtis...)
-	if err := s.tx.Rollback(bg); err != nil { // the stalled insert goes on and inserts its row
-		t.Fatal(err)
+	rounds := []struct {
+		jtis []string
+		want []error
+		rows int // in the table after the round
+	}{
+		{[]string{"dup", "new", "dup", "old", "dup", "old"}, []error{nil, nil, store.ErrReplayed, store.ErrReplayed, store.ErrReplayed, store.ErrReplayed}, 4},
+		// One key, three times: the batch's statement is the one-row insert.
+		{[]string{"one", "one", "one"}, []error{nil, store.ErrReplayed, store.ErrReplayed}, 6},
+		{[]string{"new", "new"}, []error{store.ErrReplayed, store.ErrReplayed}, 7},
 	}
-	if err := verdict(t, s.result); err != nil {
-		t.Fatalf("the stalled Add: %v; want nil (the row that held it was rolled back)", err)
-	}
-	want := []error{nil, nil, store.ErrReplayed, store.ErrReplayed, store.ErrReplayed, store.ErrReplayed}
-	for i, c := range got {
-		if err := verdict(t, c); !errors.Is(err, want[i]) || (want[i] == nil) != (err == nil) {
-			t.Errorf("Add %d of jti %q = %v; want %v", i+1, jtis[i], err, want[i])
+	for n, round := range rounds {
+		stallJTI := fmt.Sprint("stall-", n)
+		key := replayKey("c", stallJTI)
+		s := stallCommitter(t, b, dsn, stallJTI, `INSERT INTO flamock_jti (key, expires) VALUES ($1, now() + interval '1 minute')`, key[:])
+		got := queueAdds(t, b, round.jtis...)
+		if err := s.tx.Rollback(bg); err != nil { // the stalled insert goes on and inserts its row
+			t.Fatal(err)
 		}
-	}
-	if n, _ := b.Replay().Len(bg); n != 4 {
-		t.Fatalf("Len = %d; want 4 (old, stall, dup, new)", n)
+		if err := verdict(t, s.result); err != nil {
+			t.Fatalf("round %d: the stalled Add: %v; want nil (the row that held it was rolled back)", n, err)
+		}
+		for i, c := range got {
+			if err, want := verdict(t, c), round.want[i]; !errors.Is(err, want) || (want == nil) != (err == nil) {
+				t.Errorf("round %d: Add %d of jti %q = %v; want %v", n, i+1, round.jtis[i], err, want)
+			}
+		}
+		if n, _ := b.Replay().Len(bg); n != round.rows {
+			t.Fatalf("round %d: Len = %d; want %d", n, n, round.rows)
+		}
 	}
 }
 
@@ -141,7 +153,7 @@ func TestReplayBatchFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	s := stallCommitter(t, b, dsn, `LOCK TABLE flamock_jti IN ACCESS EXCLUSIVE MODE`)
+	s := stallCommitter(t, b, dsn, "stall", `LOCK TABLE flamock_jti IN ACCESS EXCLUSIVE MODE`)
 	jtis := []string{"a", "b", "a", "c"}
 	got := queueAdds(t, b, jtis...)
 	cancelWaiting := func() {
@@ -218,27 +230,27 @@ func TestReplayBatchesAcrossReplicas(t *testing.T) {
 	}
 }
 
-// Close lets the committer finish what is queued (the Adds waiting when
-// it is called get their verdict from the database); every later Add
-// answers ErrClosed.
+// Close answers the Adds queued behind a statement in flight ErrClosed
+// (never an accepted jti), lets that statement finish, and refuses every
+// later Add with ErrClosed.
 func TestReplayClosed(t *testing.T) {
 	dsn := newDB(t)
 	b, err := Open(bg, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := stallCommitter(t, b, dsn, `LOCK TABLE flamock_jti IN ACCESS EXCLUSIVE MODE`)
+	s := stallCommitter(t, b, dsn, "stall", `LOCK TABLE flamock_jti IN ACCESS EXCLUSIVE MODE`)
 	got := queueAdds(t, b, "queued")
 	closed := make(chan error, 1)
 	go func() { closed <- b.Close() }()
+	if err := verdict(t, got[0]); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("the Add queued at Close: %v; want ErrClosed", err)
+	}
 	if err := s.tx.Commit(bg); err != nil {
 		t.Fatal(err)
 	}
 	if err := verdict(t, s.result); err != nil {
 		t.Fatalf("the Add in flight at Close: %v; want nil", err)
-	}
-	if err := verdict(t, got[0]); err != nil {
-		t.Fatalf("the Add queued at Close: %v; want nil", err)
 	}
 	if err := verdict(t, closed); err != nil {
 		t.Fatal(err)

@@ -168,3 +168,24 @@ func clusterCPU(t testing.TB) time.Duration {
 	}
 	return sum
 }
+
+// BenchmarkReplayAddLone is one jti recorded by one caller at a time: a
+// batch of one, a token endpoint's cost on a quiet sandbox (round trip,
+// statement and commit all its own).
+func BenchmarkReplayAddLone(b *testing.B) {
+	pg, err := Open(context.Background(), newDB(b), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pg.Close()
+	r := pg.Replay()
+	now := time.Now()
+	defer reportCPU(b, "pg-cpu-µs/op", clusterCPU)()
+	defer reportCPU(b, "cpu-µs/op", processCPU)()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := r.Add(context.Background(), "client", strconv.Itoa(i), now, now.Add(time.Minute)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
