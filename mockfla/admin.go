@@ -1,8 +1,7 @@
 package mockfla
 
 import (
-	"github.com/flamock/flamock/internal/strictjson"
-
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/strictjson"
+	"github.com/flamock/flamock/internal/tenant"
 )
 
 // dropConnection journals the call and closes the connection unanswered.
@@ -181,7 +182,10 @@ func (s *Server) adminJournal(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminStream follows the journal as server-sent events: one "data:" line
-// of JSON per event, with the sequence number as the event id.
+// of JSON per event, with the sequence number as the event id. Opened with
+// a client's access token, it ends once the token is no longer honoured
+// (expired, revoked, or no longer checkable), with an "end" event saying
+// why; the operator's runs until the client or the server goes.
 func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	since, ok := sinceParam(w, r)
 	if !ok {
@@ -232,12 +236,19 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 	}
 	keepAlive := time.NewTicker(15 * time.Second)
 	defer keepAlive.Stop()
+	check, recheck := credentialRecheck(r)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-s.streamsDone():
 			return
+		case <-recheck.C:
+			if err := check(r.Context()); err != nil {
+				endStream(w, fl, r, err)
+				return
+			}
 		case <-keepAlive.C:
 			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
 				return
@@ -260,5 +271,34 @@ func (s *Server) adminStream(w http.ResponseWriter, r *http.Request) {
 		if fl != nil {
 			fl.Flush()
 		}
+	}
+}
+
+// streamRecheck is how often a live event stream opened with a client's
+// access token checks that the token is still honoured: the stream ends at
+// most this long after the token expires or is revoked.
+const streamRecheck = time.Second
+
+// credentialRecheck returns the request's credential check (see
+// tenant.WithCheck) and a ticker to run it by; for the operator's, whose
+// credential does not expire, a stopped ticker that never fires.
+func credentialRecheck(r *http.Request) (func(context.Context) error, *time.Ticker) {
+	check := tenant.Check(r.Context())
+	t := time.NewTicker(streamRecheck)
+	if check == nil {
+		t.Stop()
+	}
+	return check, t
+}
+
+// endStream ends a live event stream whose credential is no longer
+// honoured: a last event of type "end" (an EventSource's onmessage does
+// not see it) whose data is the reason, as JSON.
+func endStream(w http.ResponseWriter, fl http.Flusher, r *http.Request, err error) {
+	id, _ := tenant.Of(r.Context())
+	b, _ := json.Marshal(map[string]string{"reason": "The admin credential of client " + id + " is no longer accepted (" + err.Error() + "): the stream ends; open it again with a valid one"})
+	fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
+	if fl != nil {
+		fl.Flush()
 	}
 }

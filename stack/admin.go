@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -50,7 +51,9 @@ const (
 // password); it has full access. A client's: an access token this token
 // endpoint issued and still honours (Bearer, or as a Basic password); the
 // request then acts for that client only (internal/tenant), whatever
-// Config.AdminToken is. A credential that is neither is a 401, never
+// Config.AdminToken is, and for as long as the token is honoured: the
+// context carries its check (tenant.WithCheck), so a live event stream
+// ends when the token expires or is revoked. A credential that is neither is a 401, never
 // ignored: a CI job whose token expired must not clear every tenant's
 // faults as the operator; so is an Authorization header that holds no
 // usable credential (see adminCredential). One exception: with no admin token, a Basic
@@ -77,7 +80,11 @@ func (s *Stack) guardAdmin(h http.Handler) http.Handler {
 		caller, err := s.OAuth.VerifyAccessToken(r.Context(), cred, nil)
 		switch {
 		case err == nil:
-			h.ServeHTTP(w, r.WithContext(tenant.With(r.Context(), caller.ClientID)))
+			ctx := tenant.WithCheck(tenant.With(r.Context(), caller.ClientID), func(ctx context.Context) error {
+				_, err := s.OAuth.VerifyAccessToken(ctx, cred, nil)
+				return err
+			})
+			h.ServeHTTP(w, r.WithContext(ctx))
 		case errors.Is(err, store.ErrUnavailable):
 			retry, _ := store.RetryAfter(err)
 			s.API.RefuseAdmin(w, http.StatusServiceUnavailable, false, "The admin credential could not be checked: "+err.Error(), retry)

@@ -25,6 +25,24 @@ func Of(ctx context.Context) (clientID string, ok bool) {
 	return clientID, ok
 }
 
+type checkKey struct{}
+
+// WithCheck returns ctx with check, which says whether the admin
+// credential the request acts with is still honoured (nil error) or why
+// not: set by the stack with a client's access token, which expires and
+// can be revoked. A long-lived admin request (the live event stream) calls
+// it from time to time and ends when it fails.
+func WithCheck(ctx context.Context, check func(context.Context) error) context.Context {
+	return context.WithValue(ctx, checkKey{}, check)
+}
+
+// Check returns ctx's credential check (see WithCheck); nil for none: the
+// operator's credential, which does not expire while the server runs.
+func Check(ctx context.Context) func(context.Context) error {
+	check, _ := ctx.Value(checkKey{}).(func(context.Context) error)
+	return check
+}
+
 // Scope decides a client id an admin request names (a query parameter, a
 // fault's clientId) for the client it acts for. The operator's request
 // keeps what it named. A client's request that names nothing gets its own
