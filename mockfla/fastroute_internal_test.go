@@ -57,6 +57,9 @@ func checkRouteSame(t *testing.T, servers []*Server, method, path string) {
 			r.URL.Path = p
 		}
 	}
+	if got, want := escapedPath(r.URL), r.URL.EscapedPath(); got != want {
+		t.Fatalf("escapedPath(%q, raw %q) = %q; EscapedPath %q", r.URL.Path, r.URL.RawPath, got, want)
+	}
 	for _, s := range servers {
 		for _, m := range s.mounts {
 			if m.fast == nil {

@@ -307,7 +307,7 @@ func (s *Server) handle(w http.ResponseWriter, c *call) *response {
 func (s *Server) route(c *call) *response {
 	path := c.r.URL.Path
 	for _, m := range s.mounts {
-		if m.base != "" && path != m.base && !strings.HasPrefix(path, m.base+"/") {
+		if m.base != "" && path != m.base && !underBase(path, m.base) {
 			continue
 		}
 		c.mount = m
@@ -344,6 +344,12 @@ func (s *Server) route(c *call) *response {
 	}
 	c.layer("route", false, "no document mounted at this path")
 	return notFound(nil, path, "")
+}
+
+// underBase reports whether path starts with base+"/", without building
+// that string on every request.
+func underBase(path, base string) bool {
+	return len(path) > len(base) && path[len(base)] == '/' && path[:len(base)] == base
 }
 
 // allowed lists the methods the path answers, for a 405's Allow header.

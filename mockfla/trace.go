@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"sync"
 )
 
 // Belgif trace headers: the server names each response with a trace id of
@@ -46,7 +47,7 @@ func canonGet(h http.Header, key string) string {
 func (s *Server) newTraceID() string {
 	var u [16]byte
 	if s.cfg.Rand == rand.Reader {
-		_, _ = rand.Read(u[:]) // never fails (crypto/rand)
+		readRandom(&u)
 	} else {
 		s.randMu.Lock()
 		_, err := io.ReadFull(s.cfg.Rand, u[:])
@@ -68,6 +69,28 @@ func (s *Server) newTraceID() string {
 	b[23] = '-'
 	hex.Encode(b[24:36], u[10:16])
 	return string(b[:])
+}
+
+// randomBytes hands out bytes read from crypto/rand a block at a time:
+// one read of crypto/rand per block instead of one per trace id, which
+// cost about a microsecond of each request (its DRBG and the getrandom
+// call). Each byte is handed out once.
+type randomBytes struct {
+	b    [1024]byte
+	used int // bytes of b handed out
+}
+
+var randomPool = sync.Pool{New: func() any { return &randomBytes{used: len(randomBytes{}.b)} }}
+
+// readRandom fills u with bytes from crypto/rand.
+func readRandom(u *[16]byte) {
+	rb := randomPool.Get().(*randomBytes)
+	if rb.used+len(u) > len(rb.b) {
+		_, _ = rand.Read(rb.b[:]) // never fails (crypto/rand)
+		rb.used = 0
+	}
+	rb.used += copy(u[:], rb.b[rb.used:])
+	randomPool.Put(rb)
 }
 
 // traced sets the trace headers on every answer of h (the admin API).

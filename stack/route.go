@@ -49,17 +49,17 @@ func cleanPath(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
 	}
+	start := 1 // of the current segment, just after its '/'
 	for i := 1; i <= len(p); i++ {
 		if i < len(p) && p[i] != '/' {
 			continue
 		}
-		// p[start:i] is a segment; start is after the previous '/'.
-		start := strings.LastIndexByte(p[:i], '/') + 1
 		seg := p[start:i]
 		last := i == len(p)
 		if seg == "." || seg == ".." || seg == "" && !last {
 			return false
 		}
+		start = i + 1
 	}
 	return true
 }

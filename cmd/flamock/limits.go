@@ -1,11 +1,9 @@
 package main
 
 import (
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -63,31 +61,18 @@ func newHTTPServer(h http.Handler, l connLimits, logger *slog.Logger) *http.Serv
 }
 
 // bodyDeadline sets a read deadline of d on the connection of a request
-// with a body, and clears it once the body has been read to its end.
+// with a body. net/http clears it once the body has been read to its end:
+// reaching the end starts its background read of the connection, which
+// first clears the read deadline (connReader.startBackgroundRead), so a
+// slow handler or a long answer after the body is not cut
+// (TestBodyDeadline_ClearedAfterBody).
 func bodyDeadline(h http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
-			rc := http.NewResponseController(w)
-			if rc.SetReadDeadline(time.Now().Add(d)) == nil {
-				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
-			}
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-type deadlineBody struct {
-	io.ReadCloser
-	rc   *http.ResponseController
-	once sync.Once
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.once.Do(func() { _ = b.rc.SetReadDeadline(time.Time{}) })
-	}
-	return n, err
 }
 
 // isLoopback reports whether a listener's address is a loopback one.
