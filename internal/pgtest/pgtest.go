@@ -11,6 +11,11 @@
 // except in CI (the environment variable CI is "true"), where a missing
 // PostgreSQL fails the test: CI installs the package.
 //
+// Each cluster's folder names the test process that owns it (test.pid).
+// A `go test` that is killed never stops its clusters; so the first
+// cluster a test process starts first stops and removes those whose owner
+// no longer exists (Start logs them).
+//
 // The package runs the binaries only (initdb, pg_ctl, createdb): it imports
 // no PostgreSQL driver.
 package pgtest
@@ -99,6 +104,9 @@ func hasServer(dir string) bool {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s, err := New()
+	if report := reapReport(); report != "" {
+		t.Log(report)
+	}
 	if errors.Is(err, ErrNoPostgres) && os.Getenv("CI") != "true" {
 		t.Skipf("skipped: %v (in CI this is a failure)", err)
 	}
@@ -114,18 +122,25 @@ func Start(t testing.TB) *Server {
 }
 
 // New creates and starts a cluster; Close stops it and removes its folder.
+// The first call of a process first stops and removes the clusters left
+// by test processes that no longer exist.
 func New() (*Server, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
 	}
+	reapOnce.Do(func() { reapOnce.reaped, reapOnce.err = reapOrphans(os.TempDir(), bin) })
 	s := &Server{Host: "127.0.0.1", bin: bin, uid: -1, gid: -1}
 	if os.Geteuid() == 0 {
 		if s.uid, s.gid, err = unprivileged(); err != nil {
 			return nil, err
 		}
 	}
-	if s.Dir, err = os.MkdirTemp("", "flamock-pg-"); err != nil {
+	if s.Dir, err = os.MkdirTemp("", dirPattern); err != nil {
+		return nil, err
+	}
+	if err := writeOwner(s.Dir); err != nil {
+		os.RemoveAll(s.Dir)
 		return nil, err
 	}
 	if s.uid >= 0 {
