@@ -152,6 +152,20 @@ func IsBIS(s string) bool {
 // Dimona responses write it), or with dots or a "BE" prefix, and returns
 // the 10-digit form after checking its check digits.
 func NormalizeEnterpriseNumber(s string) (string, error) {
+	switch {
+	case len(s) == 10 && allDigits(s): // the canonical form: nothing to build
+		if err := CheckEnterpriseNumber(s); err != nil {
+			return "", err
+		}
+		return s, nil
+	case len(s) == 9 && allDigits(s):
+		n := "0" + s
+		if err := CheckEnterpriseNumber(n); err != nil {
+			err.(*Error).Value = s
+			return "", err
+		}
+		return n, nil
+	}
 	orig := s
 	b := make([]byte, 0, 10)
 	for i := 0; i < len(s); i++ {
@@ -186,8 +200,11 @@ func CheckEnterpriseNumber(s string) error {
 	if s[0] != '0' && s[0] != '1' {
 		return &Error{KindEnterprise, s, ErrDomain, "first digit must be 0 or 1 (2–8 are establishment units)"}
 	}
-	body, _ := strconv.ParseUint(s[:8], 10, 64)
-	check, _ := strconv.ParseUint(s[8:], 10, 64)
+	body := uint64(0)
+	for i := 0; i < 8; i++ {
+		body = body*10 + uint64(s[i]-'0')
+	}
+	check := uint64(s[8]-'0')*10 + uint64(s[9]-'0')
 	if want := mod97Check(body); want != check {
 		return &Error{KindEnterprise, s, ErrCheckDigit, fmt.Sprintf("check digits are %02d; want %02d", check, want)}
 	}

@@ -2,7 +2,9 @@ package beid
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -288,4 +290,56 @@ func trimZero(s string) string {
 		return s[1:]
 	}
 	return s
+}
+
+// normalizeEnterpriseRef is NormalizeEnterpriseNumber as it was before its
+// fast paths (one byte loop, strconv for the check digits): the reference
+// FuzzNormalizeEnterpriseNumber holds it to.
+func normalizeEnterpriseRef(s string) (string, error) {
+	orig := s
+	b := make([]byte, 0, 10)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			b = append(b, c)
+		case c == '.' || c == ' ':
+		case i == 0 && (c == 'B' || c == 'b') && len(s) > 1 && (s[1] == 'E' || s[1] == 'e'):
+			i++
+		default:
+			return "", &Error{KindEnterprise, orig, ErrFormat, "want 10 digits (or 9 without the leading 0)"}
+		}
+	}
+	if len(b) == 9 {
+		b = append([]byte{'0'}, b...)
+	}
+	n := string(b)
+	if len(n) != 10 || !allDigits(n) {
+		return "", &Error{KindEnterprise, orig, ErrFormat, "want 10 digits"}
+	}
+	if n[0] != '0' && n[0] != '1' {
+		return "", &Error{KindEnterprise, orig, ErrDomain, "first digit must be 0 or 1 (2–8 are establishment units)"}
+	}
+	body, _ := strconv.ParseUint(n[:8], 10, 64)
+	check, _ := strconv.ParseUint(n[8:], 10, 64)
+	if want := mod97Check(body); want != check {
+		return "", &Error{KindEnterprise, orig, ErrCheckDigit, fmt.Sprintf("check digits are %02d; want %02d", check, want)}
+	}
+	return n, nil
+}
+
+// FuzzNormalizeEnterpriseNumber: the same number or the same error (kind,
+// value, reason and detail) as the reference, on any input.
+func FuzzNormalizeEnterpriseNumber(f *testing.F) {
+	for _, s := range []string{"0880820673", "880820673", "BE0403.019.261", "be 0403 019 261", "0880820674", "2880820673",
+		"88082067", "08808206730", "", "B", "BE", "0403.019.261x", "1000000096", "999999999", "０880820673"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormalizeEnterpriseNumber(s)
+		want, werr := normalizeEnterpriseRef(s)
+		if got != want || (err == nil) != (werr == nil) || err != nil && !reflect.DeepEqual(err, werr) {
+			t.Fatalf("NormalizeEnterpriseNumber(%q) = %q, %v; reference %q, %v", s, got, err, want, werr)
+		}
+	})
 }

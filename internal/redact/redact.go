@@ -70,17 +70,49 @@ func IsSecret(name string) bool {
 }
 
 // mayHoldSecret is the fast path: no secret name and no escape, nothing to do.
+// It looks for the names in strings.ToLower(raw) (an ASCII raw without
+// building it).
 func mayHoldSecret(raw string) bool {
 	if strings.Contains(raw, "%") {
 		return true
 	}
-	lower := strings.ToLower(raw)
-	for _, s := range secretParams {
-		if strings.Contains(lower, s) {
-			return true
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= utf8.RuneSelf { // ToLower maps some runes to ASCII (K, İ)
+			lower := strings.ToLower(raw)
+			for _, s := range secretParams {
+				if strings.Contains(lower, s) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for i := 0; i < len(raw); i++ {
+		for _, s := range secretParams {
+			if lowerASCII(raw[i]) == s[0] && len(raw)-i >= len(s) && hasLowerPrefix(raw[i:], s) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// hasLowerPrefix reports whether the ASCII s, lower-cased, starts with
+// prefix (lower-case).
+func hasLowerPrefix(s, prefix string) bool {
+	for j := 0; j < len(prefix); j++ {
+		if lowerASCII(s[j]) != prefix[j] {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // Body returns a request or response body as text for a journal, at most

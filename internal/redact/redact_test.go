@@ -91,3 +91,33 @@ func FuzzBody(f *testing.F) {
 		}
 	})
 }
+
+// mayHoldSecretRef is the fast path as it was: the names in
+// strings.ToLower(raw).
+func mayHoldSecretRef(raw string) bool {
+	if strings.Contains(raw, "%") {
+		return true
+	}
+	lower := strings.ToLower(raw)
+	for _, s := range secretParams {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var holdSeeds = []string{"", "a=1", "PASSWORD=x", "x=1&Client_Secret=2", "access_to\u212Aen=1", "\u0130", "passw\u0130rd", "pass\xffword",
+	"refresh_toke", "refresh_token", "paſſword=1", `{"Password":"x"}`, "client_assertionX", "%70assword", "CLIENT_ASSERTION"}
+
+// FuzzMayHoldSecret: the fast path answers as its reference on any input.
+func FuzzMayHoldSecret(f *testing.F) {
+	for _, s := range holdSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if got, want := mayHoldSecret(raw), mayHoldSecretRef(raw); got != want {
+			t.Fatalf("mayHoldSecret(%q) = %v; the reference says %v", raw, got, want)
+		}
+	})
+}

@@ -152,10 +152,10 @@ func dates(m map[string]any) (trainingDates, bool) {
 	var d trainingDates
 	d.startRaw, _ = m["startDate"].(string)
 	d.endRaw, _ = m["endDate"].(string)
-	var err1, err2 error
-	d.start, err1 = time.Parse(time.DateOnly, d.startRaw)
-	d.end, err2 = time.Parse(time.DateOnly, d.endRaw)
-	return d, err1 == nil && err2 == nil
+	var ok1, ok2 bool
+	d.start, ok1 = parseDate(d.startRaw)
+	d.end, ok2 = parseDate(d.endRaw)
+	return d, ok1 && ok2
 }
 
 // checkDatesAndDuration: start ≤ end, a positive duration that fits the
@@ -198,7 +198,7 @@ func checkCertificate(prefix string, cert map[string]any, d trainingDates, endNa
 	if rec, _ := cert["received"].(bool); !rec {
 		return []mockfla.Issue{invalid("body", prefix+"validUntil", until, "validUntil is given but no certificate was received")}
 	}
-	if u, err := time.Parse(time.DateOnly, until); err == nil && u.Before(d.end) {
+	if u, ok := parseDate(until); ok && u.Before(d.end) {
 		return []mockfla.Issue{invalid("body", prefix+"validUntil", until, "the certificate is valid until "+until+", before the end of the training "+d.endRaw).
 			WithInputs(input("body", prefix+"validUntil", until), input("body", endName, d.endRaw))}
 	}
