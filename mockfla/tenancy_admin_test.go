@@ -3,7 +3,6 @@ package mockfla_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,61 +15,50 @@ import (
 
 const clientIDIssue = `{"type":"urn:problem-type:belgif:badRequest","href":"https://www.belgif.be/specification/rest/api-guide/problems/badRequest.html","title":"Bad Request","status":400,"detail":"The input message is incorrect","issues":[{"type":"urn:problem-type:belgif:input-validation:invalidInput","href":"https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html","title":"Invalid input","detail":"clientId must be one client id, e.g. ?clientId=my_client","in":"query","name":"clientId"}]}`
 
-// ?clientId= on the fault routes is one client id, as on the journal
-// views: an empty or repeated one is a 400 naming it, and changes
-// nothing (an empty one used to list the unscoped faults and to delete
-// nothing, with a 200 and a 204).
-func TestTenancy_FaultClientIDParamIsOneClientID(t *testing.T) {
-	s := newServer(t, baseConfig())
-	do(t, s, "POST", "/__admin/faults", "", `[{"status":500,"clientId":"a"},{"status":502}]`)
-	for _, tc := range []struct{ method, query string }{
-		{"GET", "?clientId="},
-		{"DELETE", "?clientId="},
-		{"GET", "?clientId=a&clientId=b"},
-		{"DELETE", "?clientId=a&clientId=b"},
-	} {
-		r := do(t, s, tc.method, "/__admin/faults"+tc.query, "", "")
-		r.problem(t)
-		got := fmt.Sprintf("%d %s", r.status, strings.TrimSpace(string(r.body)))
-		want := "400 " + clientIDIssue
-		if got != want {
-			t.Errorf("%s /__admin/faults%s = %s; want %s", tc.method, tc.query, got, want)
-		}
-	}
-	r := do(t, s, "GET", "/__admin/faults", "", "")
-	if got, want := strings.TrimSpace(string(r.body)), `{"faults":[{"count":1,"status":500,"clientId":"a","left":1},{"count":1,"status":502,"left":1}]}`; got != want {
-		t.Errorf("faults after the refused requests = %s; want both, untouched: %s", got, want)
-	}
-}
-
 const renamedIssue = `{"type":"urn:problem-type:belgif:badRequest","href":"https://www.belgif.be/specification/rest/api-guide/problems/badRequest.html","title":"Bad Request","status":400,"detail":"The input message is incorrect","issues":[{"type":"urn:problem-type:belgif:input-validation:invalidInput","href":"https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html","title":"Invalid input","detail":"client is not a query parameter of the admin API: a client id is ?clientId=ID (e.g. ?clientId=my_client), on every admin route that takes one","in":"query","name":"client"}]}`
 
-// Every admin route that can be scoped takes the client id as ?clientId=;
-// ?client= (the journal views' name before) is a 400 naming the right one,
-// for the operator and for a client's credential, and changes nothing:
-// ignored, it would turn one client's view or deletion into everyone's.
-func TestTenancy_ClientParamRenamed(t *testing.T) {
+// Every admin route that can be scoped (the fault routes, the journal page
+// and stream) takes one client id as ?clientId=: an empty or repeated one
+// is a 400 naming it (an empty one used to list the unscoped faults and to
+// delete nothing, with a 200 and a 204); ?client= (the journal views' name
+// before) is a 400 naming the right one, for the operator and for a
+// client's credential. Either changes nothing: ignored, it would turn one
+// client's view or deletion into everyone's.
+func TestTenancy_ClientIDParamRefused(t *testing.T) {
 	s := newServer(t, baseConfig())
 	do(t, s, "POST", "/__admin/faults", "", `[{"status":500,"clientId":"a"},{"status":502}]`)
+	type request struct{ actsFor, method, path, body, want string }
+	cases := []request{
+		{"", "GET", "/__admin/faults?clientId=", "", clientIDIssue},
+		{"", "DELETE", "/__admin/faults?clientId=", "", clientIDIssue},
+		{"", "GET", "/__admin/faults?clientId=a&clientId=b", "", clientIDIssue},
+		{"", "DELETE", "/__admin/faults?clientId=a&clientId=b", "", clientIDIssue},
+		{"", "GET", "/__admin/journal?clientId=", "", clientIDIssue},
+		{"", "GET", "/__admin/journal/stream?clientId=a&clientId=a", "", clientIDIssue},
+	}
 	for _, actsFor := range []string{"", employerClient} {
-		for _, tc := range []struct{ method, path, body string }{
-			{"GET", "/__admin/journal?client=a", ""},
-			{"GET", "/__admin/journal/stream?client=a", ""},
-			{"GET", "/__admin/faults?client=a", ""},
-			{"DELETE", "/__admin/faults?client=a", ""},
-			{"DELETE", "/__admin/faults?clientId=a&client=a", ""},
-			{"POST", "/__admin/faults?client=a", `{"status":504}`},
-			{"GET", "/__admin/journal?client=" + employerClient, ""},
+		for _, r := range []request{
+			{"", "GET", "/__admin/journal?client=a", "", ""},
+			{"", "GET", "/__admin/journal/stream?client=a", "", ""},
+			{"", "GET", "/__admin/faults?client=a", "", ""},
+			{"", "DELETE", "/__admin/faults?client=a", "", ""},
+			{"", "DELETE", "/__admin/faults?clientId=a&client=a", "", ""},
+			{"", "POST", "/__admin/faults?client=a", `{"status":504}`, ""},
+			{"", "GET", "/__admin/journal?client=" + employerClient, "", ""},
 		} {
-			var r result
-			if actsFor == "" {
-				r = do(t, s, tc.method, tc.path, "", tc.body)
-			} else {
-				r = asClient(t, s, actsFor, tc.method, tc.path, tc.body)
-			}
-			if got := strings.TrimSpace(string(r.body)); r.status != 400 || got != renamedIssue {
-				t.Errorf("acting for %q: %s %s = %d %s; want 400 %s", actsFor, tc.method, tc.path, r.status, got, renamedIssue)
-			}
+			r.actsFor, r.want = actsFor, renamedIssue
+			cases = append(cases, r)
+		}
+	}
+	for _, tc := range cases {
+		var r result
+		if tc.actsFor == "" {
+			r = do(t, s, tc.method, tc.path, "", tc.body)
+		} else {
+			r = asClient(t, s, tc.actsFor, tc.method, tc.path, tc.body)
+		}
+		if got := strings.TrimSpace(string(r.body)); r.status != 400 || got != tc.want {
+			t.Errorf("acting for %q: %s %s = %d %s; want 400 %s", tc.actsFor, tc.method, tc.path, r.status, got, tc.want)
 		}
 	}
 	r := do(t, s, "GET", "/__admin/faults", "", "")

@@ -126,19 +126,28 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
-// PostgreSQL stopped: every part answers ErrUnavailable with a retry hint,
-// Status says why, journal events wait; PostgreSQL back: everything works
-// again with the same Backend, the queued events are stored.
-func TestOutageAndRecovery(t *testing.T) {
+// ownCluster starts a cluster of t's own (the test stops it, so it cannot
+// share one) and opens a Backend on it, closed when t ends; it skips t
+// with -short.
+func ownCluster(t *testing.T) (*pgtest.Server, *Backend) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a real PostgreSQL; skipped with -short")
 	}
-	pg := pgtest.Start(t) // a cluster of its own: this test stops it
+	pg := pgtest.Start(t)
 	b, err := Open(bg, pg.DB(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
+	return pg, b
+}
+
+// PostgreSQL stopped: every part answers ErrUnavailable with a retry hint,
+// Status says why, journal events wait; PostgreSQL back: everything works
+// again with the same Backend, the queued events are stored.
+func TestOutageAndRecovery(t *testing.T) {
+	pg, b := ownCluster(t)
 	if _, err := b.Resources().Put(bg, "/before", []byte("kept")); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamock/flamock/internal/pgtest"
 	"github.com/flamock/flamock/mockoauth"
 	"github.com/flamock/flamock/store"
 	"github.com/jackc/pgx/v5"
@@ -57,22 +56,14 @@ func TestStateUnconfirmedReplica(t *testing.T) {
 // with ErrUnavailable); back: Version is ok again with a new number (what
 // was cached before the outage is dropped).
 func TestStateVersionOutage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real PostgreSQL; skipped with -short")
-	}
-	pg := pgtest.Start(t) // a cluster of its own: this test stops it
-	b, err := Open(bg, pg.DB(t), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	pg, b := ownCluster(t)
 	waitFor(t, "Version ok", func() bool { _, ok := b.State().Version("m"); return ok })
 	before, _ := b.State().Version("m")
 	if err := pg.Stop("immediate"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "Version not ok during the outage", func() bool { _, ok := b.State().Version("m"); return !ok })
-	_, err = b.State().Load(bg, "m")
+	_, err := b.State().Load(bg, "m")
 	var ue *store.UnavailableError
 	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "the postgres state store is unavailable: load run-time state: ") {
 		t.Fatalf("Load during the outage: %v", err)
