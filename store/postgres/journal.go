@@ -49,6 +49,8 @@ type journalStore struct {
 	wake      chan struct{}
 	followNow chan struct{}
 	flushed   chan struct{} // closed and replaced whenever the queue empties
+
+	buf []byte // the writer's: the last batch's encoded events
 }
 
 type queuedEvent struct {
@@ -157,12 +159,18 @@ func (j *journalStore) writeBatch(ctx context.Context) bool {
 	if n == 0 {
 		return false
 	}
+	var ok bool
 	clients := make([]string, n)
 	bodies := make([][]byte, n)
+	buf := j.buf[:0]
 	for i, q := range batch {
 		clients[i] = clientOf(q.e)
-		bodies[i], _ = json.Marshal(q.e) // an event holds nothing json cannot encode
+		start := len(buf)
+		if buf, ok = appendEvent(buf, q.e); ok { // else nil: an event holds nothing json cannot encode
+			bodies[i] = buf[start:len(buf):len(buf)] // kept if buf moves on growing
+		}
 	}
+	j.buf = buf
 	seqs, err := j.insert(ctx, clients, bodies)
 	j.mu.Lock()
 	defer j.mu.Unlock()
