@@ -25,15 +25,29 @@ var clientRoutes = map[string]bool{
 	AdminPrefix:                   true,
 }
 
+// scopedRoutes are the admin routes that take a client scope
+// (?clientId=, see queryClient).
+var scopedRoutes = map[string]bool{
+	"GET /__admin/journal":        true,
+	"GET /__admin/journal/stream": true,
+	"GET /__admin/faults":         true,
+	"POST /__admin/faults":        true,
+	"DELETE /__admin/faults":      true,
+}
+
 // clientGuard refuses, with 403, a client's admin request for a route
-// that is not in clientRoutes.
+// that is not in clientRoutes; and, with 400, a client scope on a route
+// that takes none (not in scopedRoutes), which would act for every client.
 func clientGuard(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id, ok := tenant.Of(r.Context()); ok {
-			if _, pattern := mux.Handler(r); !clientRoutes[pattern] {
-				writeProblem(w, problemFor(http.StatusForbidden, ClientForbidden(id, r.Method, r.URL.Path)))
-				return
-			}
+		_, pattern := mux.Handler(r)
+		if id, ok := tenant.Of(r.Context()); ok && !clientRoutes[pattern] {
+			writeProblem(w, problemFor(http.StatusForbidden, ClientForbidden(id, r.Method, r.URL.Path)))
+			return
+		}
+		if name := tenant.Named(r); name != "" && pattern != AdminPrefix && !scopedRoutes[pattern] {
+			writeIssue(w, Issue{Type: IssueInvalidInput, Title: titleInvalid, In: "query", Name: name, Detail: tenant.UnscopedDetail(r.Method, r.URL.Path)})
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})

@@ -67,6 +67,39 @@ func TestTenancy_ClientIDParamRefused(t *testing.T) {
 	}
 }
 
+// unscopedIssue is the 400 for a client scope (query parameter name) on
+// the route "method path", which takes none.
+func unscopedIssue(name, method, path string) string {
+	return `{"type":"urn:problem-type:belgif:badRequest","href":"https://www.belgif.be/specification/rest/api-guide/problems/badRequest.html","title":"Bad Request","status":400,"detail":"The input message is incorrect","issues":[{"type":"urn:problem-type:belgif:input-validation:invalidInput","href":"https://www.belgif.be/specification/rest/api-guide/issues/invalidInput.html","title":"Invalid input","detail":"` +
+		method + " " + path + ` takes no client scope (?clientId=): it acts for every client; the fault routes and the journal views take one","in":"query","name":"` + name + `"}]}`
+}
+
+// A client scope on an admin route that takes none is a 400 that says so,
+// and the route does nothing: DELETE /__admin/journal?clientId=X used to
+// forget every client's events. An unknown route keeps its 404.
+func TestTenancy_ScopeOnAnUnscopedRoute(t *testing.T) {
+	s := newServer(t, baseConfig())
+	do(t, s, "GET", seed, employerTok, "")
+	for _, tc := range []struct{ method, path, query, name string }{
+		{"DELETE", "/__admin/journal", "?clientId=" + employerClient, "clientId"},
+		{"DELETE", "/__admin/state", "?clientId=" + employerClient, "clientId"},
+		{"DELETE", "/__admin/state", "?client=" + employerClient, "client"},
+		{"GET", "/__admin/health", "?clientId=x", "clientId"},
+		{"PUT", "/__admin/mandates", "?clientId=x", "clientId"},
+	} {
+		r := do(t, s, tc.method, tc.path+tc.query, "", `{"mandates":[]}`)
+		if got, want := strings.TrimSpace(string(r.body)), unscopedIssue(tc.name, tc.method, tc.path); r.status != 400 || got != want {
+			t.Errorf("%s %s%s = %d %s; want 400 %s", tc.method, tc.path, tc.query, r.status, got, want)
+		}
+	}
+	if n := len(s.Journal().Events(0)); n != 1 {
+		t.Errorf("the journal holds %d events after the refused DELETE; want the 1 call, kept", n)
+	}
+	if r := do(t, s, "GET", "/__admin/nowhere?clientId=x", "", ""); r.status != 404 {
+		t.Errorf("GET /__admin/nowhere?clientId=x = %d %s; want 404", r.status, r.body)
+	}
+}
+
 // asClient is do for an admin request whose credential is client id's
 // (what the stack puts in the context: see internal/tenant).
 func asClient(t *testing.T, h http.Handler, id, method, path, body string) result {

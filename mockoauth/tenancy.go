@@ -27,15 +27,29 @@ var clientRoutes = map[string]bool{
 	"GET " + AdminPrefix + "clients":        true,
 }
 
+// scopedRoutes are the admin routes that take a client scope
+// (?clientId=, see queryClient).
+var scopedRoutes = map[string]bool{
+	"GET " + AdminPrefix + "faults":    true,
+	"POST " + AdminPrefix + "faults":   true,
+	"DELETE " + AdminPrefix + "faults": true,
+}
+
 // clientGuard refuses, with 403, a client's admin request for a route
-// that is not in clientRoutes (an unknown route keeps its 404).
+// that is not in clientRoutes (an unknown route keeps its 404); and, with
+// 400, a client scope on a route that takes none (not in scopedRoutes),
+// which would act for every client: tokens/expire?clientId=X with {} would
+// expire every client's tokens.
 func clientGuard(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id, ok := tenant.Of(r.Context()); ok {
-			if _, pattern := mux.Handler(r); pattern != "" && !clientRoutes[pattern] {
-				adminDenied(w, "the admin credential of client %s may not %s %s: a client's access token acts on its own faults and tokens only; this route needs the operator's admin token", id, r.Method, r.URL.Path)
-				return
-			}
+		_, pattern := mux.Handler(r)
+		if id, ok := tenant.Of(r.Context()); ok && pattern != "" && !clientRoutes[pattern] {
+			adminDenied(w, "the admin credential of client %s may not %s %s: a client's access token acts on its own faults and tokens only; this route needs the operator's admin token", id, r.Method, r.URL.Path)
+			return
+		}
+		if name := tenant.Named(r); name != "" && pattern != "" && !scopedRoutes[pattern] {
+			adminError(w, http.StatusBadRequest, "%s", tenant.UnscopedDetail(r.Method, r.URL.Path))
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})

@@ -66,6 +66,34 @@ func TestTenancy_FaultClientIDParamRefused(t *testing.T) {
 	}
 }
 
+// A client scope on an admin route of the token endpoint that takes none
+// is a 400 that says so, and the route does nothing:
+// tokens/expire?clientId=X with {} used to expire every client's tokens.
+func TestTenancy_ScopeOnAnUnscopedRoute(t *testing.T) {
+	s := newTenancyServer(t)
+	tok, err := s.IssueToken(employerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ method, path, query string }{
+		{"POST", "/__admin/oauth/tokens/expire", "?clientId=" + employerID},
+		{"POST", "/__admin/oauth/tokens/revoke", "?client=" + employerID},
+		{"GET", "/__admin/oauth/clients", "?clientId=" + employerID},
+		{"GET", "/__admin/oauth/stats", "?clientId=x"},
+	} {
+		want := `{"error":"invalid_request","error_description":"` + tc.method + " " + tc.path + ` takes no client scope (?clientId=): it acts for every client; the fault routes and the journal views take one"}`
+		if code, body := admin(t, s, "", tc.method, tc.path+tc.query, `{}`); code != 400 || body != want {
+			t.Errorf("%s %s%s = %d %s; want 400 %s", tc.method, tc.path, tc.query, code, body, want)
+		}
+	}
+	if _, err := s.VerifyAccessToken(context.Background(), tok, nil); err != nil {
+		t.Errorf("the token after the refused expire and revoke: %v; want it valid", err)
+	}
+	if code, _ := admin(t, s, "", "GET", "/__admin/oauth/nowhere?clientId=x", ""); code != 404 {
+		t.Errorf("GET /__admin/oauth/nowhere?clientId=x = %d; want 404", code)
+	}
+}
+
 // A client's admin credential plants token faults for itself, lists and
 // clears its own, and gets 403 access_denied for another client's.
 func TestTenancy_ClientCredentialFaults(t *testing.T) {

@@ -100,6 +100,27 @@ func Query(r *http.Request) (id, named string, allowed bool, err error) {
 	return id, named, allowed, nil
 }
 
+// Named returns the client-scope parameter the request's query has
+// (QueryName, or the name it took before), "" for none. An admin route
+// that takes no client scope refuses one (a 400 saying UnscopedDetail),
+// never ignores it: DELETE /__admin/journal?clientId=X would forget every
+// client's events.
+func Named(r *http.Request) string {
+	q := r.URL.Query()
+	for _, name := range []string{QueryName, renamedQuery} {
+		if _, ok := q[name]; ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// UnscopedDetail is what the 400 for a client scope on a route that takes
+// none says.
+func UnscopedDetail(method, path string) string {
+	return method + " " + path + " takes no client scope (?" + QueryName + "=): it acts for every client; the fault routes and the journal views take one"
+}
+
 // QueryDetail is what the 400 for Query's error err says, and the query
 // parameter it is about.
 func QueryDetail(err error) (param, detail string) {
