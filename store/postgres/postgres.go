@@ -124,6 +124,9 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Backend, error)
 	b.stop = stop
 	b.run(bg, b.listen.run)
 	b.run(bg, b.resources.run)
+	for range readers {
+		b.run(bg, b.resources.readLoop)
+	}
 	b.run(bg, b.replay.run)
 	b.run(bg, b.journal.writeLoop)
 	b.run(bg, b.journal.followLoop)

@@ -46,6 +46,8 @@ type resources struct {
 	closed bool
 	wake   chan struct{}
 	idle   sync.WaitGroup // writes queued or being committed
+
+	reads reads
 }
 
 type writeOp int
@@ -74,7 +76,7 @@ const (
 )
 
 func newResources(b *Backend) *resources {
-	return &resources{b: b, wake: make(chan struct{}, 1)}
+	return &resources{b: b, wake: make(chan struct{}, 1), reads: reads{wake: make(chan struct{}, 1)}}
 }
 
 // keyHash is FNV-1a of key.
@@ -333,22 +335,6 @@ func (r *resources) close() {
 	r.closed = true
 	r.mu.Unlock()
 	r.idle.Wait()
-}
-
-// Get returns the bytes stored at key.
-func (r *resources) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	ctx, cancel := r.b.ctx(ctx)
-	defer cancel()
-	var data []byte
-	err := r.b.pool.QueryRow(ctx, `SELECT data FROM flamock_resources WHERE parent = $1 AND key = $2`, []byte(parentOf(key)), []byte(key)).Scan(&data)
-	if err == pgx.ErrNoRows {
-		return nil, false, r.b.failed("", nil)
-	}
-	if err != nil {
-		return nil, false, r.b.failed("read a resource", err)
-	}
-	r.b.health.ok()
-	return data, true, nil
 }
 
 // Put stores body at key once committed.
