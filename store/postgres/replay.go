@@ -239,9 +239,14 @@ func (r *replay) commit(batch []*jtiAdd) {
 		}
 	}
 	err = r.b.failed("record the assertion's jti", err)
+	// The previous key is kept here, not read from batch[i-1]: an Add
+	// answered has returned its jtiAdd to the pool, where another Add may
+	// already be writing it.
 	k := -1
+	var prev [32]byte
 	for i, a := range batch {
-		first := i == 0 || a.key != batch[i-1].key
+		first := i == 0 || a.key != prev
+		prev = a.key
 		if first {
 			k++
 		}
