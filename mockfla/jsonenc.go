@@ -5,7 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/flamock/flamock/internal/jsonstr"
 )
 
 // marshalJSON is json.Marshal(v), byte for byte, for the values a JSON
@@ -41,7 +42,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, "false"...), nil
 	case string:
-		return appendJSONString(b, x), nil
+		return jsonstr.Append(b, x), nil
 	case json.Number:
 		if x == "" {
 			return append(b, '0'), nil
@@ -64,7 +65,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = jsonstr.Append(b, k)
 			b = append(b, ':')
 			var err error
 			if b, err = appendJSON(b, x[k]); err != nil {
@@ -100,69 +101,4 @@ func validNumber(s string) bool {
 	p := jsonParser{s: s}
 	_, ok := p.number()
 	return ok && p.i == len(s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// htmlSafe[c] reports whether json.Marshal writes the ASCII byte c in a
-// string as it is: not a control character, a quote, a backslash, '<', '>' or '&'.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := range t {
-		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendJSONString is encoding/json's string encoding with HTML escaping
-// (json.Marshal's): <, > and & as \u003c..., U+2028 and U+2029 escaped,
-// invalid UTF-8 as \ufffd.
-func appendJSONString(dst []byte, src string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(src); {
-		if c := src[i]; c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, src[start:i]...)
-			switch c {
-			case '\\', '"':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(src[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, src[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, src[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, src[start:]...)
-	return append(dst, '"')
 }

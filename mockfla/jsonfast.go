@@ -2,9 +2,10 @@ package mockfla
 
 import (
 	"encoding/json"
-	"github.com/flamock/flamock/internal/jsonlimit"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/flamock/flamock/internal/jsonlimit"
 )
 
 // fastDepth is the deepest nesting parseJSON takes, flamock's one cap on
@@ -234,7 +235,7 @@ func (p *jsonParser) text() (string, bool) {
 
 // textRaw is text, and also reports whether the string as written is
 // what json.Marshal writes for it (no escape, and no byte or rune it
-// escapes: see htmlSafe), so that it can be copied as it is.
+// escapes: see jsonstr.Safe), so that it can be copied as it is.
 func (p *jsonParser) textRaw() (t string, same, ok bool) {
 	s := p.s
 	start := p.i + 1

@@ -73,16 +73,3 @@ func FuzzMarshalJSON(f *testing.F) {
 		}
 	})
 }
-
-// htmlSafe is json.Marshal's choice for every ASCII byte.
-func TestHTMLSafeIsMarshal(t *testing.T) {
-	for c := range htmlSafe {
-		b, err := json.Marshal(string(rune(c)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if asIs := string(b) == `"`+string(rune(c))+`"`; asIs != htmlSafe[c] {
-			t.Errorf("byte %#x: htmlSafe %v; json.Marshal writes %s", c, htmlSafe[c], b)
-		}
-	}
-}

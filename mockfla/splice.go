@@ -3,6 +3,8 @@ package mockfla
 import (
 	"slices"
 	"sync"
+
+	"github.com/flamock/flamock/internal/jsonstr"
 )
 
 // spliceDefaults returns what marshalJSON writes for body once c's
@@ -87,7 +89,7 @@ func (sp *splicer) value(c *cschema, depth int) bool {
 		if same {
 			sp.out = append(sp.out, p.s[start:p.i]...)
 		} else {
-			sp.out = appendJSONString(sp.out, t)
+			sp.out = jsonstr.Append(sp.out, t)
 		}
 		return ok
 	case ch == '-' || ch >= '0' && ch <= '9':
@@ -181,7 +183,7 @@ func (sp *splicer) object(c *cschema, depth int) bool {
 			if same {
 				sp.out = append(sp.out, p.s[kstart:kend]...)
 			} else {
-				sp.out = appendJSONString(sp.out, key)
+				sp.out = jsonstr.Append(sp.out, key)
 			}
 			sp.out = append(sp.out, ':')
 			var child *cschema
@@ -226,7 +228,7 @@ func (sp *splicer) object(c *cschema, depth int) bool {
 				sp.out = append(sp.out, ',')
 			}
 			start := len(sp.out)
-			sp.out = appendJSONString(sp.out, d.name)
+			sp.out = jsonstr.Append(sp.out, d.name)
 			sp.out = append(sp.out, ':')
 			sp.out = append(sp.out, d.enc...)
 			add(d.name, c.props[d.name].rank, start)

@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"slices"
-	"strings"
+
+	"github.com/flamock/flamock/internal/jsonstr"
 )
 
 // A record's line: the CRC-32 (IEEE) of the JSON in 8 lowercase hex
@@ -39,10 +40,10 @@ func appendRecord(b []byte, r record) []byte {
 	start := len(b)
 	b = append(b, "00000000 {\"op\":"...)
 	js := start + 9
-	b = appendJSONString(b, r.Op)
+	b = jsonstr.Append(b, r.Op)
 	if r.Key != "" {
 		b = append(b, `,"key":`...)
-		b = appendJSONString(b, r.Key)
+		b = jsonstr.Append(b, r.Key)
 	}
 	if len(r.Data) > 0 {
 		b = append(b, `,"data":"`...)
@@ -53,30 +54,6 @@ func appendRecord(b []byte, r record) []byte {
 	sum := crc(b[js:])
 	hex.Encode(b[start:start+8], sum[:])
 	return append(b, '\n')
-}
-
-// plainJSON marks the bytes encoding/json copies into a string as they
-// are: printable ASCII but for " \ < > &.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = !strings.ContainsRune(`"\<>&`, rune(c))
-	}
-	return t
-}()
-
-// appendJSONString appends s as encoding/json writes a string (HTML
-// characters escaped, invalid UTF-8 replaced): plain printable ASCII is
-// copied, anything else goes through json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			j, _ := json.Marshal(s) // a string: cannot fail
-			return append(b, j...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // base64Pairs holds, for each 12 bits, their two standard base64

@@ -5,9 +5,9 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/flamock/flamock/internal/journal"
+	"github.com/flamock/flamock/internal/jsonstr"
 )
 
 // appendEvent appends e as json.Marshal encodes it, byte for byte. An API
@@ -29,7 +29,7 @@ func appendEvent(b []byte, e journal.Event) (out []byte, ok bool) {
 	b = append(b, `,"time":"`...)
 	b = e.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","kind":`...)
-	b = appendString(b, e.Kind)
+	b = jsonstr.Append(b, e.Kind)
 	b = append(b, `,"api":`...)
 	b = appendAPI(b, e.API)
 	return append(b, '}'), true
@@ -76,7 +76,7 @@ func appendAPI(b []byte, a *journal.API) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonstr.Append(b, s)
 		}
 		b = append(b, `],`...)
 	}
@@ -99,7 +99,7 @@ func appendField(b []byte, name, value string, omitEmpty bool) []byte {
 	b = append(b, '"')
 	b = append(b, name...)
 	b = append(b, `":`...)
-	b = appendString(b, value)
+	b = jsonstr.Append(b, value)
 	return append(b, ',')
 }
 
@@ -117,66 +117,4 @@ func appendFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
-}
-
-// htmlSafe is the ASCII that encoding/json copies into a string as it is.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendString appends s quoted as encoding/json writes a string: HTML
-// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by
-// U+FFFD.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
